@@ -1,0 +1,76 @@
+# wuxing — two commands: `make run` and `make test`. Everything else is optional.
+SHELL := /bin/bash
+PY ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export DJANGO_DEBUG ?= 1
+
+.PHONY: run test install dev-install static migrate demo lint typecheck bench lock messages clean help
+
+help:
+	@echo "make run    安装、迁移、加载北关区演示数据并启动 http://$(HOST):$(PORT)"
+	@echo "make test   安装开发依赖并运行全部测试（DATABASE_URL=postgres://… 则在 PostgreSQL 上运行）"
+	@echo "make lint   ruff + mypy;  make bench  性能基准;  make lock  重新生成锁文件"
+
+$(BIN)/python:
+	@$(PY) -c 'import sys; assert sys.version_info[:2] == (3, 11), "需要 Python 3.11，当前为 %s" % sys.version.split()[0]'
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+
+$(VENV)/.base-installed: requirements/base.lock pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements/base.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	@touch $@
+
+$(VENV)/.dev-installed: requirements/dev.lock $(VENV)/.base-installed
+	$(BIN)/pip install --quiet -r requirements/dev.lock
+	@touch $@
+
+install: $(VENV)/.base-installed static
+dev-install: $(VENV)/.dev-installed static
+
+# Front-end libraries come from the npm registry at install time and are never committed.
+static: wuxing/static/vendor/.installed
+wuxing/static/vendor/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --no-audit --no-fund --silent && \
+		mkdir -p wuxing/static/vendor && \
+		cp node_modules/htmx.org/dist/htmx.min.js wuxing/static/vendor/ && \
+		touch $@; \
+	else \
+		echo "提示：未找到 npm，页面将不使用 htmx 的局部刷新（功能不受影响）。安装 Node.js/npm 后重新运行。"; \
+	fi
+
+migrate: install
+	$(BIN)/wuxing migrate --no-input -v 0
+
+demo: migrate
+	$(BIN)/wuxing load_demo
+
+run: demo
+	@echo "打开 http://$(HOST):$(PORT) ，用上面的演示账号登录。按 Ctrl+C 停止。"
+	$(BIN)/wuxing runserver $(HOST):$(PORT)
+
+test: dev-install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: dev-install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy wuxing
+
+bench: dev-install
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+lock: | $(BIN)/python
+	$(BIN)/pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --strip-extras -o requirements/base.lock pyproject.toml
+	$(BIN)/pip-compile --quiet --strip-extras --extra dev -o requirements/dev.lock pyproject.toml
+
+messages: dev-install
+	cd wuxing && ../$(BIN)/wuxing makemessages -l en --no-obsolete && ../$(BIN)/wuxing compilemessages -l en
+
+clean:
+	rm -rf $(VENV) node_modules wuxing/static/vendor .pytest_cache .mypy_cache .ruff_cache

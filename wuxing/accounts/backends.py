@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.backends import ModelBackend
+
+
+class DemoAwareModelBackend(ModelBackend):
+    """Django's password backend, except that demo accounts are refused unless demo login is allowed
+    (it is only while DEBUG is on). Applies to logging in and to every later request of a session."""
+
+    def user_can_authenticate(self, user: Any) -> bool:
+        if getattr(user, "is_demo", False) and not settings.WUXING_DEMO_LOGIN_ALLOWED:
+            return False
+        return super().user_can_authenticate(user)

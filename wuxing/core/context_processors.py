@@ -1,0 +1,44 @@
+"""The menu: every page a role can reach, in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+
+# (url name, label, permission or None, roles or None)
+MENU: list[tuple[str, str, str | None, set[str] | None]] = [
+    ("dashboard:home", "首页", None, None),
+    ("orgs:tree", "组织架构", None, None),
+    ("orgs:list", "组织列表", None, None),
+    ("orgs:people", "人员任职", None, None),
+    ("orgs:units", "区直单位", None, None),
+    ("starrules:ratings", "星级评定", None, None),
+    ("starrules:scores", "指标得分", "starrules.enter_scores", None),
+    ("starrules:rulebooks", "星级细则", None, None),
+    ("orgs:import", "Excel 导入", "orgs.import", None),
+    ("accounts:users", "账号管理", "accounts.manage", None),
+    ("accounts:tokens", "API 令牌", None, None),
+    ("api-1.0.0:openapi-view", "API 文档", None, None),
+]
+
+
+def menu(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    items: list[dict[str, Any]] = []
+    if user is not None and user.is_authenticated:
+        for name, label, perm, roles in MENU:
+            if perm and not user.has_perm(perm):
+                continue
+            if roles and user.role not in roles:
+                continue
+            try:
+                url = reverse(name)
+            except NoReverseMatch:
+                continue
+            items.append({"url": url, "label": _(label), "active": request.path.startswith(url) and url != "/"
+                          or request.path == url})
+    return {"menu_items": items, "site_name": settings.WUXING_SITE_NAME}

@@ -1,0 +1,39 @@
+"""What every app shares: the decision log (one shape for every workflow transition)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class DecisionLog(models.Model):
+    """Who moved what from which state to which, in which role, when and why.
+
+    Registry edits are recorded by django-simple-history (before/after snapshots); workflow transitions
+    (reviews, namings, imports, account changes…) are recorded here, in one shape for every workflow.
+    """
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.CharField(max_length=64)
+    target = GenericForeignKey("content_type", "object_id")
+    action = models.CharField(_("操作"), max_length=50)
+    from_state = models.CharField(_("原状态"), max_length=50, blank=True, default="")
+    to_state = models.CharField(_("新状态"), max_length=50, blank=True, default="")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    actor_role = models.CharField(_("操作人角色"), max_length=30, blank=True, default="")
+    comment = models.TextField(_("说明"), blank=True, default="")
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("操作记录")
+        verbose_name_plural = _("操作记录")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.from_state}→{self.to_state}"

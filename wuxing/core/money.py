@@ -1,0 +1,29 @@
+"""Money: Decimal yuan with fen precision and one rounding rule (ROUND_HALF_UP). Never float."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+FEN = Decimal("0.01")
+
+
+class MoneyError(ValueError):
+    pass
+
+
+def to_yuan(value: object) -> Decimal:
+    """Parse a yuan amount (str, int or Decimal) and round it to the fen, half up."""
+    if isinstance(value, float):
+        raise MoneyError("金额不能用浮点数表示")
+    try:
+        amount = Decimal(str(value).strip().replace(",", ""))
+    except (InvalidOperation, ValueError) as exc:
+        raise MoneyError(f"“{value}”不是有效的金额") from exc
+    if not amount.is_finite():
+        raise MoneyError(f"“{value}”不是有效的金额")
+    return amount.quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+def wan_to_yuan(value: object) -> Decimal:
+    """万元 → 元: to_yuan(5万) = 50000.00."""
+    return to_yuan(Decimal(str(value)) * 10000)

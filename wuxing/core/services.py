@@ -1,0 +1,59 @@
+"""Helpers every app's services use: authority checks, history attribution, the decision log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.db import models
+
+from wuxing.core.models import DecisionLog
+
+
+def require_perm(actor: Any, perm: str, obj: Any = None) -> None:
+    """Refuse (before anything is written) unless `actor` holds `perm` on `obj`."""
+    if actor is None or not actor.has_perm(perm, obj):
+        raise PermissionDenied("您没有权限执行此操作")
+
+
+def real_user(actor: Any) -> Any:
+    """The User row behind an actor (None for the system identity of batch commands)."""
+    return actor if isinstance(actor, models.Model) else None
+
+
+def save_with_history(instance: models.Model, actor: Any, reason: str = "") -> None:
+    """Save and make sure the history row says who did it and why (also outside a web request)."""
+    if real_user(actor) is not None:
+        instance._history_user = actor  # type: ignore[attr-defined]
+    instance._change_reason = reason or ""  # type: ignore[attr-defined]
+    instance.full_clean()
+    instance.save()
+
+
+def delete_with_history(instance: models.Model, actor: Any, reason: str = "") -> None:
+    if real_user(actor) is not None:
+        instance._history_user = actor  # type: ignore[attr-defined]
+    instance._change_reason = reason or ""  # type: ignore[attr-defined]
+    instance.delete()
+
+
+def log_decision(
+    target: models.Model,
+    action: str,
+    actor: Any,
+    *,
+    from_state: str = "",
+    to_state: str = "",
+    comment: str = "",
+) -> DecisionLog:
+    return DecisionLog.objects.create(
+        content_type=ContentType.objects.get_for_model(target),
+        object_id=str(target.pk),
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        actor=real_user(actor),
+        actor_role=getattr(actor, "role", "") or "",
+        comment=comment,
+    )

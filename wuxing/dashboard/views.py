@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from django.db.models import Count, Q, Sum
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from wuxing.core.scoping import visible_orgs
+from wuxing.orgs.models import Level
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    if getattr(request.user, "must_change_password", False):
+        return redirect("accounts:password_change")
+    branches = visible_orgs(request.user).filter(level=Level.BRANCH)
+    totals = branches.aggregate(
+        total=Count("pk"),
+        rural=Count("pk", filter=Q(area_kind="rural")),
+        community=Count("pk", filter=Q(area_kind="community")),
+        members=Sum("member_count"),
+        demo=Count("pk", filter=Q(is_demo=True)),
+    )
+    return render(request, "dashboard/home.html", {"totals": totals})

@@ -1,0 +1,436 @@
+"""Registry pages. Thin: reads go through queries (scoped), writes through services."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from wuxing.core.excel import Column, build_template, build_workbook, xlsx_response
+from wuxing.core.history import history_entries
+from wuxing.core.scoping import get_visible, scope, visible_orgs, visible_people, visible_posts, visible_units
+from wuxing.core.views import paginate, querystring_without
+from wuxing.core.workdays import today
+from wuxing.orgs import queries, services
+from wuxing.orgs.forms import (
+    BranchForm,
+    DeleteForm,
+    ImportForm,
+    OrgFilterForm,
+    PersonForm,
+    PostForm,
+    StreetForm,
+    UnitForm,
+)
+from wuxing.orgs.models import DispatchedUnit, Level, OrgUnit, Person, Post, PostRole
+
+
+
+
+def _form_errors_to_form(form: Any, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for fld, errs in exc.error_dict.items():
+            target = fld if fld in form.fields else None
+            for e in errs:
+                form.add_error(target, e.messages[0] if hasattr(e, "messages") else str(e))
+    else:
+        for msg in exc.messages:
+            form.add_error(None, msg)
+
+
+# --- tree and list ------------------------------------------------------------------------------------
+
+
+def tree(request: HttpRequest) -> HttpResponse:
+    groups = queries.tree(request.user)
+    total = sum(len(g["branches"]) for g in groups)
+    return render(request, "orgs/tree.html", {"groups": groups, "total": total})
+
+
+ORG_EXPORT_COLUMNS = [
+    Column("street", "所属街道/镇"),
+    Column("code", "组织编码"),
+    Column("name", "组织名称", width=28),
+    Column("area_kind", "类型"),
+    Column("branch_type", "组织形式"),
+    Column("member_count", "党员人数"),
+    Column("secretary", "现任书记"),
+    Column("assigned_unit", "分包区直单位", width=24),
+    Column("is_demo", "演示数据"),
+]
+
+
+def org_list(request: HttpRequest) -> HttpResponse:
+    form = OrgFilterForm(
+        request.GET or None, streets=queries.visible_streets(request.user), units=visible_units(request.user)
+    )
+    params: dict[str, Any] = {"sort": request.GET.get("sort")}
+    if form.is_valid():
+        params.update(form.cleaned_data)
+    qs = queries.branch_list(request.user, params)
+    if request.GET.get("format") == "xlsx":
+        rows = (
+            [
+                o.street_name,
+                o.code,
+                o.name,
+                o.get_area_kind_display(),
+                o.get_branch_type_display(),
+                o.member_count,
+                o.secretary_name or "",
+                o.assigned_unit.name if o.assigned_unit else "",
+                "是" if o.is_demo else "",
+            ]
+            for o in qs
+        )
+        content = build_workbook([("组织列表", ORG_EXPORT_COLUMNS, rows)])
+        return xlsx_response(content, f"组织列表-{today():%Y%m%d}.xlsx")
+    page, qs_params = paginate(request, qs)
+    template = "orgs/_org_rows.html" if request.htmx and request.GET.get("partial") else "orgs/org_list.html"
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "page": page,
+            "qs_params": qs_params,
+            "sort_params": querystring_without(request, "sort", "page"),
+            "sort": request.GET.get("sort") or "",
+            "can_add": request.user.has_perm("orgs.manage_registry"),
+        },
+    )
+
+
+# --- organisation profile and edits ---------------------------------------------------------------------
+
+
+def org_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    org = get_visible(visible_orgs(request.user).select_related("assigned_unit"), pk=pk)
+    ctx: dict[str, Any] = {"org": org, "history": history_entries(org)}
+    ancestors = list(OrgUnit.objects.get_ancestors(org))
+    ctx["ancestors"] = ancestors
+    if org.level == Level.BRANCH:
+        ctx["current_posts"], ctx["past_posts"] = queries.org_posts(org)
+        ctx["people_without_post"] = Person.objects.filter(home_org=org, posts__isnull=True)
+    else:
+        children = queries.with_street_and_secretary(
+            visible_orgs(request.user).filter(path__startswith=org.path, level=Level.BRANCH)
+        ).order_by("path")
+        ctx["children"] = children
+    ctx["can_edit"] = request.user.has_perm("orgs.change_orgunit", org)
+    ctx["can_delete"] = request.user.has_perm("orgs.delete_orgunit", org)
+    ctx["can_add_branch"] = org.level == Level.STREET and request.user.has_perm("orgs.add_branch", org)
+    return render(request, "orgs/org_detail.html", ctx)
+
+
+def _editable_streets(user: Any) -> Any:
+    streets = scope(OrgUnit.objects.streets(), user)
+    if user.role == "street_staff":
+        streets = OrgUnit.objects.filter(pk=user.scope_org_id)
+    return streets.order_by("code")
+
+
+@require_http_methods(["GET", "POST"])
+def branch_create(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("orgs.manage_registry"):
+        raise PermissionDenied
+    streets = _editable_streets(request.user)
+    initial = {}
+    if request.GET.get("parent"):
+        initial["parent"] = streets.filter(pk=request.GET["parent"]).first()
+    form = BranchForm(request.POST or None, streets=streets, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = {k: form.cleaned_data[k] for k in services.BRANCH_FIELDS}
+        try:
+            org = services.create_branch(request.user, form.cleaned_data["parent"], data, form.cleaned_data["reason"])
+        except ValidationError as exc:
+            _form_errors_to_form(form, exc)
+        else:
+            messages.success(request, _("已新建组织：%(name)s") % {"name": org.name})
+            return redirect("orgs:detail", pk=org.pk)
+    return render(request, "orgs/form.html", {"form": form, "title": _("新建村/社区党组织")})
+
+
+@require_http_methods(["GET", "POST"])
+def street_create(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("orgs.add_street"):
+        raise PermissionDenied
+    form = StreetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = {k: form.cleaned_data[k] for k in ("code", "name", "street_kind")}
+        try:
+            org = services.create_street(request.user, data, form.cleaned_data["reason"])
+        except ValidationError as exc:
+            _form_errors_to_form(form, exc)
+        else:
+            messages.success(request, _("已新建街道/镇：%(name)s") % {"name": org.name})
+            return redirect("orgs:detail", pk=org.pk)
+    return render(request, "orgs/form.html", {"form": form, "title": _("新建街道/镇")})
+
+
+@require_http_methods(["GET", "POST"])
+def org_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    org = get_visible(visible_orgs(request.user), pk=pk)
+    if not request.user.has_perm("orgs.change_orgunit", org):
+        raise PermissionDenied
+    if org.level == Level.BRANCH:
+        form: Any = BranchForm(request.POST or None, instance=org, streets=_editable_streets(request.user))
+        fields = (*services.BRANCH_FIELDS, "parent")
+    else:
+        form = StreetForm(request.POST or None, instance=org)
+        fields = ("code", "name", "street_kind")
+    if request.method == "POST" and form.is_valid():
+        data = {k: form.cleaned_data[k] for k in fields}
+        try:
+            services.update_org(request.user, org, data, form.cleaned_data["reason"])
+        except ValidationError as exc:
+            _form_errors_to_form(form, exc)
+        else:
+            messages.success(request, _("已保存。"))
+            return redirect("orgs:detail", pk=org.pk)
+    return render(request, "orgs/form.html", {"form": form, "title": _("编辑：%(name)s") % {"name": org.name}, "obj": org})
+
+
+@require_http_methods(["GET", "POST"])
+def org_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    org = get_visible(visible_orgs(request.user), pk=pk)
+    if not request.user.has_perm("orgs.delete_orgunit", org):
+        raise PermissionDenied
+    form = DeleteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.delete_org(request.user, org, form.cleaned_data["reason"])
+        except ValidationError as exc:
+            _form_errors_to_form(form, exc)
+        else:
+            messages.success(request, _("已删除：%(name)s") % {"name": org.name})
+            return redirect("orgs:list")
+    return render(request, "orgs/form.html", {"form": form, "title": _("删除：%(name)s") % {"name": org.name},
+                                              "danger": True, "obj": org})
+
+
+# --- people and posts -------------------------------------------------------------------------------------
+
+PEOPLE_EXPORT_COLUMNS = [
+    Column("street", "所属街道/镇"),
+    Column("org_code", "组织编码"),
+    Column("org", "组织名称", width=24),
+    Column("name", "姓名"),
+    Column("gender", "性别", width=8),
+    Column("phone", "手机号"),
+    Column("role", "职务", width=18),
+    Column("start", "任职日期"),
+    Column("end", "离任日期"),
+    Column("lead", "兼任街道(镇)班子成员"),
+]
+
+
+def people(request: HttpRequest) -> HttpResponse:
+    streets = queries.visible_streets(request.user)
+    params: dict[str, Any] = {
+        "q": request.GET.get("q", ""),
+        "role": request.GET.get("role", ""),
+        "status": request.GET.get("status", "current"),
+        "street_leadership": request.GET.get("street_leadership", ""),
+        "street": streets.filter(pk=request.GET.get("street")).first() if request.GET.get("street", "").isdigit() else None,
+    }
+    qs = queries.people_list(request.user, params)
+    if request.GET.get("format") == "xlsx":
+        rows = (
+            [
+                p.street_name,
+                p.org.code,
+                p.org.name,
+                p.person.name,
+                p.person.get_gender_display(),
+                p.person.phone,
+                p.get_role_display(),
+                p.start_date,
+                p.end_date,
+                "是" if p.on_street_leadership else "否",
+            ]
+            for p in qs
+        )
+        return xlsx_response(
+            build_workbook([("人员任职", PEOPLE_EXPORT_COLUMNS, rows)]), f"人员任职-{today():%Y%m%d}.xlsx"
+        )
+    page, qs_params = paginate(request, qs)
+    return render(
+        request,
+        "orgs/people.html",
+        {"page": page, "qs_params": qs_params, "params": params, "streets": streets, "roles": PostRole.choices},
+    )
+
+
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_visible(visible_people(request.user), pk=pk)
+    posts = person.posts.select_related("org").order_by("-start_date")
+    return render(
+        request,
+        "orgs/person_detail.html",
+        {
+            "person": person,
+            "posts": posts,
+            "history": history_entries(person),
+            "can_edit": request.user.has_perm("orgs.change_person", person),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def person_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    editable = scope(OrgUnit.objects.branches(), request.user)
+    if request.user.role == "street_staff":
+        editable = editable.exclude(pk=request.user.scope_org_id)
+    person = None
+    if pk is not None:
+        person = get_visible(visible_people(request.user), pk=pk)
+        if not request.user.has_perm("orgs.change_person", person):
+            raise PermissionDenied
+    elif not request.user.has_perm("orgs.manage_registry"):
+        raise PermissionDenied
+    initial = {}
+    if request.GET.get("org"):
+        initial["home_org"] = editable.filter(pk=request.GET["org"]).first()
+    form = PersonForm(request.POST or None, instance=person, orgs=editable, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.save_person(request.user, form.save(commit=False), form.cleaned_data["reason"])
+        except ValidationError as exc:
+            _form_errors_to_form(form, exc)
+        else:
+            messages.success(request, _("已保存：%(name)s") % {"name": saved.name})
+            return redirect("orgs:person", pk=saved.pk)
+    title = _("编辑人员：%(name)s") % {"name": person.name} if person else _("新增人员")
+    return render(request, "orgs/form.html", {"form": form, "title": title, "obj": person})
+
+
+@require_http_methods(["GET", "POST"])
+def post_edit(request: HttpRequest, org_pk: int, pk: int | None = None) -> HttpResponse:
+    org = get_visible(visible_orgs(request.user).branches(), pk=org_pk)
+    if not request.user.has_perm("orgs.change_orgunit", org):
+        raise PermissionDenied
+    post = get_visible(visible_posts(request.user), pk=pk, org=org) if pk else Post(org=org)
+    people_qs = Person.objects.filter(home_org=org)
+    form = PostForm(request.POST or None, instance=post, people=people_qs, initial={"start_date": today()} if not pk else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_post(request.user, form.save(commit=False), form.cleaned_data["reason"])
+        except ValidationError as exc:
+            _form_errors_to_form(form, exc)
+        else:
+            messages.success(request, _("任职信息已保存。"))
+            return redirect("orgs:detail", pk=org.pk)
+    title = _("%(org)s：登记任职") % {"org": org.name}
+    return render(request, "orgs/form.html", {"form": form, "title": title, "obj": org,
+                                              "hint": _("人员须先登记在本组织；如无此人请先“新增人员”。")})
+
+
+# --- dispatched units -------------------------------------------------------------------------------------
+
+UNIT_EXPORT_COLUMNS = [
+    Column("code", "单位编码"),
+    Column("name", "单位名称", width=28),
+    Column("contact", "联系人"),
+    Column("phone", "联系电话"),
+    Column("orgs", "分包组织数"),
+]
+
+
+def units(request: HttpRequest) -> HttpResponse:
+    qs = queries.unit_list(request.user)
+    q = request.GET.get("q", "").strip()
+    if q:
+        qs = qs.filter(name__icontains=q)
+    if request.GET.get("format") == "xlsx":
+        rows = ([u.code, u.name, u.contact, u.phone, u.org_count] for u in qs)
+        return xlsx_response(build_workbook([("区直单位", UNIT_EXPORT_COLUMNS, rows)]), f"区直单位-{today():%Y%m%d}.xlsx")
+    page, qs_params = paginate(request, qs)
+    return render(request, "orgs/units.html", {"page": page, "qs_params": qs_params, "q": q,
+                                               "can_edit": request.user.has_perm("orgs.manage_units")})
+
+
+def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = get_visible(visible_units(request.user), pk=pk)
+    orgs = queries.with_street_and_secretary(visible_orgs(request.user).filter(assigned_unit=unit)).order_by("path")
+    return render(request, "orgs/unit_detail.html", {"unit": unit, "orgs": orgs, "history": history_entries(unit),
+                                                     "can_edit": request.user.has_perm("orgs.manage_units")})
+
+
+@require_http_methods(["GET", "POST"])
+def unit_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    if not request.user.has_perm("orgs.manage_units"):
+        raise PermissionDenied
+    unit = get_visible(visible_units(request.user), pk=pk) if pk else None
+    form = UnitForm(request.POST or None, instance=unit)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.save_unit(request.user, form.save(commit=False), form.cleaned_data["reason"])
+        except ValidationError as exc:
+            _form_errors_to_form(form, exc)
+        else:
+            messages.success(request, _("已保存。"))
+            return redirect("orgs:unit", pk=saved.pk)
+    return render(request, "orgs/form.html", {"form": form, "title": _("区直单位"), "obj": unit})
+
+
+# --- Excel import -----------------------------------------------------------------------------------------
+
+IMPORTS = {
+    "orgs": ("组织", services.ORG_COLUMNS, services.import_orgs,
+             ["红旗路街道", "HQL-099", "示例社区党支部", "城市社区", "党支部", "36", ""]),
+    "people": ("人员任职", services.PERSON_COLUMNS, services.import_people,
+               ["HQL-099", "张三", "男", "13800000000", "1980-05-01", "党组织书记", "2021-03-15", "", "否"]),
+}
+
+
+def import_template(request: HttpRequest, kind: str) -> HttpResponse:
+    if kind not in IMPORTS or not request.user.has_perm("orgs.import"):
+        raise PermissionDenied
+    title, columns, _func, example = IMPORTS[kind]
+    return xlsx_response(build_template(title, columns, example), f"{title}导入模板.xlsx")
+
+
+@require_http_methods(["GET", "POST"])
+def import_view(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("orgs.import"):
+        raise PermissionDenied
+    kind = request.POST.get("kind") or request.GET.get("kind") or "orgs"
+    if kind not in IMPORTS:
+        kind = "orgs"
+    form = ImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        title, _columns, func, _example = IMPORTS[kind]
+        report = func(request.user, form.cleaned_data["file"])
+        if report.ok:
+            messages.success(
+                request,
+                _("%(title)s导入成功：新增 %(c)s 条，更新 %(u)s 条。") % {"title": title, "c": report.created, "u": report.updated},
+            )
+            return redirect(request.path + f"?kind={kind}")
+    return render(request, "orgs/import.html", {"form": form, "report": report, "kind": kind, "imports": IMPORTS})
+
+
+def end_post_today(request: HttpRequest, org_pk: int, pk: int) -> HttpResponse:
+    """POST only: end a post as of a date (default today)."""
+    if request.method != "POST":
+        return redirect("orgs:detail", pk=org_pk)
+    post = get_visible(visible_posts(request.user), pk=pk, org_id=org_pk)
+    end = request.POST.get("end_date") or today().isoformat()
+    try:
+        services.end_post(request.user, post, dt.date.fromisoformat(end), request.POST.get("reason", ""))
+    except (ValidationError, ValueError) as exc:
+        messages.error(request, "；".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        messages.success(request, _("已登记离任。"))
+    return redirect("orgs:detail", pk=org_pk)
+
+
+__all__ = ["DispatchedUnit"]
