@@ -1,5 +1,117 @@
-"""The API root: mounts each app's router under /api/v1/."""
+"""The API root: mounts each app's router under /api/v1/.
 
-from ninja import NinjaAPI
+Authentication: the browser session (unsafe methods need the CSRF token) or `Authorization: Bearer <token>`
+with a personal token from /accounts/tokens/. Every endpoint reads through wuxing.core.scoping, so a token
+sees exactly what its owner sees; an object outside the caller's scope answers 404, like a missing one.
 
-api = NinjaAPI(title="wuxing API", version="1.0.0", description="五星支部创建管理平台 API")
+The docs page (/api/v1/docs) serves Swagger UI from django-ninja's own static files (`ninja` is in
+INSTALLED_APPS), never from a CDN; the validator badge, which would call validator.swagger.io, is off.
+"""
+
+from typing import Any, Literal
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import Field, NinjaAPI, Schema, Swagger
+from ninja.errors import AuthenticationError, HttpError
+
+from wuxing.api.auth import API_AUTH
+
+DESCRIPTION = """五星支部创建管理平台 API。
+
+**认证**：浏览器中已登录时直接使用会话（修改类请求须带 CSRF 令牌）；脚本请在“API 令牌”页面创建个人令牌，
+并在请求头中加上 `Authorization: Bearer <令牌>`。令牌的权限范围与其所属账号完全相同。
+
+**范围**：所有数据都按调用者的权限范围过滤；超出范围的对象与不存在的对象一样返回 404。
+
+**分页**：列表接口使用页码分页（PageNumberPagination）：参数 `page`（从 1 开始）和 `page_size`
+（默认 50，最大 100），返回 `{"items": [...], "count": 总条数}`。
+"""
+
+api = NinjaAPI(
+    title="wuxing API",
+    version="1.0.0",
+    description=DESCRIPTION,
+    auth=API_AUTH,
+    docs=Swagger(settings={"validatorUrl": None, "persistAuthorization": False}),
+)
+
+UNAUTHORIZED = "未登录或令牌无效：请先登录，或在请求头中提供有效的 Authorization: Bearer <令牌>"
+NOT_FOUND = "未找到该对象（不存在，或不在您的权限范围内）"
+HTTP_MESSAGES = {
+    "CSRF check Failed": "CSRF 校验失败：请刷新页面后重试",
+    "Forbidden": "您没有权限执行此操作",
+    "Too many requests.": "请求过于频繁，请稍后再试",
+}
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    response = api.create_response(request, {"detail": UNAUTHORIZED}, status=401)
+    response["WWW-Authenticate"] = 'Bearer realm="wuxing"'
+    return response
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, {"detail": NOT_FOUND}, status=404)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    message = str(exc)
+    return api.create_response(
+        request, {"detail": HTTP_MESSAGES.get(message, message)}, status=exc.status_code
+    )
+
+
+# --- who am I ------------------------------------------------------------------------------------------
+
+RoleName = Literal["district_admin", "street_staff", "secretary", "unit", "leader"]
+
+
+class ScopeOut(Schema):
+    kind: Literal["district", "street", "branch", "unit", "none"] = Field(
+        ..., description="范围类型：district 全区，street 街道/镇，branch 村/社区党组织，unit 区直单位"
+    )
+    code: str | None = Field(None, description="组织或单位编码（全区时为空）")
+    name: str = Field(..., description="范围名称")
+
+
+class MeOut(Schema):
+    username: str = Field(..., description="用户名")
+    full_name: str = Field(..., description="姓名")
+    role: RoleName = Field(..., description="角色")
+    role_label: str = Field(..., description="角色名称")
+    scope: ScopeOut = Field(..., description="权限范围")
+    is_demo: bool = Field(..., description="是否演示账号")
+
+
+def scope_of(user: Any) -> ScopeOut:
+    from wuxing.core.scoping import sees_whole_district
+
+    if sees_whole_district(user):
+        return ScopeOut(kind="district", code=None, name="全区")
+    if user.role == "street_staff" and user.scope_org_id:
+        return ScopeOut(kind="street", code=user.scope_org.code, name=user.scope_org.name)
+    if user.role == "secretary" and user.scope_org_id:
+        return ScopeOut(kind="branch", code=user.scope_org.code, name=user.scope_org.name)
+    if user.role == "unit" and user.unit_id:
+        return ScopeOut(kind="unit", code=user.unit.code, name=user.unit.name)
+    return ScopeOut(kind="none", code=None, name="无")
+
+
+@api.get("/me", response=MeOut, tags=["账号"], summary="当前账号", description="调用者的账号、角色和权限范围")
+def me(request: HttpRequest) -> MeOut:
+    user: Any = request.auth  # type: ignore[attr-defined]
+    return MeOut(
+        username=user.username,
+        full_name=user.full_name,
+        role=user.role,
+        role_label=str(user.get_role_display()),
+        scope=scope_of(user),
+        is_demo=user.is_demo,
+    )
+
+
+api.add_router("/orgs", "wuxing.orgs.api.router", tags=["组织"])
+api.add_router("/streets", "wuxing.orgs.api.streets_router", tags=["组织"])

@@ -41,6 +41,10 @@ class Column:
     width: int = 16
     choices: Sequence[str] = ()
 
+    def __post_init__(self) -> None:
+        # Callers pass lists; the column must stay hashable (read_sheet keeps columns in sets).
+        object.__setattr__(self, "choices", tuple(self.choices))
+
 
 @dataclass
 class CellError:
@@ -172,17 +176,25 @@ def read_sheet(
     misspelt column is never silently dropped. Completely empty rows are skipped. String values are
     normalised (full-width → half-width, stray spaces trimmed).
     """
+    data, errors, _positions = _read_sheet(fileobj, columns)
+    return data, errors
+
+
+def _read_sheet(
+    fileobj: Any, columns: Sequence[Column]
+) -> tuple[list[tuple[int, dict[str, Any]]], list[CellError], dict[str, int]]:
+    """read_sheet, plus where each column key sits in the sheet (1-based, as Excel counts)."""
     errors: list[CellError] = []
     try:
         wb = load_workbook(fileobj, read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for non-xlsx input
-        return [], [CellError(1, None, "", "无法读取文件，请上传由模板填写的 .xlsx 文件")]
+        return [], [CellError(1, None, "", "无法读取文件，请上传由模板填写的 .xlsx 文件")], {}
     ws = wb.worksheets[0]
     rows = ws.iter_rows(values_only=True)
     try:
         header = next(rows)
     except StopIteration:
-        return [], [CellError(1, None, "", "文件是空的")]
+        return [], [CellError(1, None, "", "文件是空的")], {}
     by_header = {normalize_text(c.header): c for c in columns}
     by_key = {c.key: c for c in columns}
     positions: dict[int, Column] = {}
@@ -203,7 +215,7 @@ def read_sheet(
         if col.required and col not in present:
             errors.append(CellError(1, None, col.header, f"缺少必填列“{col.header}”"))
     if errors:
-        return [], errors
+        return [], errors, {}
     data: list[tuple[int, dict[str, Any]]] = []
     for rownum, values in enumerate(rows, start=2):
         record: dict[str, Any] = {}
@@ -220,11 +232,11 @@ def read_sheet(
         if not empty:
             data.append((rownum, record))
         if len(data) > MAX_IMPORT_ROWS:
-            return [], [CellError(rownum, None, "", f"一次最多导入 {MAX_IMPORT_ROWS} 行，请拆分文件")]
+            return [], [CellError(rownum, None, "", f"一次最多导入 {MAX_IMPORT_ROWS} 行，请拆分文件")], {}
     if not data:
         errors.append(CellError(2, None, "", "没有可导入的数据行"))
     wb.close()
-    return data, errors
+    return data, errors, {col.key: idx for idx, col in positions.items()}
 
 
 def run_import(
@@ -238,11 +250,10 @@ def run_import(
     RowError (or Django's ValidationError with a field→message dict) for bad input.
     """
     report = ImportReport()
-    records, errors = read_sheet(fileobj, columns)
+    records, errors, col_index = _read_sheet(fileobj, columns)
     if errors:
         report.errors = errors
         return report
-    col_index = {c.key: i for i, c in enumerate(columns, start=1)}
     headers = {c.key: c.header for c in columns}
     try:
         with transaction.atomic():

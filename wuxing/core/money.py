@@ -11,8 +11,7 @@ class MoneyError(ValueError):
     pass
 
 
-def to_yuan(value: object) -> Decimal:
-    """Parse a yuan amount (str, int or Decimal) and round it to the fen, half up."""
+def _parse(value: object) -> Decimal:
     if isinstance(value, float):
         raise MoneyError("金额不能用浮点数表示")
     try:
@@ -21,9 +20,14 @@ def to_yuan(value: object) -> Decimal:
         raise MoneyError(f"“{value}”不是有效的金额") from exc
     if not amount.is_finite():
         raise MoneyError(f"“{value}”不是有效的金额")
-    return amount.quantize(FEN, rounding=ROUND_HALF_UP)
+    return amount
+
+
+def to_yuan(value: object) -> Decimal:
+    """Parse a yuan amount (str, int or Decimal) and round it to the fen, half up."""
+    return _parse(value).quantize(FEN, rounding=ROUND_HALF_UP)
 
 
 def wan_to_yuan(value: object) -> Decimal:
-    """万元 → 元: to_yuan(5万) = 50000.00."""
-    return to_yuan(Decimal(str(value)) * 10000)
+    """万元 → 元: to_yuan(5万) = 50000.00. Same input rules as to_yuan (no float, MoneyError when invalid)."""
+    return to_yuan(_parse(value) * 10000)

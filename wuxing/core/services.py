@@ -35,7 +35,18 @@ def delete_with_history(instance: models.Model, actor: Any, reason: str = "") ->
     if real_user(actor) is not None:
         instance._history_user = actor  # type: ignore[attr-defined]
     instance._change_reason = reason or ""  # type: ignore[attr-defined]
+    pk = instance.pk
     instance.delete()
+    # Tree nodes (treebeard) delete through a queryset, so the "-" history row is written for a freshly
+    # fetched copy that never saw _history_user/_change_reason: put who and why on that row here.
+    history = getattr(type(instance), "history", None)
+    if history is not None:
+        deleted = history.filter(**{instance._meta.pk.attname: pk}, history_type="-")
+        record = deleted.order_by("-history_id").first()
+        if record is not None:
+            record.history_user = real_user(actor) or record.history_user
+            record.history_change_reason = reason or ""
+            record.save(update_fields=["history_user", "history_change_reason"])
 
 
 def log_decision(

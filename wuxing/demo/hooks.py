@@ -4,4 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-HOOKS: list[Callable[[], str | None]] = []
+from wuxing.rules.demo import load_demo_scores
+
+HOOKS: list[Callable[[], str | None]] = [load_demo_scores]

@@ -62,3 +62,28 @@ rules.add_perm("orgs.manage_registry", can_manage_registry)
 rules.add_perm("orgs.import", can_manage_registry)
 rules.add_perm("orgs.manage_units", is_district_admin)
 rules.add_perm("accounts.manage", is_district_admin)
+
+
+# --- star rules, scores and vetoes ---------------------------------------------------------------------------
+
+
+@rules.predicate
+def is_secretary_of(user: Any, org: Any) -> bool:
+    return bool(
+        user.is_authenticated and user.role == "secretary" and org is not None and org.pk == user.scope_org_id
+    )
+
+
+rules.add_perm("starrules.manage_rulebooks", is_district_admin)
+# Who enters indicator values: the district, the street for its own organisations, the secretary for
+# their own organisation (self-assessment data).
+@rules.predicate
+def is_secretary(user: Any) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.role == "secretary" and user.scope_org_id)
+
+
+rules.add_perm("starrules.enter_scores", is_district_admin | is_street_staff | is_secretary)
+rules.add_perm(
+    "starrules.enter_scores_for", is_district_admin | (is_street_staff & org_in_own_street) | is_secretary_of
+)
+rules.add_perm("starrules.record_veto", is_district_admin | (is_street_staff & org_in_own_street))

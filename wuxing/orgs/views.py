@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -142,7 +142,7 @@ def branch_create(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     streets = _editable_streets(request.user)
     initial = {}
-    if request.GET.get("parent"):
+    if request.GET.get("parent", "").isdigit():
         initial["parent"] = streets.filter(pk=request.GET["parent"]).first()
     form = BranchForm(request.POST or None, streets=streets, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -296,7 +296,7 @@ def person_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     elif not request.user.has_perm("orgs.manage_registry"):
         raise PermissionDenied
     initial = {}
-    if request.GET.get("org"):
+    if request.GET.get("org", "").isdigit():
         initial["home_org"] = editable.filter(pk=request.GET["org"]).first()
     form = PersonForm(request.POST or None, instance=person, orgs=editable, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -391,8 +391,10 @@ IMPORTS = {
 
 
 def import_template(request: HttpRequest, kind: str) -> HttpResponse:
-    if kind not in IMPORTS or not request.user.has_perm("orgs.import"):
+    if not request.user.has_perm("orgs.import"):
         raise PermissionDenied
+    if kind not in IMPORTS:
+        raise Http404
     title, columns, _func, example = IMPORTS[kind]
     return xlsx_response(build_template(title, columns, example), f"{title}导入模板.xlsx")
 

@@ -1,0 +1,205 @@
+"""wuxing.core.excel with a toy table: typed export cells, text-not-formula, all-or-nothing import."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+
+from wuxing.core.excel import (
+    CellError,
+    Column,
+    RowError,
+    build_template,
+    build_workbook,
+    read_sheet,
+    run_import,
+)
+from wuxing.core.models import DecisionLog
+from wuxing.core.tests.xlsxutil import load, read_rows, sheet_xml, xlsx_file
+
+COLUMNS = [
+    Column("code", "编码", required=True),
+    Column("name", "名称", required=True),
+    Column("kind", "类型", choices=["甲", "乙"]),
+    Column("amount", "金额"),
+]
+
+
+def test_columns_with_list_choices_are_hashable() -> None:
+    col = Column("kind", "类型", choices=["甲", "乙"])
+    assert {col: 1}[col] == 1
+    assert col.choices == ("甲", "乙")
+
+
+def test_cell_error_text() -> None:
+    assert str(CellError(4, 6, "党员人数", "不对")) == "第4行 第6列（党员人数）：不对"
+    assert str(CellError(1, None, "", "文件是空的")) == "第1行：文件是空的"
+
+
+# --- export ---
+
+
+def test_build_workbook_writes_typed_cells_and_chinese_headers() -> None:
+    content = build_workbook(
+        [
+            ("列表", COLUMNS, [["A1", "名称一", "甲", Decimal("12.50")], ["A2", "名称二", None, 3]]),
+            ("第二页", COLUMNS[:2], [[dt.date(2024, 10, 8), True]]),
+        ]
+    )
+    wb = load(content)
+    assert wb.sheetnames == ["列表", "第二页"]
+    assert read_rows(content) == [
+        ["编码", "名称", "类型", "金额"],
+        ["A1", "名称一", "甲", 12.5],
+        ["A2", "名称二", None, 3],
+    ]
+    second = wb["第二页"]
+    assert second["A2"].value == dt.datetime(2024, 10, 8)  # noqa: DTZ001 (Excel dates are naive)
+    assert second["A2"].is_date
+    assert second["B2"].value is True
+    assert wb["列表"]["D2"].data_type == "n"
+    assert wb["列表"].freeze_panes == "A2"
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+1", "-1+2", "@A1", "\t=1", '=HYPERLINK("http://x")'])
+def test_formula_looking_text_is_stored_as_text(text: str) -> None:
+    content = build_workbook([("表", COLUMNS[:1], [[text]])])
+    cell = load(content).worksheets[0]["A2"]
+    assert (cell.value, cell.data_type) == (text, "s")
+    assert "<f>" not in sheet_xml(content)
+
+
+def test_negative_numbers_stay_numbers() -> None:
+    content = build_workbook([("表", COLUMNS[:1], [[-5], [Decimal("-1.50")]])])
+    ws = load(content).worksheets[0]
+    assert [(ws["A2"].value, ws["A2"].data_type), (ws["A3"].value, ws["A3"].data_type)] == [
+        (-5, "n"),
+        (-1.5, "n"),
+    ]
+
+
+def test_template_has_header_example_notes_and_dropdowns() -> None:
+    wb = load(build_template("导入", COLUMNS, ["A1", "名称", "甲", "1"]))
+    ws = wb["导入"]
+    assert [c.value for c in ws[1]] == ["编码", "名称", "类型", "金额"]
+    assert [c.value for c in ws[2]] == ["A1", "名称", "甲", "1"]
+    notes = [[c.value for c in row] for row in wb["说明"].iter_rows()]
+    assert notes[1] == ["编码", "必填", None] and notes[3] == ["类型", "选填", None]
+    validations = ws.data_validations.dataValidation
+    assert [(v.formula1, str(v.sqref)) for v in validations] == [('"甲,乙"', "C2:C20000")]
+
+
+# --- read and import ---
+
+
+def test_read_sheet_normalises_and_skips_empty_rows() -> None:
+    f = xlsx_file(
+        [" 名称\u3000", "编码", "金额"],
+        [["\u3000名 称一 ", "ａ１", "１２"], None, [None, "  ", None], ["名称二", "A2", 5]],
+    )
+    data, errors = read_sheet(f, COLUMNS)
+    assert errors == []
+    assert data == [
+        (2, {"name": "名 称一", "code": "a1", "amount": "12"}),
+        (5, {"name": "名称二", "code": "A2", "amount": 5}),
+    ]
+
+
+def test_read_sheet_accepts_column_keys_as_headers() -> None:
+    data, errors = read_sheet(xlsx_file(["code", "name"], [["A1", "甲"]]), COLUMNS)
+    assert (errors, data) == ([], [(2, {"code": "A1", "name": "甲"})])
+
+
+def test_read_sheet_header_errors_are_all_reported() -> None:
+    data, errors = read_sheet(xlsx_file(["编码", "备注", "编码"], [["A1", "x", "A2"]]), COLUMNS)
+    assert data == []
+    assert [str(e) for e in errors] == [
+        "第1行 第2列（备注）：不认识的表头，请使用下载的模板",
+        "第1行 第3列（编码）：表头重复",
+        "第1行：缺少必填列“名称”",
+    ]
+
+
+def handler(seen: list[int]) -> Any:
+    """Writes a DecisionLog row per good record (so a rollback is visible) and refuses bad ones."""
+    from wuxing.orgs.models import DispatchedUnit
+
+    def handle(rownum: int, rec: dict[str, Any]) -> str:
+        seen.append(rownum)
+        if rec.get("kind") not in (None, "甲", "乙"):
+            raise RowError(f"“{rec['kind']}”不是有效的类型", "kind")
+        if rec.get("amount") == "x":
+            raise ValidationError({"amount": ["金额不对"], "name": ["名称也不对"]})
+        if rec.get("amount") == "whole":
+            raise RowError("整行有问题")
+        unit = DispatchedUnit.objects.create(code=str(rec["code"]), name=str(rec["name"]))
+        DecisionLog.objects.create(
+            content_type=ContentType.objects.get_for_model(unit), object_id=str(unit.pk), action="test"
+        )
+        return "created"
+
+    return handle
+
+
+@pytest.mark.django_db
+def test_run_import_all_good() -> None:
+    seen: list[int] = []
+    report = run_import(xlsx_file(["编码", "名称"], [["A1", "甲"], ["A2", "乙"]]), COLUMNS, handler(seen))
+    assert (report.ok, report.created, report.updated) == (True, 2, 0)
+    assert DecisionLog.objects.filter(action="test").count() == 2
+
+
+@pytest.mark.django_db
+def test_run_import_one_bad_row_rolls_back_everything_and_reports_sheet_positions() -> None:
+    seen: list[int] = []
+    header = ["类型", "金额", "名称", "编码"]  # not the order of COLUMNS
+    rows = [
+        [None, 1, "甲", "A1"],
+        ["丙", 2, "乙", "A2"],
+        [None, "x", "丁", "A3"],
+        None,
+        [None, "whole", "戊", "A4"],
+        [None, 3, "己", "A5"],
+    ]
+    report = run_import(xlsx_file(header, rows), COLUMNS, handler(seen))
+    assert seen == [2, 3, 4, 6, 7]  # every row is checked, so every problem is reported at once
+    assert report.messages() == [
+        "第3行 第1列（类型）：“丙”不是有效的类型",
+        "第4行 第2列（金额）：金额不对",
+        "第4行 第3列（名称）：名称也不对",
+        "第6行：整行有问题",
+    ]
+    assert (report.ok, report.created, report.updated) == (False, 0, 0)
+    assert DecisionLog.objects.filter(action="test").count() == 0
+    from wuxing.orgs.models import DispatchedUnit
+
+    assert DispatchedUnit.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_run_import_error_on_a_column_absent_from_the_sheet_names_the_row() -> None:
+    report = run_import(
+        xlsx_file(["编码", "名称"], [["A1", "甲"]]),
+        COLUMNS,
+        lambda n, r: (_ for _ in ()).throw(RowError("类型必须填写", "kind")),
+    )
+    assert report.messages() == ["第2行：类型必须填写"]
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "第1行：无法读取文件，请上传由模板填写的 .xlsx 文件"),
+        (b"PK\x03\x04 broken zip", "第1行：无法读取文件，请上传由模板填写的 .xlsx 文件"),
+        ("编码,名称\nA1,甲\n".encode("gbk"), "第1行：无法读取文件，请上传由模板填写的 .xlsx 文件"),
+    ],
+)
+def test_unreadable_files(content: bytes, message: str) -> None:
+    data, errors = read_sheet(io.BytesIO(content), COLUMNS)
+    assert data == [] and [str(e) for e in errors] == [message]

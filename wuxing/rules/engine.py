@@ -1,0 +1,738 @@
+"""The rating engine: plain data in (a rulebook, indicator values, veto events), plain data out.
+
+Pure functions, no Django and no ORM: a set-based loader elsewhere feeds ``rate_all`` with
+
+    scores = {org_key: {indicator_code: value}}       # value: bool | int | Decimal
+    vetoes = {org_key: {veto_code, ...}}              # the 一票否决 events that happened
+
+and gets back one frozen ``OrgResult`` per organisation: how many stars it earns, each star's points,
+and for every star it misses the exact reasons in Chinese (差距清单).
+
+How a star is decided:
+
+1. Points: every filled indicator scores by its form (see ``schema.Indicator``); bonus items add,
+   penalty items subtract. A missing value (or ``None``) is "not entered" (未填报): 0 points, not met.
+2. Own eligibility: points ≥ ``award.min_points``, no veto of the star happened, and every
+   ``award.required_indicators`` item is met.
+3. ``requires_stars``: a star is awarded only if it is eligible and every star it requires is awarded.
+   This is the fixed point over the requirement graph (acyclic, checked by the schema), computed
+   iteratively in dependency order; it does not depend on the order of the stars or of anything else.
+
+Values are typed (``validate_value`` turns form/Excel input into them). A value of the wrong type for
+its indicator, or a veto code the rulebook does not know, raises ``ScoreError`` naming the organisation:
+a misspelt veto must never let a void star through. Values for indicator codes that the rulebook does
+not contain are ignored (e.g. left over from an older rulebook version).
+
+Points are exact: the schema allows at most two decimals in any rulebook points, so the engine adds
+whole hundredths of a point (``int``; a scale value with more decimals falls back to an exact
+``Decimal``) and turns the sum into a ``Decimal`` quantized to 0.01 (ROUND_HALF_UP) only in the results.
+No float anywhere.
+"""
+
+from __future__ import annotations
+
+import gc
+import operator
+import threading
+from collections.abc import Callable, Hashable, Iterable, Mapping, Set
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from .schema import Indicator, Rulebook, Star, format_number
+
+__all__ = [
+    "IndicatorResult",
+    "MissingIndicator",
+    "OrgResult",
+    "Ref",
+    "ScoreError",
+    "StarResult",
+    "Value",
+    "gap_list",
+    "rate_all",
+    "rate_one",
+    "validate_value",
+]
+
+Value = bool | int | Decimal
+
+ZERO = Decimal(0)
+CENT = Decimal("0.01")
+HUNDRED = Decimal(100)
+
+
+class ScoreError(ValueError):
+    """A value that does not fit its indicator, or an unknown veto code. The message is Chinese."""
+
+    def __init__(self, message: str, *, org: Hashable | None = None, indicator: str | None = None):
+        self.org = org
+        self.indicator = indicator
+        self.detail = message
+        super().__init__(message if org is None else f"组织 {org}：{message}")
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A star or veto item named in a result: its code and Chinese name."""
+
+    code: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class MissingIndicator:
+    """A required indicator (必达指标) that is not met."""
+
+    code: str
+    name: str
+    requirement: str  # "村集体经济收入 ≥ 20 万元"
+    value: Value | None  # None when not entered
+    text: str  # "村集体经济收入 ≥ 20 万元，当前 18 万元"
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorResult:
+    """One indicator's outcome; only filled in when rating with ``detail=True``."""
+
+    code: str
+    name: str
+    value: Value | None
+    filled: bool
+    points: Decimal
+    met: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StarResult:
+    code: str
+    name: str
+    awarded: bool
+    eligible: bool  # its own conditions hold (points, vetoes, required indicators), ignoring requires_stars
+    points: Decimal  # total including bonus and penalty, quantized to 0.01
+    min_points: Decimal
+    gap_points: Decimal  # ≥ 0: how many points short of min_points
+    vetoed_by: tuple[Ref, ...]
+    missing_indicators: tuple[MissingIndicator, ...]  # required indicators not met
+    missing_stars: tuple[Ref, ...]  # required stars that are not awarded
+    unfilled: tuple[str, ...]  # indicator codes without a value
+    reasons: tuple[str, ...]  # why the star is not awarded, in Chinese; empty when awarded
+    indicators: tuple[IndicatorResult, ...] = ()  # per indicator, only with detail=True
+
+
+@dataclass(frozen=True, slots=True)
+class OrgResult:
+    org: Hashable
+    year: int
+    kind: str
+    rulebook_version: int
+    placeholder: bool  # the rulebook contains default (non-official) rules: say so wherever shown
+    level: int  # 0..5, the number of stars awarded
+    stars: tuple[str, ...]  # awarded star codes, in rulebook order
+    points: dict[str, Decimal]  # star code → total points (quantized), in rulebook order
+    star_results: dict[str, StarResult] = field(default_factory=dict)  # in rulebook order
+
+
+def gap_list(result: OrgResult) -> list[str]:
+    """All reasons for all stars not awarded, each prefixed with the star's name (差距清单)."""
+    return [f"{star.name}：{reason}" for star in result.star_results.values() for reason in star.reasons]
+
+
+# --------------------------------------------------------------------------- compiling a rulebook
+#
+# Speed matters: a province is ~50,000 organisations × 40 indicators. Everything that depends only on
+# the rulebook is worked out once per rulebook (``_compile``): per indicator a scoring closure, a memo
+# of value → (cents, met) for bool and int values (cheap to hash; Decimal hashing is not), and all the
+# fixed Chinese text. Points inside the engine are ints in hundredths of a point ("cents").
+
+Score = tuple[int | Decimal, bool]  # (points in hundredths, met)
+
+_OPS: dict[str, Callable[[Any, Any], Any]] = {
+    ">=": operator.ge,
+    "<=": operator.le,
+    ">": operator.gt,
+    "<": operator.lt,
+}
+_MEMO_LIMIT = 4096  # counts remembered per indicator
+
+
+class _NoMemo:
+    """Expected-type marker for Decimal indicators: no value ever has this type, so no memo look-up."""
+
+
+def _cents(points: Decimal) -> int:
+    """Rulebook points (at most two decimals, checked by the schema) as an exact int of hundredths."""
+    cents = points * HUNDRED
+    if cents != cents.to_integral_value():  # pragma: no cover — the schema refuses such rulebooks
+        raise ValueError(f"分值 {points} 超过两位小数")
+    return int(cents)
+
+
+def _type_error(indicator: Indicator, value: object, expected: str) -> ScoreError:
+    return ScoreError(
+        f"指标 {indicator.code}（{indicator.name}）的值 {value!r} 无效：{expected}", indicator=indicator.code
+    )
+
+
+def _as_count(indicator: Indicator, value: object) -> int:
+    whole_decimal = isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value()
+    if (isinstance(value, int) and not isinstance(value, bool)) or whole_decimal:
+        count = int(value)  # type: ignore[call-overload]
+        if count >= 0:
+            return count
+    raise _type_error(indicator, value, "应为不小于 0 的整数")
+
+
+def _as_decimal(indicator: Indicator, value: object) -> Decimal:
+    if isinstance(value, Decimal) and value.is_finite():
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value)
+    raise _type_error(
+        indicator, value, "应为 Decimal 或整数（不接受浮点数和文本，请先用 validate_value 转换）"
+    )
+
+
+def _scorer(indicator: Indicator) -> tuple[type, dict[object, Score], Callable[[object], Score]]:
+    """(expected value type, memo, score) for one indicator.
+
+    ``score(value)`` checks and scores any value. The caller looks in ``memo`` first, but only for a
+    value of exactly the expected type, so True is never mistaken for 1 nor 1 for True.
+    """
+    form = indicator.form
+    max_cents = _cents(indicator.max_points)
+    hit: Score = (max_cents, True)
+    miss: Score = (0, False)
+    memo: dict[object, Score] = {}
+
+    if form == "yes_no":
+        memo.update({True: hit, False: miss})
+
+        def score_yes_no(value: object) -> Score:
+            if value is True or value is False:
+                return memo[value]
+            raise _type_error(indicator, value, "应为 True 或 False")
+
+        return bool, memo, score_yes_no
+
+    if indicator.counts:
+        assert indicator.points_each is not None
+        each = _cents(indicator.points_each)
+        min_count = indicator.effective_min_count
+        penalty = form == "penalty"
+
+        def score_count(value: object) -> Score:
+            count = _as_count(indicator, value)
+            cents = min(count * each, max_cents)
+            result: Score = (-cents, count == 0) if penalty else (cents, count >= min_count)
+            if type(value) is int and len(memo) < _MEMO_LIMIT:
+                memo[count] = result
+            return result
+
+        return int, memo, score_count
+
+    if form == "threshold":
+        assert indicator.op is not None and indicator.target is not None
+        compare = _OPS[indicator.op]
+        target = indicator.target
+
+        def score_threshold(value: object) -> Score:
+            number = value if type(value) is Decimal and value.is_finite() else _as_decimal(indicator, value)
+            return hit if compare(number, target) else miss
+
+        return _NoMemo, memo, score_threshold
+
+    # scale: the assessor gives the points directly, 0..max_points
+    max_points = indicator.max_points
+    pass_points = indicator.effective_pass_points
+    limit = f"评分应在 0–{format_number(max_points)} 分之间"
+
+    def score_scale(value: object) -> Score:
+        number = value if type(value) is Decimal and value.is_finite() else _as_decimal(indicator, value)
+        if number < 0 or number > max_points:
+            raise _type_error(indicator, value, limit)
+        cents = number * HUNDRED
+        whole = int(cents)
+        return (whole if whole == cents else cents), number >= pass_points
+
+    return _NoMemo, memo, score_scale
+
+
+# One cell of the inner loop: (code, expected type, memo, score, required)
+_Cell = tuple[str, type, dict[object, Score], Callable[[object], Score], bool]
+
+
+@dataclass(slots=True)
+class _CStar:
+    index: int
+    code: str
+    name: str
+    min_cents: int
+    min_points: Decimal
+    min_points_text: str
+    cells: tuple[_Cell, ...]
+    indicators: tuple[Indicator, ...]
+    codes: tuple[str, ...]
+    names: tuple[str, ...]
+    required_at: tuple[bool, ...]
+    requirements: tuple[str, ...]  # requirement text per indicator ("村集体经济收入 ≥ 20 万元")
+    vetoes: tuple[tuple[str, Ref, str], ...]  # (veto code, ref, reason)
+    requires: tuple[int, ...]
+    requires_pairs: tuple[tuple[int, Ref], ...]
+
+
+@dataclass(slots=True)
+class _Compiled:
+    rulebook: Rulebook
+    stars: tuple[_CStar, ...]
+    order: tuple[int, ...]  # star indices, every star after the stars it requires
+    veto_codes: frozenset[str]
+    placeholder: bool
+
+
+def _compile(rulebook: Rulebook) -> _Compiled:
+    index = {star.code: n for n, star in enumerate(rulebook.stars)}
+    stars = []
+    for n, star in enumerate(rulebook.stars):
+        required = set(star.award.required_indicators)
+        cells = []
+        for indicator in star.indicators:
+            vtype, memo, score = _scorer(indicator)
+            cells.append((indicator.code, vtype, memo, score, indicator.code in required))
+        min_cents = _cents(star.award.min_points)
+        stars.append(
+            _CStar(
+                index=n,
+                code=star.code,
+                name=star.name,
+                min_cents=min_cents,
+                min_points=_points(min_cents),
+                min_points_text=_points_text(min_cents),
+                cells=tuple(cells),
+                indicators=star.indicators,
+                codes=tuple(i.code for i in star.indicators),
+                names=tuple(i.name for i in star.indicators),
+                required_at=tuple(i.code in required for i in star.indicators),
+                requirements=tuple(i.requirement_text() for i in star.indicators),
+                vetoes=tuple((v.code, Ref(v.code, v.name), f"一票否决：{v.name}") for v in star.vetoes),
+                requires=tuple(index[code] for code in star.requires_stars),
+                requires_pairs=tuple(
+                    (index[code], Ref(code, rulebook.stars[index[code]].name)) for code in star.requires_stars
+                ),
+            )
+        )
+    return _Compiled(
+        rulebook=rulebook,
+        stars=tuple(stars),
+        order=_dependency_order(rulebook.stars, index),
+        veto_codes=frozenset(v.code for star in rulebook.stars for v in star.vetoes),
+        placeholder=rulebook.has_placeholders,
+    )
+
+
+def _dependency_order(stars: tuple[Star, ...], index: Mapping[str, int]) -> tuple[int, ...]:
+    """Kahn's algorithm: star indices such that every star comes after all the stars it requires."""
+    waiting = [len(star.requires_stars) for star in stars]
+    dependants: list[list[int]] = [[] for _ in stars]
+    for n, star in enumerate(stars):
+        for code in star.requires_stars:
+            dependants[index[code]].append(n)
+    ready = [n for n, count in enumerate(waiting) if count == 0]
+    order: list[int] = []
+    while ready:
+        n = ready.pop(0)
+        order.append(n)
+        for m in dependants[n]:
+            waiting[m] -= 1
+            if waiting[m] == 0:
+                ready.append(m)
+    if len(order) != len(stars):  # the schema forbids cycles; this guards hand-built objects
+        raise ValueError("requires_stars 形成循环")
+    return tuple(order)
+
+
+# A few compiled rulebooks, keyed by identity; the entry keeps the rulebook alive so its id stays unique.
+_CACHE: dict[int, _Compiled] = {}
+_CACHE_SIZE = 16
+
+
+_CACHE_LOCK = threading.Lock()
+
+
+def _compiled(rulebook: Rulebook) -> _Compiled:
+    with _CACHE_LOCK:
+        compiled = _CACHE.get(id(rulebook))
+        if compiled is not None and compiled.rulebook is rulebook:
+            return compiled
+        compiled = _compile(rulebook)
+        if len(_CACHE) >= _CACHE_SIZE:
+            del _CACHE[next(iter(_CACHE))]
+        _CACHE[id(rulebook)] = compiled
+        return compiled
+
+
+# --------------------------------------------------------------------------- points in hundredths
+
+_DECIMALS: dict[int, Decimal] = {}  # cents → Decimal points, remembered (int keys hash cheaply)
+_TEXTS: dict[int, str] = {}  # cents → "72.5"
+_REMEMBER = 100_000
+
+
+def _points(cents: int | Decimal) -> Decimal:
+    """Hundredths of a point → Decimal points with two decimals (ROUND_HALF_UP past the second)."""
+    if type(cents) is int:
+        points = _DECIMALS.get(cents)
+        if points is None:
+            points = Decimal(cents).scaleb(-2)
+            if len(_DECIMALS) < _REMEMBER:
+                _DECIMALS[cents] = points
+        return points
+    return (cents / HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _points_text(cents: int | Decimal) -> str:
+    if type(cents) is int:
+        text = _TEXTS.get(cents)
+        if text is None:
+            text = format_number(_points(cents))
+            if len(_TEXTS) < _REMEMBER:
+                _TEXTS[cents] = text
+        return text
+    return format_number(_points(cents))
+
+
+# --------------------------------------------------------------------------- rating
+
+_EMPTY: tuple[()] = ()
+_NO_VETOES: frozenset[str] = frozenset()
+ZERO_POINTS = Decimal("0.00")
+
+
+def _rate(
+    compiled: _Compiled,
+    org: Hashable,
+    values: Mapping[str, object],
+    org_vetoes: Iterable[str],
+    detail: bool,
+) -> OrgResult:
+    happened: Set[str] = _NO_VETOES
+    if isinstance(org_vetoes, str):
+        raise TypeError("vetoes 应为否决事项代码的集合（如 {'pafz.petition'}），不能是单个字符串")
+    if org_vetoes:
+        happened = org_vetoes if isinstance(org_vetoes, Set) else frozenset(org_vetoes)
+        unknown = happened - compiled.veto_codes
+        if unknown:
+            raise ScoreError(f"不认识的否决事项代码：{'、'.join(sorted(map(str, unknown)))}", org=org)
+
+    get = values.get
+    stars = compiled.stars
+    count = len(stars)
+    totals: list[int | Decimal] = [0] * count
+    eligible = [False] * count
+    # per star: positions of unfilled indicators, and (position, value) of required indicators not met
+    unfilled_at: list[list[int] | None] = [None] * count
+    unmet_at: list[list[tuple[int, object]] | None] = [None] * count
+
+    # 1. points and each star's own conditions (the hot loop: keep it lean)
+    try:
+        for star in stars:
+            total: int | Decimal = 0
+            missing: list[int] | None = None
+            unmet: list[tuple[int, object]] | None = None
+            position = -1
+            for code, vtype, memo, score, required in star.cells:
+                position += 1
+                value = get(code)
+                if value is None:
+                    if missing is None:
+                        missing = [position]
+                    else:
+                        missing.append(position)
+                    if required:
+                        if unmet is None:
+                            unmet = [(position, None)]
+                        else:
+                            unmet.append((position, None))
+                    continue
+                result = memo.get(value) if type(value) is vtype else None
+                if result is None:
+                    result = score(value)
+                total += result[0]
+                if required and not result[1]:
+                    if unmet is None:
+                        unmet = [(position, value)]
+                    else:
+                        unmet.append((position, value))
+            n = star.index
+            totals[n] = total
+            unfilled_at[n] = missing
+            unmet_at[n] = unmet
+            eligible[n] = unmet is None and total >= star.min_cents
+    except ScoreError as exc:
+        raise ScoreError(exc.detail, org=org, indicator=exc.indicator) from None
+
+    # 2. vetoes void their star whatever the points
+    vetoed: list[tuple[Ref, ...]] = [_EMPTY] * count
+    if happened:
+        for star in stars:
+            hits = tuple(ref for code, ref, _reason in star.vetoes if code in happened)
+            if hits:
+                vetoed[star.index] = hits
+                eligible[star.index] = False
+
+    # 3. requires_stars: the fixed point, one pass in dependency order
+    awarded = [False] * count
+    for n in compiled.order:
+        if eligible[n]:
+            for m in stars[n].requires:
+                if not awarded[m]:
+                    break
+            else:
+                awarded[n] = True
+
+    # 4. results, with the reasons for every star not awarded
+    results: dict[str, StarResult] = {}
+    points_out: dict[str, Decimal] = {}
+    awarded_codes: list[str] = []
+    for star in stars:
+        n = star.index
+        code = star.code
+        total = totals[n]
+        points = _points(total)
+        points_out[code] = points
+        missing = unfilled_at[n]
+        unfilled = tuple(map(star.codes.__getitem__, missing)) if missing else _EMPTY
+        rows = _indicator_rows(star, get) if detail else _EMPTY
+        if awarded[n]:
+            awarded_codes.append(code)
+            results[code] = StarResult(
+                code,
+                star.name,
+                True,
+                True,
+                points,
+                star.min_points,
+                ZERO_POINTS,
+                _EMPTY,
+                _EMPTY,
+                _EMPTY,
+                unfilled,
+                _EMPTY,
+                rows,
+            )
+            continue
+
+        reasons: list[str] = []
+        if vetoed[n]:
+            reasons.extend(reason for veto_code, _ref, reason in star.vetoes if veto_code in happened)
+        gap = star.min_cents - total
+        if gap > 0:
+            gap_points = _points(gap)
+            reasons.append(
+                f"得分 {_points_text(total)} 分，距 {star.min_points_text} 分还差 {_points_text(gap)} 分"
+            )
+            if missing:
+                names = [star.names[p] for p in missing if not star.required_at[p]]
+                if names:
+                    reasons.append(f"未填报（按 0 分计）：{'、'.join(names)}")
+        else:
+            gap_points = ZERO_POINTS
+        unmet = unmet_at[n]
+        missing_indicators: tuple[MissingIndicator, ...] = _EMPTY
+        if unmet:
+            items = []
+            for position, value in unmet:
+                item = _missing_indicator(star, position, value)
+                items.append(item)
+                reasons.append(f"必达指标未达标：{item.text}")  # "…，当前未填报" when not entered
+            missing_indicators = tuple(items)
+        missing_stars: tuple[Ref, ...] = _EMPTY
+        if star.requires:
+            missing_stars = tuple(ref for m, ref in star.requires_pairs if not awarded[m])
+            if missing_stars:
+                reasons.append(f"须先获得：{'、'.join(ref.name for ref in missing_stars)}")
+        results[code] = StarResult(
+            code,
+            star.name,
+            False,
+            eligible[n],
+            points,
+            star.min_points,
+            gap_points,
+            vetoed[n],
+            missing_indicators,
+            missing_stars,
+            unfilled,
+            tuple(reasons),
+            rows,
+        )
+
+    rulebook = compiled.rulebook
+    return OrgResult(
+        org,
+        rulebook.year,
+        rulebook.kind,
+        rulebook.version,
+        compiled.placeholder,
+        len(awarded_codes),
+        tuple(awarded_codes),
+        points_out,
+        results,
+    )
+
+
+def _missing_indicator(star: _CStar, position: int, value: object) -> MissingIndicator:
+    indicator = star.indicators[position]
+    requirement = star.requirements[position]
+    current = indicator.value_text(value)
+    # "当前 18 万元" but "当前“否”" and "当前未填报": a space only before a number
+    text = f"{requirement}，当前{current}" if current[:1] in ("“", "未") else f"{requirement}，当前 {current}"
+    return MissingIndicator(indicator.code, indicator.name, requirement, value, text)  # type: ignore[arg-type]
+
+
+def _indicator_rows(star: _CStar, get: Callable[[str], object]) -> tuple[IndicatorResult, ...]:
+    rows: list[IndicatorResult] = []
+    for code, _vtype, _memo, score, _required in star.cells:
+        name = star.names[len(rows)]
+        value = get(code)
+        if value is None:
+            rows.append(IndicatorResult(code, name, None, False, ZERO_POINTS, False))
+        else:
+            cents, met = score(value)
+            rows.append(IndicatorResult(code, name, value, True, _points(cents), met))  # type: ignore[arg-type]
+    return tuple(rows)
+
+
+def rate_all(
+    rulebook: Rulebook,
+    scores: Mapping[Hashable, Mapping[str, object]],
+    vetoes: Mapping[Hashable, Iterable[str]] | None = None,
+    *,
+    detail: bool = False,
+) -> dict[Hashable, OrgResult]:
+    """Rate every organisation in ``scores`` (and any that only appear in ``vetoes``).
+
+    ``detail=True`` also fills ``StarResult.indicators`` with each indicator's points.
+    Raises ``ScoreError`` for a value of the wrong type or an unknown veto code.
+
+    The cyclic garbage collector is paused while the results are built: they are hundreds of thousands
+    of small immutable objects with no cycles, and collecting them as they appear costs ~40 % of the time.
+    """
+    compiled = _compiled(rulebook)
+    vetoes = vetoes or {}
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        results = {
+            org: _rate(compiled, org, values, vetoes.get(org, _NO_VETOES), detail)
+            for org, values in scores.items()
+        }
+        for org, happened in vetoes.items():
+            if org not in results:
+                results[org] = _rate(compiled, org, {}, happened, detail)
+    finally:
+        if collecting:
+            gc.enable()
+    return results
+
+
+def rate_one(
+    rulebook: Rulebook,
+    values: Mapping[str, object],
+    vetoes: Iterable[str] = (),
+    *,
+    org: Hashable = None,
+    detail: bool = False,
+) -> OrgResult:
+    """Rate one organisation: ``values`` maps indicator code → value, ``vetoes`` the veto codes that
+    happened (raises ``ScoreError`` like ``rate_all``)."""
+    return _rate(_compiled(rulebook), org, values, vetoes, detail)
+
+
+# --------------------------------------------------------------------------- input
+
+_YES = frozenset({"是", "有", "√", "✓", "✔", "1", "yes", "y", "true"})
+_NO = frozenset({"否", "无", "没有", "×", "✗", "✘", "0", "no", "n", "false"})
+
+
+def _range_text(low: Decimal | int, high: Decimal | int | None, unit: str) -> str:
+    if high is None:
+        return f"应为不小于 {format_number(low)} 的数（单位：{unit}）"
+    return f"应为 {format_number(low)}–{format_number(high)} 之间的数（单位：{unit}）"
+
+
+def _number_text(text: str, unit: str | None) -> str:
+    text = text.replace(",", "").replace(" ", "")
+    if unit and text.endswith(unit):
+        text = text[: -len(unit)]
+    return text
+
+
+def validate_value(indicator: Indicator, raw: object) -> Value | None:
+    """Turn user input (a form field or an Excel cell, already NFKC-normalised) into the typed value.
+
+    yes_no → bool; per_occurrence/bonus/penalty → int ≥ 0; threshold and scale → Decimal in range.
+    A blank input (None or "") returns None, meaning "not entered". Anything else raises ValueError
+    with a Chinese message, e.g. "应为 0–100 之间的数（单位：%）".
+    """
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    form = indicator.form
+
+    if form == "yes_no":
+        if isinstance(raw, bool):
+            return raw
+        if isinstance(raw, int | float | Decimal) and raw in (0, 1):  # Excel may give 1, 1.0 or 0
+            return bool(raw)
+        text = str(raw).strip().lower()
+        if text in _YES:
+            return True
+        if text in _NO:
+            return False
+        raise ValueError("应填“是”或“否”（也可填 有/无、√/×、1/0）")
+
+    if indicator.counts:
+        message = f"应为不小于 0 的整数（单位：{indicator.count_unit}）"
+        if isinstance(raw, bool):
+            raise ValueError(message)
+        number: Decimal
+        try:
+            if isinstance(raw, int):
+                number = Decimal(raw)
+            elif isinstance(raw, float):
+                number = Decimal(str(raw))
+            elif isinstance(raw, Decimal):
+                number = raw
+            else:
+                number = Decimal(_number_text(str(raw).strip(), indicator.count_unit))
+        except InvalidOperation:
+            raise ValueError(message) from None
+        if not number.is_finite() or number != number.to_integral_value() or number < 0:
+            raise ValueError(message)
+        return int(number)
+
+    if form == "threshold":
+        low, high = indicator.input_bounds
+        unit = indicator.unit or ""
+    else:  # scale
+        low, high, unit = ZERO, indicator.max_points, "分"
+    message = _range_text(low, high, unit)
+    if isinstance(raw, bool):
+        raise ValueError(message)
+    try:
+        if isinstance(raw, Decimal):
+            number = raw
+        elif isinstance(raw, int | float):
+            number = Decimal(str(raw))
+        else:
+            number = Decimal(_number_text(str(raw).strip(), unit))
+    except InvalidOperation:
+        raise ValueError(message) from None
+    if not number.is_finite() or number < low or (high is not None and number > high):
+        raise ValueError(message)
+    if form == "scale" and number != number.quantize(CENT, rounding=ROUND_HALF_UP):
+        raise ValueError("评分最多保留两位小数")
+    return number

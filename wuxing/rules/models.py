@@ -1,0 +1,171 @@
+"""Star rulebooks (一星一细则) as versioned data, indicator scores, evidence and veto events."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from wuxing.orgs.models import AreaKind, OrgUnit
+
+if TYPE_CHECKING:
+    from wuxing.rules.schema import Rulebook
+
+
+@lru_cache(maxsize=64)
+def _parse(content_hash: str, content: str) -> Rulebook:
+    from wuxing.rules.schema import load_rulebook_yaml
+
+    return load_rulebook_yaml(content)
+
+
+class RulebookVersion(models.Model):
+    """One version of one year's rules for one kind of organisation (rural / community).
+
+    The YAML text is the rule; it is validated by wuxing.rules.schema on every save. A version that has
+    scores entered against it is frozen: changes make a new version. Exactly one version per
+    (year, kind) is active, and ratings use it.
+    """
+
+    year = models.PositiveSmallIntegerField(_("年度"))
+    kind = models.CharField(_("适用类型"), max_length=10, choices=AreaKind.choices)
+    version = models.PositiveIntegerField(_("版本"))
+    title = models.CharField(_("名称"), max_length=200)
+    content = models.TextField(_("细则内容（YAML）"))
+    is_active = models.BooleanField(_("当前启用"), default=False)
+    is_placeholder = models.BooleanField(_("含默认（非官方）条目"), default=True)
+    based_on = models.ForeignKey(
+        "self", verbose_name=_("来源版本"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    change_note = models.CharField(_("修订说明"), max_length=300, blank=True, default="")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("创建人"), on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("星级细则版本")
+        verbose_name_plural = _("星级细则版本")
+        ordering = ["-year", "kind", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "kind", "version"], name="rulebook_version_unique"),
+            models.UniqueConstraint(
+                fields=["year", "kind"], condition=models.Q(is_active=True), name="rulebook_one_active"
+            ),
+        ]
+        permissions = [("enter_scores", "可以填报指标得分")]
+
+    def __str__(self) -> str:
+        return f"{self.year}年 {self.get_kind_display()} 第{self.version}版"
+
+    @property
+    def rulebook(self) -> Rulebook:
+        digest = hashlib.sha256(self.content.encode()).hexdigest()
+        return _parse(digest, self.content)
+
+    def has_scores(self) -> bool:
+        return self.scores.exists()
+
+
+class Score(models.Model):
+    """One indicator value of one organisation in one year.
+
+    `value` holds the typed value as a number: 1/0 for yes/no items, a count for per-occurrence,
+    bonus and penalty items, the measured number for thresholds and the assessor's points for scale
+    items. `rulebook` is the version in force when it was entered; a rating records the version that
+    rated it.
+    """
+
+    org = models.ForeignKey(OrgUnit, verbose_name=_("组织"), on_delete=models.PROTECT, related_name="scores")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    indicator_code = models.CharField(_("指标编码"), max_length=64)
+    value = models.DecimalField(_("填报值"), max_digits=16, decimal_places=4)
+    rulebook = models.ForeignKey(
+        RulebookVersion, verbose_name=_("细则版本"), on_delete=models.PROTECT, related_name="scores"
+    )
+    note = models.CharField(_("备注"), max_length=300, blank=True, default="")
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("填报人"), on_delete=models.SET_NULL, null=True, blank=True
+    )
+    entered_at = models.DateTimeField(_("填报时间"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("指标得分")
+        verbose_name_plural = _("指标得分")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org", "year", "indicator_code"], name="score_unique_per_indicator"
+            )
+        ]
+        indexes = [models.Index(fields=["year", "org"])]
+
+    def __str__(self) -> str:
+        return f"{self.org} {self.year} {self.indicator_code}={self.value}"
+
+
+def evidence_path(instance: Evidence, filename: str) -> str:
+    return f"evidence/{instance.score.year}/{instance.score.org_id}/{filename}"
+
+
+class Evidence(models.Model):
+    """A supporting file (photo, scan, minutes) attached to one score."""
+
+    score = models.ForeignKey(
+        Score, verbose_name=_("指标得分"), on_delete=models.CASCADE, related_name="evidence"
+    )
+    file = models.FileField(_("文件"), upload_to=evidence_path)
+    original_name = models.CharField(_("原文件名"), max_length=255)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.SET_NULL, null=True, blank=True
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("佐证材料")
+        verbose_name_plural = _("佐证材料")
+        ordering = ["-uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class VetoEvent(models.Model):
+    """A veto item (一票否决) that happened to an organisation in a year; it voids the star whatever
+    the points. Revoking keeps the row (with who and why) and stops it counting."""
+
+    org = models.ForeignKey(
+        OrgUnit, verbose_name=_("组织"), on_delete=models.PROTECT, related_name="veto_events"
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    veto_code = models.CharField(_("否决项编码"), max_length=64)
+    occurred_on = models.DateField(_("发生日期"))
+    description = models.TextField(_("情况说明"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    revoke_reason = models.CharField(_("撤销原因"), max_length=300, blank=True, default="")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("一票否决事项")
+        verbose_name_plural = _("一票否决事项")
+        ordering = ["-occurred_on"]
+        indexes = [models.Index(fields=["year", "org"])]
+
+    def __str__(self) -> str:
+        return f"{self.org} {self.veto_code} {self.occurred_on}"

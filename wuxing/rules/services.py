@@ -1,0 +1,340 @@
+"""Every write for rulebooks, scores and veto events: authority, one transaction, recorded."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max
+
+from wuxing.core.excel import Column, ImportReport, RowError, run_import
+from wuxing.core.scoping import scope
+from wuxing.core.services import log_decision, real_user, require_perm, save_with_history
+from wuxing.core.text import normalize_number, normalize_text
+from wuxing.orgs.models import Level, OrgUnit
+from wuxing.rules.engine import validate_value
+from wuxing.rules.models import Evidence, RulebookVersion, Score, VetoEvent
+from wuxing.rules.schema import Indicator, Rulebook, RulebookError, load_rulebook_yaml
+
+SHIPPED_DIR = Path(__file__).resolve().parent / "rulebooks"
+
+
+def _parse_or_error(content: str) -> Rulebook:
+    try:
+        return load_rulebook_yaml(content)
+    except RulebookError as exc:
+        raise ValidationError({"content": list(exc.messages)}) from exc
+
+
+def to_stored(value: bool | int | Decimal) -> Decimal:
+    """Typed indicator value → the number stored in Score.value."""
+    if isinstance(value, bool):
+        return Decimal(1 if value else 0)
+    return Decimal(value)
+
+
+def from_stored(indicator: Indicator, stored: Decimal) -> bool | int | Decimal:
+    if indicator.form == "yes_no":
+        return stored != 0
+    if indicator.counts:
+        return int(stored)
+    return stored.normalize() if stored == stored.to_integral_value() else stored
+
+
+# --- rulebooks ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_version(
+    actor: Any,
+    content: str,
+    *,
+    note: str = "",
+    based_on: RulebookVersion | None = None,
+    activate: bool = True,
+) -> RulebookVersion:
+    """A new version of the (year, kind) the YAML names; version numbers count up per (year, kind)."""
+    require_perm(actor, "starrules.manage_rulebooks")
+    book = _parse_or_error(content)
+    latest = (
+        RulebookVersion.objects.filter(year=book.year, kind=book.kind).aggregate(m=Max("version"))["m"] or 0
+    )
+    version = latest + 1
+    if book.version != version:
+        # The version number inside the YAML follows the stored sequence.
+        content = _with_version(content, version)
+        book = _parse_or_error(content)
+    rb = RulebookVersion(
+        year=book.year,
+        kind=book.kind,
+        version=version,
+        title=book.title,
+        content=content,
+        is_placeholder=book.has_placeholders,
+        based_on=based_on,
+        change_note=note,
+        created_by=real_user(actor),
+    )
+    save_with_history(rb, actor, note or "新建细则版本")
+    log_decision(rb, "rulebook_created", actor, to_state=f"v{version}", comment=note)
+    if activate:
+        activate_version(actor, rb, note)
+    return rb
+
+
+def _with_version(content: str, version: int) -> str:
+    lines = content.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("version:"):
+            lines[i] = f"version: {version}"
+            return "\n".join(lines) + "\n"
+    return f"version: {version}\n" + content
+
+
+@transaction.atomic
+def update_version(actor: Any, rb: RulebookVersion, content: str, note: str = "") -> RulebookVersion:
+    """Edit in place — only while no score has been entered against this version."""
+    require_perm(actor, "starrules.manage_rulebooks")
+    if rb.has_scores():
+        raise ValidationError(
+            "该版本已有得分数据，不能直接修改；请“另存为新版本”，新版本启用后评定将按新细则计算。"
+        )
+    book = _parse_or_error(_with_version(content, rb.version))
+    if (book.year, book.kind) != (rb.year, rb.kind):
+        raise ValidationError({"content": ["不能修改细则的年度或适用类型；请新建细则"]})
+    rb.content = _with_version(content, rb.version)
+    rb.title = book.title
+    rb.is_placeholder = book.has_placeholders
+    rb.change_note = note or rb.change_note
+    save_with_history(rb, actor, note or "修改细则")
+    return rb
+
+
+@transaction.atomic
+def activate_version(actor: Any, rb: RulebookVersion, note: str = "") -> RulebookVersion:
+    require_perm(actor, "starrules.manage_rulebooks")
+    previous = (
+        RulebookVersion.objects.filter(year=rb.year, kind=rb.kind, is_active=True).exclude(pk=rb.pk).first()
+    )
+    if previous is not None:
+        previous.is_active = False
+        save_with_history(previous, actor, f"由第{rb.version}版取代")
+    rb.is_active = True
+    save_with_history(rb, actor, note or "启用")
+    log_decision(
+        rb,
+        "rulebook_activated",
+        actor,
+        from_state=f"v{previous.version}" if previous else "",
+        to_state=f"v{rb.version}",
+        comment=note,
+    )
+    return rb
+
+
+@transaction.atomic
+def clone_to_year(actor: Any, source: RulebookVersion, year: int, note: str = "") -> RulebookVersion:
+    """Start a new year's rulebook from last year's text."""
+    book = source.rulebook
+    data = book.to_dict()
+    data["year"] = year
+    data["version"] = 1
+    content = (
+        Rulebook.model_validate(data).to_yaml() if hasattr(Rulebook, "model_validate") else source.content
+    )
+    return create_version(actor, content, note=note or f"由{source}复制", based_on=source)
+
+
+def load_shipped(actor: Any) -> list[RulebookVersion]:
+    """Load every shipped YAML (wuxing/rules/rulebooks/*.yaml) whose (year, kind) has no version yet."""
+    created = []
+    for path in sorted(SHIPPED_DIR.glob("*.yaml")):
+        content = path.read_text(encoding="utf-8")
+        book = _parse_or_error(content)
+        if not RulebookVersion.objects.filter(year=book.year, kind=book.kind).exists():
+            created.append(create_version(actor, content, note=f"默认细则（{path.name}）"))
+    return created
+
+
+def active_rulebook(year: int, kind: str) -> RulebookVersion | None:
+    return RulebookVersion.objects.filter(year=year, kind=kind, is_active=True).first()
+
+
+# --- scores ------------------------------------------------------------------------------------------------
+
+
+def _check_can_enter(actor: Any, org: OrgUnit) -> None:
+    require_perm(actor, "starrules.enter_scores_for", org)
+
+
+@transaction.atomic
+def save_scores(
+    actor: Any, org: OrgUnit, year: int, raw_values: dict[str, Any], note: str = ""
+) -> dict[str, int]:
+    """Validate and store one organisation's values (code → raw input). Blank input deletes the value.
+
+    Raises ValidationError with {indicator_code: message} and writes nothing if any value is invalid.
+    """
+    _check_can_enter(actor, org)
+    rb = active_rulebook(year, org.area_kind)
+    if rb is None:
+        raise ValidationError(f"{year}年尚未启用{org.get_area_kind_display()}星级细则")
+    book = rb.rulebook
+    errors: dict[str, str] = {}
+    typed: dict[str, Any] = {}
+    for code, raw in raw_values.items():
+        try:
+            indicator = book.indicator(code)
+        except KeyError:
+            errors[code] = f"细则中没有指标 {code}"
+            continue
+        try:
+            typed[code] = validate_value(indicator, normalize_text(raw) if isinstance(raw, str) else raw)
+        except ValueError as exc:
+            errors[code] = f"{indicator.name}：{exc}"
+    if errors:
+        raise ValidationError(errors)
+    existing = {
+        s.indicator_code: s for s in Score.objects.filter(org=org, year=year, indicator_code__in=typed)
+    }
+    counts = {"created": 0, "updated": 0, "deleted": 0, "unchanged": 0}
+    for code, value in typed.items():
+        score = existing.get(code)
+        if value is None:
+            if score is not None:
+                score._history_user = real_user(actor)  # type: ignore[attr-defined]
+                score._change_reason = note or "清空"  # type: ignore[attr-defined]
+                score.delete()
+                counts["deleted"] += 1
+            continue
+        stored = to_stored(value)
+        if score is not None and score.value == stored:
+            counts["unchanged"] += 1
+            continue
+        if score is None:
+            score = Score(org=org, year=year, indicator_code=code)
+            counts["created"] += 1
+        else:
+            counts["updated"] += 1
+        score.value = stored
+        score.rulebook = rb
+        score.entered_by = real_user(actor)
+        score.note = note[:300]
+        save_with_history(score, actor, note)
+    return counts
+
+
+@transaction.atomic
+def add_evidence(actor: Any, score: Score, uploaded: Any) -> Evidence:
+    _check_can_enter(actor, score.org)
+    ev = Evidence(score=score, file=uploaded, original_name=uploaded.name[:255], uploaded_by=real_user(actor))
+    save_with_history(ev, actor, "上传佐证材料")
+    return ev
+
+
+@transaction.atomic
+def record_veto(
+    actor: Any, org: OrgUnit, year: int, veto_code: str, occurred_on: dt.date, description: str
+) -> VetoEvent:
+    require_perm(actor, "starrules.record_veto", org)
+    rb = active_rulebook(year, org.area_kind)
+    if rb is None:
+        raise ValidationError(f"{year}年尚未启用{org.get_area_kind_display()}星级细则")
+    codes = {v.code for s in rb.rulebook.stars for v in s.vetoes}
+    if veto_code not in codes:
+        raise ValidationError({"veto_code": f"细则中没有否决项 {veto_code}"})
+    if occurred_on.year != year:
+        raise ValidationError({"occurred_on": f"发生日期应在 {year} 年内"})
+    event = VetoEvent(
+        org=org,
+        year=year,
+        veto_code=veto_code,
+        occurred_on=occurred_on,
+        description=description,
+        recorded_by=real_user(actor),
+    )
+    save_with_history(event, actor, "登记一票否决事项")
+    log_decision(org, "veto_recorded", actor, to_state=veto_code, comment=description)
+    return event
+
+
+@transaction.atomic
+def revoke_veto(actor: Any, event: VetoEvent, reason: str) -> VetoEvent:
+    require_perm(actor, "starrules.record_veto", event.org)
+    if not reason.strip():
+        raise ValidationError({"reason": "撤销必须填写原因"})
+    from django.utils import timezone
+
+    event.revoked_at = timezone.now()
+    event.revoke_reason = reason
+    save_with_history(event, actor, reason)
+    log_decision(event.org, "veto_revoked", actor, from_state=event.veto_code, comment=reason)
+    return event
+
+
+# --- Excel template and import -----------------------------------------------------------------------------
+
+ORG_CODE_COL = Column("org_code", "组织编码", required=True, width=12)
+ORG_NAME_COL = Column("org_name", "组织名称", width=20, help="仅供核对，导入时以组织编码为准")
+
+
+def score_columns(book: Rulebook) -> list[Column]:
+    """One column per indicator; the header carries the indicator code in brackets, e.g.
+    "村集体经济收入（万元）[cyxw.income]", so a renamed header still maps to the right indicator."""
+    cols = [ORG_CODE_COL, ORG_NAME_COL]
+    for star, ind in book.iter_indicators():
+        unit = f"（{ind.unit}）" if ind.unit else ""
+        header = f"{ind.name}{unit} [{ind.code}]"
+        help_text = f"{star.name}｜{ind.form_label}｜{ind.requirement_text()}" + (
+            "｜默认条目，非官方" if ind.placeholder else ""
+        )
+        choices = ["是", "否"] if ind.form == "yes_no" else ()
+        cols.append(Column(ind.code, header, help=help_text, width=18, choices=choices))
+    return cols
+
+
+def import_scores(actor: Any, fileobj: Any, year: int, kind: str, note: str = "Excel 导入") -> ImportReport:
+    """One row per organisation, one column per indicator; all rows or none."""
+    rb = active_rulebook(year, kind)
+    if rb is None:
+        report = ImportReport()
+        from wuxing.core.excel import CellError
+
+        report.errors.append(CellError(1, None, "", f"{year}年尚未启用该类型的星级细则"))
+        return report
+    book = rb.rulebook
+    columns = score_columns(book)
+    orgs = {o.code: o for o in scope(OrgUnit.objects.filter(level=Level.BRANCH, area_kind=kind), actor)}
+    seen: dict[str, int] = {}
+
+    def handle(rownum: int, rec: dict[str, Any]) -> str:
+        code = normalize_number(rec.pop("org_code", None)).upper()
+        rec.pop("org_name", None)
+        org = orgs.get(code)
+        if org is None:
+            raise RowError(f"找不到组织编码“{code}”（或不属于本细则的适用类型，或您无权填报）", "org_code")
+        if code in seen:
+            raise RowError(f"组织编码“{code}”与第{seen[code]}行重复", "org_code")
+        seen[code] = rownum
+        if not actor.has_perm("starrules.enter_scores_for", org):
+            raise RowError("您无权填报该组织的得分", "org_code")
+        values = {k: v for k, v in rec.items() if v is not None}
+        counts = save_scores(actor, org, year, values, note)  # a ValidationError names the indicator column
+        return "created" if counts["created"] and not counts["updated"] else "updated"
+
+    report = run_import(fileobj, columns, handle)
+    if report.ok:
+        log_decision(
+            rb,
+            "scores_imported",
+            actor,
+            comment=f"{year}年得分导入：{report.created + report.updated} 个组织",
+        )
+    return report
+
+
+__all__ = ["PermissionDenied"]

@@ -1,0 +1,414 @@
+"""Star rating pages: the rating table, each organisation's star card, score entry, rulebooks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from wuxing.core.excel import build_template, build_workbook, xlsx_response
+from wuxing.core.history import history_entries
+from wuxing.core.scoping import get_visible, scope, visible_orgs
+from wuxing.core.workdays import today
+from wuxing.orgs.models import Level
+from wuxing.orgs.queries import visible_streets
+from wuxing.rules import exports, queries, services
+from wuxing.rules.engine import rate_one
+from wuxing.rules.forms import (
+    CloneForm,
+    EvidenceForm,
+    ImportScoresForm,
+    RatingFilterForm,
+    RulebookUploadForm,
+    RulebookYamlForm,
+    ScoreEntryForm,
+    VetoForm,
+)
+from wuxing.rules.models import RulebookVersion, Score, VetoEvent
+
+SORTS = {
+    "level": lambda r: (-r.level, r.street_code, r.org_code),
+    "-level": lambda r: (r.level, r.street_code, r.org_code),
+    "name": lambda r: r.org_name,
+    "street": lambda r: (r.street_code, r.org_code),
+    "total": lambda r: -sum(r.result.points.values()),
+}
+
+
+def _years() -> list[int]:
+    years = sorted(set(RulebookVersion.objects.filter(is_active=True).values_list("year", flat=True)), reverse=True)
+    return years or [today().year]
+
+
+def _year(request: HttpRequest) -> int:
+    years = _years()
+    try:
+        year = int(request.GET.get("year") or years[0])
+    except ValueError:
+        year = years[0]
+    return year
+
+
+def ratings(request: HttpRequest) -> HttpResponse:
+    years = _years()
+    streets = visible_streets(request.user)
+    form = RatingFilterForm(request.GET or {"year": years[0]}, years=years, streets=streets)
+    params: dict[str, Any] = {"year": years[0]}
+    if form.is_valid():
+        params.update(form.cleaned_data)
+    year = int(params["year"])
+    street = streets.filter(pk=params["street"]).first() if params.get("street") else None
+    rows = queries.rate(request.user, year, street=street, kind=params.get("kind") or None)
+    dist_all = queries.distribution(rows)
+    if params.get("level") not in (None, ""):
+        rows = [r for r in rows if r.level == int(params["level"])]
+    q = (params.get("q") or "").strip()
+    if q:
+        rows = [r for r in rows if q in r.org_name or q in r.org_code]
+    sort = request.GET.get("sort") or "street"
+    rows.sort(key=SORTS.get(sort, SORTS["street"]))
+    if request.GET.get("format") == "xlsx":
+        return xlsx_response(exports.ratings_workbook(rows, year), f"星级评定-{year}-{today():%Y%m%d}.xlsx")
+    versions = queries.active_versions(year)
+    star_heads = {kind: [(s.code, s.name) for s in rb.rulebook.stars] for kind, rb in versions.items()}
+    total = len(rows)
+    return render(
+        request,
+        "rules/ratings.html",
+        {
+            "form": form,
+            "rows": rows,
+            "year": year,
+            "street": street,
+            "distribution": sorted(dist_all.items(), reverse=True),
+            "total": sum(dist_all.values()),
+            "shown": total,
+            "three_plus": sum(v for k, v in dist_all.items() if k >= 3),
+            "versions": versions,
+            "star_heads": star_heads,
+            "sort": sort,
+            "qs": request.GET.urlencode(),
+            "placeholder": any(rb.is_placeholder for rb in versions.values()),
+        },
+    )
+
+
+def card(request: HttpRequest, pk: int) -> HttpResponse:
+    org = get_visible(visible_orgs(request.user).filter(level=Level.BRANCH), pk=pk)
+    year = _year(request)
+    rb = services.active_rulebook(year, org.area_kind)
+    ctx: dict[str, Any] = {"org": org, "year": year, "years": _years(), "rb": rb}
+    if rb is not None:
+        book = rb.rulebook
+        values = queries.org_values(org, year, book)
+        vetoes = VetoEvent.objects.filter(org=org, year=year).select_related("recorded_by")
+        active = {v.veto_code for v in vetoes if v.revoked_at is None}
+        result = rate_one(book, values, active, org=org.pk, detail=True)
+        scores = {s.indicator_code: s for s in queries.scores_with_evidence(org, year)}
+        stars = []
+        for star in book.stars:
+            sr = result.star_results[star.code]
+            indicators = [
+                (ind, values.get(ind.code), row, scores.get(ind.code))
+                for ind, row in zip(star.indicators, sr.indicators, strict=False)
+            ]
+            stars.append({"star": star, "result": sr, "indicators": indicators})
+        ctx.update(
+            {
+                "book": book,
+                "result": result,
+                "stars": stars,
+                "vetoes": vetoes,
+                "can_enter": request.user.has_perm("starrules.enter_scores_for", org),
+                "can_veto": request.user.has_perm("starrules.record_veto", org),
+                "veto_form": VetoForm(book=book),
+            }
+        )
+    return render(request, "rules/card.html", ctx)
+
+
+@require_http_methods(["GET", "POST"])
+def score_form(request: HttpRequest, pk: int) -> HttpResponse:
+    org = get_visible(visible_orgs(request.user).filter(level=Level.BRANCH), pk=pk)
+    if not request.user.has_perm("starrules.enter_scores_for", org):
+        raise PermissionDenied
+    year = _year(request)
+    rb = services.active_rulebook(year, org.area_kind)
+    if rb is None:
+        messages.error(request, _("%(year)s年尚未启用该类型的星级细则。") % {"year": year})
+        return redirect("starrules:card", pk=org.pk)
+    book = rb.rulebook
+    values = queries.org_values(org, year, book)
+    form = ScoreEntryForm(request.POST or None, book=book, initial_values=values)
+    if request.method == "POST" and form.is_valid():
+        try:
+            counts = services.save_scores(request.user, org, year, form.raw_values(), form.cleaned_data["note"])
+        except ValidationError as exc:
+            for code, errs in exc.message_dict.items():
+                field = f"v_{code}"
+                for err in errs:
+                    form.add_error(field if field in form.fields else None, err)
+        else:
+            messages.success(
+                request,
+                _("已保存：新增 %(c)s 项，修改 %(u)s 项，清空 %(d)s 项。")
+                % {"c": counts["created"], "u": counts["updated"], "d": counts["deleted"]},
+            )
+            return redirect(f"{request.path}?year={year}")
+    scores = {s.indicator_code: s for s in queries.scores_with_evidence(org, year)}
+    return render(
+        request,
+        "rules/score_form.html",
+        {"org": org, "year": year, "rb": rb, "book": book, "form": form, "scores": scores,
+         "evidence_form": EvidenceForm()},
+    )
+
+
+@require_POST
+def upload_evidence(request: HttpRequest, pk: int) -> HttpResponse:
+    org = get_visible(visible_orgs(request.user).filter(level=Level.BRANCH), pk=pk)
+    year = _year(request)
+    form = EvidenceForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for errs in form.errors.values():
+            for err in errs:
+                messages.error(request, err)
+        return redirect(f"/stars/orgs/{org.pk}/scores/?year={year}")
+    score = Score.objects.filter(org=org, year=year, indicator_code=form.cleaned_data["indicator"]).first()
+    if score is None:
+        messages.error(request, _("请先填报该指标的数值，再上传佐证材料。"))
+    else:
+        services.add_evidence(request.user, score, form.cleaned_data["file"])
+        messages.success(request, _("佐证材料已上传。"))
+    return redirect(f"/stars/orgs/{org.pk}/scores/?year={year}#ind-{form.cleaned_data['indicator']}")
+
+
+def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> HttpResponse:
+    from django.http import FileResponse
+
+    org = get_visible(visible_orgs(request.user).filter(level=Level.BRANCH), pk=pk)
+    from wuxing.rules.models import Evidence
+
+    ev = get_visible(Evidence.objects.filter(score__org=org), pk=evidence_pk)
+    return FileResponse(ev.file.open("rb"), as_attachment=True, filename=ev.original_name)
+
+
+@require_POST
+def veto_create(request: HttpRequest, pk: int) -> HttpResponse:
+    org = get_visible(visible_orgs(request.user).filter(level=Level.BRANCH), pk=pk)
+    if not request.user.has_perm("starrules.record_veto", org):
+        raise PermissionDenied
+    year = _year(request)
+    rb = services.active_rulebook(year, org.area_kind)
+    if rb is None:
+        raise Http404
+    form = VetoForm(request.POST, book=rb.rulebook)
+    if form.is_valid():
+        try:
+            services.record_veto(request.user, org, year, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.success(request, _("已登记一票否决事项，星级已重新计算。"))
+    else:
+        messages.error(request, "；".join(str(e) for errs in form.errors.values() for e in errs))
+    return redirect(f"/stars/orgs/{org.pk}/?year={year}")
+
+
+@require_POST
+def veto_revoke(request: HttpRequest, pk: int, veto_pk: int) -> HttpResponse:
+    org = get_visible(visible_orgs(request.user).filter(level=Level.BRANCH), pk=pk)
+    event = get_visible(VetoEvent.objects.filter(org=org, revoked_at__isnull=True), pk=veto_pk)
+    if not request.user.has_perm("starrules.record_veto", org):
+        raise PermissionDenied
+    try:
+        services.revoke_veto(request.user, event, request.POST.get("reason", ""))
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, _("已撤销。"))
+    return redirect(f"/stars/orgs/{org.pk}/?year={event.year}")
+
+
+# --- scores overview, Excel template / import / export -----------------------------------------------------
+
+
+def scores(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("starrules.enter_scores"):
+        raise PermissionDenied
+    year = _year(request)
+    versions = queries.active_versions(year)
+    orgs = (
+        visible_orgs(request.user)
+        .filter(level=Level.BRANCH)
+        .annotate(filled=Count("scores", filter=Q(scores__year=year)))
+        .order_by("path")
+    )
+    kind = request.GET.get("kind") or ""
+    if kind:
+        orgs = orgs.filter(area_kind=kind)
+    totals = {k: sum(1 for _ in rb.rulebook.iter_indicators()) for k, rb in versions.items()}
+    form = ImportScoresForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST":
+        import_kind = request.POST.get("kind", "")
+        if import_kind not in versions:
+            messages.error(request, _("请选择要导入的类型。"))
+        elif form.is_valid():
+            report = services.import_scores(request.user, form.cleaned_data["file"], year, import_kind)
+            if report.ok:
+                messages.success(request, _("导入成功：%(n)s 个组织的得分已保存。") % {"n": report.created + report.updated})
+                return redirect(f"{request.path}?year={year}")
+    return render(
+        request,
+        "rules/scores.html",
+        {"orgs": orgs, "year": year, "years": _years(), "versions": versions, "totals": totals, "form": form,
+         "report": report, "kind": kind, "import_kind": request.POST.get("kind", "")},
+    )
+
+
+def scores_template(request: HttpRequest, kind: str) -> HttpResponse:
+    """The import template, or (with ?filled=1) the filled sheet exported back to Excel."""
+    if not request.user.has_perm("starrules.enter_scores") and not request.GET.get("filled"):
+        raise PermissionDenied
+    year = _year(request)
+    rb = services.active_rulebook(year, kind)
+    if rb is None:
+        raise Http404
+    book = rb.rulebook
+    columns = services.score_columns(book)
+    orgs = list(scope(visible_orgs(request.user).filter(level=Level.BRANCH, area_kind=kind), request.user).order_by("path"))
+    if request.GET.get("filled"):
+        values = queries.load_values(visible_orgs(request.user).filter(level=Level.BRANCH, area_kind=kind).values("pk"),
+                                     year, book)
+        indicators = [ind for _s, ind in book.iter_indicators()]
+        rows = []
+        for o in orgs:
+            v = values.get(o.pk, {})
+            rows.append([o.code, o.name, *[_cell(ind, v.get(ind.code)) for ind in indicators]])
+        content = build_workbook([(f"{year}年{rb.get_kind_display()}得分", columns, rows)])
+        return xlsx_response(content, f"指标得分-{year}-{kind}-{today():%Y%m%d}.xlsx")
+    content = build_template(f"{year}年{rb.get_kind_display()}得分", columns)
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    wb = load_workbook(BytesIO(content))
+    ws = wb.worksheets[0]
+    for o in orgs:
+        ws.append([o.code, o.name])
+    buf = BytesIO()
+    wb.save(buf)
+    return xlsx_response(buf.getvalue(), f"指标得分导入模板-{year}-{kind}.xlsx")
+
+
+def _cell(ind: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    if ind.form == "yes_no":
+        return "是" if value else "否"
+    return value
+
+
+# --- rulebooks ---------------------------------------------------------------------------------------------
+
+
+def rulebooks(request: HttpRequest) -> HttpResponse:
+    qs = RulebookVersion.objects.annotate(n_scores=Count("scores")).select_related("created_by").order_by(
+        "-year", "kind", "-version"
+    )
+    form = RulebookUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if not request.user.has_perm("starrules.manage_rulebooks"):
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                rb = services.create_version(
+                    request.user, form.cleaned_data["file"], note=form.cleaned_data["note"],
+                    activate=form.cleaned_data["activate"],
+                )
+            except ValidationError as exc:
+                for msg in exc.messages:
+                    form.add_error("file", msg)
+            else:
+                messages.success(request, _("已加载：%(rb)s") % {"rb": rb})
+                return redirect("starrules:rulebook", pk=rb.pk)
+    return render(request, "rules/rulebooks.html", {"rulebooks": qs, "form": form,
+                                                    "can_manage": request.user.has_perm("starrules.manage_rulebooks")})
+
+
+def rulebook_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    rb = get_visible(RulebookVersion.objects.select_related("based_on", "created_by"), pk=pk)
+    if request.GET.get("format") == "yaml":
+        response = HttpResponse(rb.content, content_type="text/yaml; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="rulebook-{rb.year}-{rb.kind}-v{rb.version}.yaml"'
+        return response
+    return render(
+        request,
+        "rules/rulebook_detail.html",
+        {"rb": rb, "book": rb.rulebook, "has_scores": rb.has_scores(), "history": history_entries(rb),
+         "can_manage": request.user.has_perm("starrules.manage_rulebooks"), "clone_form": CloneForm(
+             initial={"year": rb.year + 1})},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def rulebook_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit in place while no scores exist; otherwise (or on request) save as a new version."""
+    if not request.user.has_perm("starrules.manage_rulebooks"):
+        raise PermissionDenied
+    rb = get_visible(RulebookVersion.objects.all(), pk=pk)
+    frozen = rb.has_scores()
+    as_new = frozen or request.POST.get("as_new") == "1" or request.GET.get("as_new") == "1"
+    form = RulebookYamlForm(request.POST or None, initial={"content": rb.content, "activate": True})
+    if request.method == "POST" and form.is_valid():
+        try:
+            if as_new:
+                saved = services.create_version(
+                    request.user, form.cleaned_data["content"], note=form.cleaned_data["note"], based_on=rb,
+                    activate=form.cleaned_data["activate"],
+                )
+            else:
+                saved = services.update_version(request.user, rb, form.cleaned_data["content"], form.cleaned_data["note"])
+                if form.cleaned_data["activate"] and not saved.is_active:
+                    services.activate_version(request.user, saved)
+        except ValidationError as exc:
+            for msg in exc.messages:
+                form.add_error("content", msg)
+        else:
+            messages.success(request, _("已保存：%(rb)s") % {"rb": saved})
+            return redirect("starrules:rulebook", pk=saved.pk)
+    return render(request, "rules/rulebook_edit.html", {"rb": rb, "form": form, "as_new": as_new, "frozen": frozen})
+
+
+@require_POST
+def rulebook_activate(request: HttpRequest, pk: int) -> HttpResponse:
+    rb = get_visible(RulebookVersion.objects.all(), pk=pk)
+    services.activate_version(request.user, rb, request.POST.get("note", ""))
+    messages.success(request, _("已启用：%(rb)s，星级评定将按此版本计算。") % {"rb": rb})
+    return redirect("starrules:rulebook", pk=rb.pk)
+
+
+@require_POST
+def rulebook_clone(request: HttpRequest, pk: int) -> HttpResponse:
+    rb = get_visible(RulebookVersion.objects.all(), pk=pk)
+    form = CloneForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请填写有效的年度。"))
+        return redirect("starrules:rulebook", pk=rb.pk)
+    try:
+        new = services.clone_to_year(request.user, rb, form.cleaned_data["year"], form.cleaned_data["note"])
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+        return redirect("starrules:rulebook", pk=rb.pk)
+    messages.success(request, _("已复制为 %(rb)s。") % {"rb": new})
+    return redirect("starrules:rulebook", pk=new.pk)
+
+
+__all__ = ["build_workbook"]
