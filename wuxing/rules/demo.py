@@ -127,7 +127,9 @@ def load_demo_scores() -> str | None:
         assert rb is not None
         values = values_for(rb.rulebook, levels[org.pk], rng)
         for code, value in values.items():
-            scores.append(Score(org=org, year=YEAR, indicator_code=code, value=services.to_stored(value), rulebook=rb))
+            score = Score(org=org, year=YEAR, indicator_code=code, value=services.to_stored(value), rulebook=rb)
+            services.apply_cell(score, rb, value)
+            scores.append(score)
     with transaction.atomic():
         bulk_create_with_history(scores, Score, batch_size=1000, default_change_reason=REASON)
     return f"已生成 {YEAR} 年演示得分：{len(orgs)} 个组织，{len(scores)} 项指标（星级由评星引擎计算）。"

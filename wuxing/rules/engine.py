@@ -34,7 +34,7 @@ from __future__ import annotations
 import gc
 import operator
 import threading
-from collections.abc import Callable, Hashable, Iterable, Mapping, Set
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -50,8 +50,13 @@ __all__ = [
     "StarResult",
     "Value",
     "gap_list",
+    "indicator_of",
+    "Cell",
+    "StarTotals",
     "rate_all",
     "rate_one",
+    "rate_totals",
+    "score_cell",
     "validate_value",
 ]
 
@@ -123,17 +128,98 @@ class StarResult:
     indicators: tuple[IndicatorResult, ...] = ()  # per indicator, only with detail=True
 
 
-@dataclass(frozen=True, slots=True)
 class OrgResult:
+    """One organisation's rating. Immutable.
+
+    ``level`` and ``stars`` are decided eagerly; ``points`` and ``star_results`` (with the reasons) are
+    built on first use, so rating a province costs only the decisions.
+    """
+
+    __slots__ = ("_compiled", "_points", "_star_results", "_state", "_totals", "level", "org", "stars")
+
     org: Hashable
-    year: int
-    kind: str
-    rulebook_version: int
-    placeholder: bool  # the rulebook contains default (non-official) rules: say so wherever shown
     level: int  # 0..5, the number of stars awarded
     stars: tuple[str, ...]  # awarded star codes, in rulebook order
-    points: dict[str, Decimal]  # star code → total points (quantized), in rulebook order
-    star_results: dict[str, StarResult] = field(default_factory=dict)  # in rulebook order
+
+    def __init__(
+        self,
+        org: Hashable,
+        compiled: _Compiled,
+        level: int,
+        stars: tuple[str, ...],
+        totals: Sequence[StarTotals],
+        state: tuple[Any, ...],
+    ) -> None:
+        init = object.__setattr__
+        init(self, "org", org)
+        init(self, "level", level)
+        init(self, "stars", stars)
+        init(self, "_compiled", compiled)
+        init(self, "_totals", totals)
+        init(self, "_points", None)
+        init(self, "_star_results", None)
+        init(self, "_state", state)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("OrgResult is immutable")
+
+    @property
+    def year(self) -> int:
+        return self._compiled.rulebook.year
+
+    @property
+    def kind(self) -> str:
+        return self._compiled.rulebook.kind
+
+    @property
+    def rulebook_version(self) -> int:
+        return self._compiled.rulebook.version
+
+    @property
+    def placeholder(self) -> bool:
+        """The rulebook contains default (non-official) rules: say so wherever the result is shown."""
+        return self._compiled.placeholder
+
+    @property
+    def points(self) -> dict[str, Decimal]:
+        """Star code → total points (Decimal, two places), in rulebook order."""
+        if self._points is None:
+            totals = self._totals
+            object.__setattr__(
+                self, "_points", {star.code: _points(totals[star.index][0]) for star in self._compiled.stars}
+            )
+        return self._points  # type: ignore[return-value]
+
+    @property
+    def star_results(self) -> dict[str, StarResult]:
+        """Per star, in rulebook order: points, whether awarded and, if not, exactly why."""
+        if self._star_results is None:
+            object.__setattr__(self, "_star_results", _explain(self._compiled, self._totals, *self._state))
+            object.__setattr__(self, "_state", None)
+        return self._star_results  # type: ignore[return-value]
+
+    def _key(self) -> tuple[Any, ...]:
+        return (
+            self.org,
+            self.year,
+            self.kind,
+            self.rulebook_version,
+            self.placeholder,
+            self.level,
+            self.stars,
+            self.points,
+            self.star_results,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, OrgResult):
+            return NotImplemented
+        return self._key() == other._key()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"OrgResult(org={self.org!r}, level={self.level}, stars={self.stars!r})"
 
 
 def gap_list(result: OrgResult) -> list[str]:
@@ -282,6 +368,8 @@ class _CStar:
     vetoes: tuple[tuple[str, Ref, str], ...]  # (veto code, ref, reason)
     requires: tuple[int, ...]
     requires_pairs: tuple[tuple[int, Ref], ...]
+    required_mask: int  # bits of the required indicators
+    veto_set: frozenset[str]
 
 
 @dataclass(slots=True)
@@ -291,6 +379,10 @@ class _Compiled:
     order: tuple[int, ...]  # star indices, every star after the stars it requires
     veto_codes: frozenset[str]
     placeholder: bool
+    positions: dict[str, tuple[int, int]]  # indicator code → (star index, position in the star)
+    by_code: dict[str, Indicator]
+    checks: tuple[tuple[int, int, int], ...]  # per star: (index, min cents, required mask)
+    resolved: tuple[tuple[int, tuple[str, ...]], ...]  # eligible mask → (awarded mask, awarded codes)
 
 
 def _compile(rulebook: Rulebook) -> _Compiled:
@@ -322,15 +414,36 @@ def _compile(rulebook: Rulebook) -> _Compiled:
                 requires_pairs=tuple(
                     (index[code], Ref(code, rulebook.stars[index[code]].name)) for code in star.requires_stars
                 ),
+                required_mask=sum(1 << p for p, i in enumerate(star.indicators) if i.code in required),
+                veto_set=frozenset(v.code for v in star.vetoes),
             )
         )
+    order = _dependency_order(rulebook.stars, index)
     return _Compiled(
         rulebook=rulebook,
         stars=tuple(stars),
-        order=_dependency_order(rulebook.stars, index),
+        order=order,
         veto_codes=frozenset(v.code for star in rulebook.stars for v in star.vetoes),
         placeholder=rulebook.has_placeholders,
+        positions={i.code: (n, p) for n, star in enumerate(rulebook.stars) for p, i in enumerate(star.indicators)},
+        by_code={i.code: i for star in rulebook.stars for i in star.indicators},
+        checks=tuple((s.index, s.min_cents, s.required_mask) for s in stars),
+        resolved=_resolve_all(stars, order),
     )
+
+
+def _resolve_all(stars: Sequence[_CStar], order: tuple[int, ...]) -> tuple[tuple[int, tuple[str, ...]], ...]:
+    """For every set of eligible stars (a bit mask), the stars awarded once ``requires_stars`` holds:
+    a star is awarded when it is eligible and every star it requires is awarded (one pass in dependency
+    order reaches the fixed point)."""
+    table = []
+    for eligible in range(1 << len(stars)):
+        awarded = 0
+        for n in order:
+            if eligible >> n & 1 and all(awarded >> m & 1 for m in stars[n].requires):
+                awarded |= 1 << n
+        table.append((awarded, tuple(s.code for s in stars if awarded >> s.index & 1)))
+    return tuple(table)
 
 
 def _dependency_order(stars: tuple[Star, ...], index: Mapping[str, int]) -> tuple[int, ...]:
@@ -405,128 +518,164 @@ def _points_text(cents: int | Decimal) -> str:
 
 
 # --------------------------------------------------------------------------- rating
+#
+# Rating is three steps, each usable on its own:
+#   score a cell      value → (points in hundredths, met)                         ``score_cell``
+#   add up a star     cells → StarTotals (cents, filled mask, met mask)           ``_accumulate``
+#   decide            StarTotals + vetoes → stars awarded, level, points           ``_decide``
+# ``rate_all`` runs all three on values. A database can store each cell's score when the value is
+# written and add the cells up with one GROUP BY; ``rate_totals`` then runs only the last step, so a
+# province is rated without sending every value to Python — with the same decision code.
+# Explanations (reasons, gap lists) are built on first use of ``OrgResult.star_results``.
 
 _EMPTY: tuple[()] = ()
 _NO_VETOES: frozenset[str] = frozenset()
 ZERO_POINTS = Decimal("0.00")
 
+StarTotals = tuple[int, int, int]
+"""One star of one organisation: (points in hundredths, bit mask of filled indicators, bit mask of met
+indicators). Bit ``1 << position`` stands for the star's indicator at that position."""
 
-def _rate(
-    compiled: _Compiled,
-    org: Hashable,
-    values: Mapping[str, object],
-    org_vetoes: Iterable[str],
-    detail: bool,
-) -> OrgResult:
-    happened: Set[str] = _NO_VETOES
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One scored value: which star and position it belongs to, its points and whether it is met."""
+
+    star: int  # index of the star in the rulebook
+    position: int  # index of the indicator in its star
+    cents: int  # points in hundredths (negative for penalties)
+    met: bool
+    required: bool  # a required indicator (必达指标) of its star
+
+    @property
+    def bit(self) -> int:
+        return 1 << self.position
+
+
+def indicator_of(rulebook: Rulebook, code: str) -> Indicator | None:
+    """The rulebook's indicator with this code (a dict look-up), or None."""
+    return _compiled(rulebook).by_code.get(code)
+
+
+def score_cell(rulebook: Rulebook, code: str, value: object) -> Cell | None:
+    """Score one value of one indicator; None when the rulebook has no such indicator.
+
+    Raises ``ScoreError`` for a value of the wrong type. Points are whole hundredths (a scale value with
+    more than two decimals, which ``validate_value`` refuses, is rounded half-up here).
+    """
+    compiled = _compiled(rulebook)
+    where = compiled.positions.get(code)
+    if where is None:
+        return None
+    n, position = where
+    _code, vtype, memo, score, required = compiled.stars[n].cells[position]
+    result = memo.get(value) if type(value) is vtype else None
+    if result is None:
+        result = score(value)
+    cents, met = result
+    if type(cents) is not int:
+        cents = int(Decimal(cents).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return Cell(n, position, cents, met, required)
+
+
+def _check_vetoes(compiled: _Compiled, org: Hashable, org_vetoes: Iterable[str]) -> Set[str]:
     if isinstance(org_vetoes, str):
         raise TypeError("vetoes 应为否决事项代码的集合（如 {'pafz.petition'}），不能是单个字符串")
-    if org_vetoes:
-        happened = org_vetoes if isinstance(org_vetoes, Set) else frozenset(org_vetoes)
-        unknown = happened - compiled.veto_codes
-        if unknown:
-            raise ScoreError(f"不认识的否决事项代码：{'、'.join(sorted(map(str, unknown)))}", org=org)
+    if not org_vetoes:
+        return _NO_VETOES
+    happened = org_vetoes if isinstance(org_vetoes, Set) else frozenset(org_vetoes)
+    unknown = happened - compiled.veto_codes
+    if unknown:
+        raise ScoreError(f"不认识的否决事项代码：{'、'.join(sorted(map(str, unknown)))}", org=org)
+    return happened
 
+
+def _accumulate(compiled: _Compiled, org: Hashable, values: Mapping[str, object]) -> list[StarTotals]:
+    """Score every value and add them up per star (the hot loop: keep it lean)."""
     get = values.get
-    stars = compiled.stars
-    count = len(stars)
-    totals: list[int | Decimal] = [0] * count
-    eligible = [False] * count
-    # per star: positions of unfilled indicators, and (position, value) of required indicators not met
-    unfilled_at: list[list[int] | None] = [None] * count
-    unmet_at: list[list[tuple[int, object]] | None] = [None] * count
-
-    # 1. points and each star's own conditions (the hot loop: keep it lean)
+    out: list[StarTotals] = []
     try:
-        for star in stars:
+        for star in compiled.stars:
             total: int | Decimal = 0
-            missing: list[int] | None = None
-            unmet: list[tuple[int, object]] | None = None
-            position = -1
-            for code, vtype, memo, score, required in star.cells:
-                position += 1
+            filled = 0
+            met = 0
+            bit = 1
+            for code, vtype, memo, score, _required in star.cells:
                 value = get(code)
-                if value is None:
-                    if missing is None:
-                        missing = [position]
-                    else:
-                        missing.append(position)
-                    if required:
-                        if unmet is None:
-                            unmet = [(position, None)]
-                        else:
-                            unmet.append((position, None))
-                    continue
-                result = memo.get(value) if type(value) is vtype else None
-                if result is None:
-                    result = score(value)
-                total += result[0]
-                if required and not result[1]:
-                    if unmet is None:
-                        unmet = [(position, value)]
-                    else:
-                        unmet.append((position, value))
-            n = star.index
-            totals[n] = total
-            unfilled_at[n] = missing
-            unmet_at[n] = unmet
-            eligible[n] = unmet is None and total >= star.min_cents
+                if value is not None:
+                    result = memo.get(value) if type(value) is vtype else None
+                    if result is None:
+                        result = score(value)
+                    total += result[0]
+                    filled |= bit
+                    if result[1]:
+                        met |= bit
+                bit <<= 1
+            if type(total) is not int:
+                total = int(Decimal(total).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+            out.append((total, filled, met))  # type: ignore[arg-type]
     except ScoreError as exc:
         raise ScoreError(exc.detail, org=org, indicator=exc.indicator) from None
+    return out
 
-    # 2. vetoes void their star whatever the points
-    vetoed: list[tuple[Ref, ...]] = [_EMPTY] * count
-    if happened:
-        for star in stars:
-            hits = tuple(ref for code, ref, _reason in star.vetoes if code in happened)
-            if hits:
-                vetoed[star.index] = hits
-                eligible[star.index] = False
 
-    # 3. requires_stars: the fixed point, one pass in dependency order
-    awarded = [False] * count
-    for n in compiled.order:
-        if eligible[n]:
-            for m in stars[n].requires:
-                if not awarded[m]:
-                    break
-            else:
-                awarded[n] = True
+def _decide(
+    compiled: _Compiled,
+    org: Hashable,
+    totals: Sequence[StarTotals],
+    happened: Set[str],
+    get: Callable[[str], object] | None,
+    detail: bool,
+) -> OrgResult:
+    """Own eligibility of each star as a bit mask, vetoes cleared, then ``requires_stars``.
 
-    # 4. results, with the reasons for every star not awarded
+    The fixed point of ``requires_stars`` depends only on which stars are eligible, so it is worked out
+    once per rulebook for every combination (``_Compiled.resolved``) and looked up here.
+    """
+    eligible = 0
+    for n, min_cents, required_mask in compiled.checks:
+        cents, _filled, met = totals[n]
+        if cents >= min_cents and not (required_mask & ~met):
+            eligible |= 1 << n
+    if happened and eligible:
+        for star in compiled.stars:
+            if star.veto_set & happened:
+                eligible &= ~(1 << star.index)
+    awarded, codes = compiled.resolved[eligible]
+    return OrgResult(org, compiled, len(codes), codes, totals, (happened, eligible, awarded, get, detail))
+
+
+def _explain(
+    compiled: _Compiled,
+    totals: Sequence[StarTotals],
+    happened: Set[str],
+    eligible_mask: int,
+    awarded_mask: int,
+    get: Callable[[str], object] | None,
+    detail: bool,
+) -> dict[str, StarResult]:
+    """Each star's result with the reasons for every star not awarded (差距清单)."""
+    eligible = [bool(eligible_mask >> star.index & 1) for star in compiled.stars]
+    awarded = [bool(awarded_mask >> star.index & 1) for star in compiled.stars]
     results: dict[str, StarResult] = {}
-    points_out: dict[str, Decimal] = {}
-    awarded_codes: list[str] = []
-    for star in stars:
+    for star in compiled.stars:
         n = star.index
         code = star.code
-        total = totals[n]
+        total, filled, met = totals[n]
         points = _points(total)
-        points_out[code] = points
-        missing = unfilled_at[n]
+        missing = [p for p in range(len(star.cells)) if not filled >> p & 1]
         unfilled = tuple(map(star.codes.__getitem__, missing)) if missing else _EMPTY
-        rows = _indicator_rows(star, get) if detail else _EMPTY
+        rows = _indicator_rows(star, get) if detail and get is not None else _EMPTY
         if awarded[n]:
-            awarded_codes.append(code)
             results[code] = StarResult(
-                code,
-                star.name,
-                True,
-                True,
-                points,
-                star.min_points,
-                ZERO_POINTS,
-                _EMPTY,
-                _EMPTY,
-                _EMPTY,
-                unfilled,
-                _EMPTY,
-                rows,
+                code, star.name, True, True, points, star.min_points, ZERO_POINTS,
+                _EMPTY, _EMPTY, _EMPTY, unfilled, _EMPTY, rows,
             )
             continue
-
         reasons: list[str] = []
-        if vetoed[n]:
+        vetoed: tuple[Ref, ...] = _EMPTY
+        if happened and star.veto_set & happened:
+            vetoed = tuple(ref for veto_code, ref, _reason in star.vetoes if veto_code in happened)
             reasons.extend(reason for veto_code, _ref, reason in star.vetoes if veto_code in happened)
         gap = star.min_cents - total
         if gap > 0:
@@ -534,20 +683,22 @@ def _rate(
             reasons.append(
                 f"得分 {_points_text(total)} 分，距 {star.min_points_text} 分还差 {_points_text(gap)} 分"
             )
-            if missing:
-                names = [star.names[p] for p in missing if not star.required_at[p]]
-                if names:
-                    reasons.append(f"未填报（按 0 分计）：{'、'.join(names)}")
+            names = [star.names[p] for p in missing if not star.required_at[p]]
+            if names:
+                reasons.append(f"未填报（按 0 分计）：{'、'.join(names)}")
         else:
             gap_points = ZERO_POINTS
-        unmet = unmet_at[n]
         missing_indicators: tuple[MissingIndicator, ...] = _EMPTY
+        unmet = star.required_mask & ~met
         if unmet:
             items = []
-            for position, value in unmet:
-                item = _missing_indicator(star, position, value)
-                items.append(item)
-                reasons.append(f"必达指标未达标：{item.text}")  # "…，当前未填报" when not entered
+            for position in range(len(star.cells)):
+                if unmet >> position & 1:
+                    is_filled = bool(filled >> position & 1)
+                    value = get(star.codes[position]) if (is_filled and get is not None) else None
+                    item = _missing_indicator(star, position, value, is_filled)
+                    items.append(item)
+                    reasons.append(f"必达指标未达标：{item.text}")
             missing_indicators = tuple(items)
         missing_stars: tuple[Ref, ...] = _EMPTY
         if star.requires:
@@ -555,38 +706,17 @@ def _rate(
             if missing_stars:
                 reasons.append(f"须先获得：{'、'.join(ref.name for ref in missing_stars)}")
         results[code] = StarResult(
-            code,
-            star.name,
-            False,
-            eligible[n],
-            points,
-            star.min_points,
-            gap_points,
-            vetoed[n],
-            missing_indicators,
-            missing_stars,
-            unfilled,
-            tuple(reasons),
-            rows,
+            code, star.name, False, eligible[n], points, star.min_points, gap_points,
+            vetoed, missing_indicators, missing_stars, unfilled, tuple(reasons), rows,
         )
-
-    rulebook = compiled.rulebook
-    return OrgResult(
-        org,
-        rulebook.year,
-        rulebook.kind,
-        rulebook.version,
-        compiled.placeholder,
-        len(awarded_codes),
-        tuple(awarded_codes),
-        points_out,
-        results,
-    )
+    return results
 
 
-def _missing_indicator(star: _CStar, position: int, value: object) -> MissingIndicator:
+def _missing_indicator(star: _CStar, position: int, value: object, filled: bool = True) -> MissingIndicator:
     indicator = star.indicators[position]
     requirement = star.requirements[position]
+    if filled and value is None:  # filled but its value was not supplied (rate_totals without values)
+        return MissingIndicator(indicator.code, indicator.name, requirement, None, f"{requirement}，未达标")
     current = indicator.value_text(value)
     # "当前 18 万元" but "当前“否”" and "当前未填报": a space only before a number
     text = f"{requirement}，当前{current}" if current[:1] in ("“", "未") else f"{requirement}，当前 {current}"
@@ -595,15 +725,23 @@ def _missing_indicator(star: _CStar, position: int, value: object) -> MissingInd
 
 def _indicator_rows(star: _CStar, get: Callable[[str], object]) -> tuple[IndicatorResult, ...]:
     rows: list[IndicatorResult] = []
-    for code, _vtype, _memo, score, _required in star.cells:
+    for code, vtype, memo, score, _required in star.cells:
         name = star.names[len(rows)]
         value = get(code)
         if value is None:
             rows.append(IndicatorResult(code, name, None, False, ZERO_POINTS, False))
         else:
-            cents, met = score(value)
+            result = memo.get(value) if type(value) is vtype else None
+            cents, met = result if result is not None else score(value)
             rows.append(IndicatorResult(code, name, value, True, _points(cents), met))  # type: ignore[arg-type]
     return tuple(rows)
+
+
+def _rate(
+    compiled: _Compiled, org: Hashable, values: Mapping[str, object], org_vetoes: Iterable[str], detail: bool
+) -> OrgResult:
+    happened = _check_vetoes(compiled, org, org_vetoes)
+    return _decide(compiled, org, _accumulate(compiled, org, values), happened, values.get, detail)
 
 
 def rate_all(
@@ -618,8 +756,8 @@ def rate_all(
     ``detail=True`` also fills ``StarResult.indicators`` with each indicator's points.
     Raises ``ScoreError`` for a value of the wrong type or an unknown veto code.
 
-    The cyclic garbage collector is paused while the results are built: they are hundreds of thousands
-    of small immutable objects with no cycles, and collecting them as they appear costs ~40 % of the time.
+    The cyclic garbage collector is paused while the results are built: they are many small objects
+    with no cycles, and collecting them as they appear costs ~40 % of the time.
     """
     compiled = _compiled(rulebook)
     vetoes = vetoes or {}
@@ -633,6 +771,45 @@ def rate_all(
         for org, happened in vetoes.items():
             if org not in results:
                 results[org] = _rate(compiled, org, {}, happened, detail)
+    finally:
+        if collecting:
+            gc.enable()
+    return results
+
+
+def rate_totals(
+    rulebook: Rulebook,
+    totals: Mapping[Hashable, Sequence[StarTotals] | Mapping[int, StarTotals]],
+    vetoes: Mapping[Hashable, Iterable[str]] | None = None,
+    values: Mapping[Hashable, Mapping[str, object]] | None = None,
+) -> dict[Hashable, OrgResult]:
+    """Decide from per-star totals that were added up elsewhere (e.g. by the database).
+
+    ``totals[org]`` is a list with one ``(cents, filled_mask, met_mask)`` per star in rulebook order, or a
+    dict star index → totals where a missing star has nothing filled. ``values[org]`` may give the values
+    of required indicators that are not met, so the reasons can say "当前 18 万元". Same decisions as
+    ``rate_all`` on the values the totals came from (tests/test_engine.py proves it).
+    """
+    compiled = _compiled(rulebook)
+    vetoes = vetoes or {}
+    values = values or {}
+    empty: StarTotals = (0, 0, 0)
+    n_stars = len(compiled.stars)
+    results: dict[Hashable, OrgResult] = {}
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for org, per_star in totals.items():
+            row = (
+                [per_star.get(n, empty) for n in range(n_stars)] if isinstance(per_star, Mapping) else per_star
+            )
+            happened = _check_vetoes(compiled, org, vetoes[org]) if org in vetoes else _NO_VETOES
+            org_values = values.get(org)
+            results[org] = _decide(compiled, org, row, happened, org_values.get if org_values else None, False)
+        for org, happened_codes in vetoes.items():
+            if org not in results:
+                happened = _check_vetoes(compiled, org, happened_codes)
+                results[org] = _decide(compiled, org, [empty] * n_stars, happened, None, False)
     finally:
         if collecting:
             gc.enable()

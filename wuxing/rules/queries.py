@@ -1,100 +1,146 @@
-"""Read side of the star ratings: a set-based loader that feeds the pure engine.
+"""Read side of the star ratings: set-based loaders that feed the pure engine.
 
-One query packs every organisation's values into one string per organisation (GROUP BY org), one
-query reads the veto events, one reads the organisations; the engine then rates them in memory. The
-number of queries does not depend on the number of organisations.
+Rating many organisations (``rate``): every value was scored by the engine when it was written
+(``Score.cents``/``bit``/``met_bit``, see services.apply_cell), so one GROUP BY (organisation, star) adds
+the cells up in the database and the engine only decides (``engine.rate_totals``). Further queries read
+the veto events, the organisations and the streets, and — only when a reason is first shown — the few
+required values that are not met (for "当前 …"): the number of queries does not depend on the number of
+organisations, and no value travels to Python one by one.
+
+One organisation's card (``org_values``) reads its values and rates them with ``engine.rate_one``; the
+property test in tests/test_engine.py proves both paths decide alike.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable
+import gc
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import Aggregate, CharField, F, OuterRef, QuerySet, Subquery, Value
-from django.db.models.functions import Cast, Concat, Substr
+from django.db.models import BigIntegerField, QuerySet, Sum
+from django.db.models.functions import Cast
 
-from wuxing.core.scoping import scope, visible_orgs
+from wuxing.core.scoping import org_filter, visible_orgs
 from wuxing.orgs.models import AreaKind, Level, OrgUnit
 from wuxing.rules import engine
 from wuxing.rules.models import RulebookVersion, Score, VetoEvent
 from wuxing.rules.schema import Rulebook
-
-SEP_ITEM = ";"
-SEP_KV = "="
+from wuxing.rules.services import from_stored
 
 
-class PackValues(Aggregate):
-    """GROUP_CONCAT on SQLite, string_agg on PostgreSQL: packs "code=value;code=value" per group."""
-
-    function = "GROUP_CONCAT"
-    output_field = CharField()
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return self.as_sql(
-            compiler, connection, function="GROUP_CONCAT", template="%(function)s(%(expressions)s, ';')"
-        )
-
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return self.as_sql(
-            compiler, connection, function="STRING_AGG", template="%(function)s(%(expressions)s, ';')"
-        )
-
-
-def _converters(book: Rulebook) -> dict[str, Callable[[str], Any]]:
-    """Stored text → the typed value the engine expects, per indicator code."""
-    result: dict[str, Callable[[str], Any]] = {}
-    for _star, ind in book.iter_indicators():
-        if ind.form == "yes_no":
-            result[ind.code] = lambda s: Decimal(s) != 0
-        elif ind.counts:
-            result[ind.code] = lambda s: int(Decimal(s))
-        else:
-            result[ind.code] = Decimal
-    return result
+def typed_value(book: Rulebook, code: str, stored: Decimal) -> Any:
+    """A stored value as the engine's typed value, or None when it does not fit this version's indicator."""
+    indicator = engine.indicator_of(book, code)
+    if indicator is None:
+        return None
+    try:
+        return engine.validate_value(indicator, from_stored(indicator, stored))
+    except ValueError:
+        return None
 
 
 def load_values(org_ids_qs: QuerySet[Any], year: int, book: Rulebook) -> dict[int, dict[str, Any]]:
-    """{org_id: {indicator_code: typed value}} for the given organisations, in one query."""
-    convert = _converters(book)
-    packed = (
-        Score.objects.filter(year=year, org_id__in=org_ids_qs)
-        .values("org_id")
-        .annotate(
-            packed=PackValues(
-                Concat(
-                    F("indicator_code"), Value(SEP_KV), Cast("value", CharField()), output_field=CharField()
-                )
-            )
-        )
-        .values_list("org_id", "packed")
-        .order_by()
-    )
+    """{org_id: {indicator_code: typed value}} for a few organisations (cards, exports), one query.
+
+    Values of indicators this version does not have, or that no longer fit them, are left out — exactly
+    as services.rescore leaves them unscored.
+    """
     values: dict[int, dict[str, Any]] = {}
-    for org_id, text in packed:
-        row: dict[str, Any] = {}
-        for item in text.split(SEP_ITEM):
-            code, _sep, raw = item.partition(SEP_KV)
-            fn = convert.get(code)
-            if fn is not None:  # values of indicators this version does not have are ignored
-                row[code] = fn(raw)
-        values[org_id] = row
+    for org_id, code, stored in Score.objects.filter(year=year, org_id__in=org_ids_qs).values_list(
+        "org_id", "indicator_code", "value"
+    ):
+        typed = typed_value(book, code, stored)
+        if typed is not None:
+            values.setdefault(org_id, {})[code] = typed
     return values
 
 
-def load_vetoes(org_ids_qs: QuerySet[Any], year: int, book: Rulebook) -> dict[int, set[str]]:
+def load_vetoes(org_ids_qs: QuerySet[Any] | None, year: int, book: Rulebook) -> dict[int, set[str]]:
     known = {v.code for s in book.stars for v in s.vetoes}
+    qs = VetoEvent.objects.filter(year=year, revoked_at__isnull=True, veto_code__in=known)
+    if org_ids_qs is not None:
+        qs = qs.filter(org_id__in=org_ids_qs)
     result: dict[int, set[str]] = {}
-    for org_id, code in VetoEvent.objects.filter(
-        year=year, org_id__in=org_ids_qs, revoked_at__isnull=True, veto_code__in=known
-    ).values_list("org_id", "veto_code"):
+    for org_id, code in qs.values_list("org_id", "veto_code"):
         result.setdefault(org_id, set()).add(code)
     return result
 
 
-@dataclass
+def load_totals(rb: RulebookVersion, org_ids_qs: QuerySet[Any] | None) -> dict[int, list[engine.StarTotals]]:
+    """Per organisation and star: (SUM(cents), SUM(bit), SUM(met_bit)) — bits are distinct within a star,
+    so their sum is their union. One GROUP BY, answered from the covering index score_rating_cover;
+    the rows are plain integers, read without the ORM's per-row converters."""
+    scored = Score.objects.filter(scored_with=rb)
+    if org_ids_qs is not None:
+        scored = scored.filter(org_id__in=org_ids_qs)
+    query = (
+        scored.values("org_id", "star_index")
+        # PostgreSQL's SUM(bigint) is numeric: cast back so every row is plain integers
+        .annotate(
+            c=Cast(Sum("cents"), BigIntegerField()),
+            b=Cast(Sum("bit"), BigIntegerField()),
+            m=Cast(Sum("met_bit"), BigIntegerField()),
+        )
+        .values_list("org_id", "star_index", "c", "b", "m")
+        .order_by()
+    )
+    sql, params = query.query.sql_with_params()
+    empty = [(0, 0, 0)] * len(rb.rulebook.stars)
+    totals: dict[int, list[engine.StarTotals]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while chunk := cursor.fetchmany(10_000):
+            for org_id, star, cents, bits, met in chunk:
+                per_org = totals.get(org_id)
+                if per_org is None:
+                    per_org = totals[org_id] = empty.copy()
+                per_org[star] = (cents, bits, met)
+    return totals
+
+
+class UnmetValues:
+    """The values of required indicators that are not met, {org: {code: value}}, read in one query the
+    first time any reason text needs one ("当前 18 万元"). Ratings that are only counted never run it."""
+
+    def __init__(self, rb: RulebookVersion, org_ids_qs: QuerySet[Any] | None):
+        self._rb = rb
+        self._ids = org_ids_qs
+        self._data: dict[int, dict[str, Any]] | None = None
+
+    def _load(self) -> dict[int, dict[str, Any]]:
+        if self._data is None:
+            qs = Score.objects.filter(scored_with=self._rb, required=True, met_bit=0)
+            if self._ids is not None:
+                qs = qs.filter(org_id__in=self._ids)
+            book = self._rb.rulebook
+            data: dict[int, dict[str, Any]] = {}
+            for org_id, code, stored in qs.values_list("org_id", "indicator_code", "value"):
+                data.setdefault(org_id, {})[code] = typed_value(book, code, stored)
+            self._data = data
+        return self._data
+
+    def get(self, org: int, default: Any = None) -> _OrgUnmet:
+        return _OrgUnmet(self, org)
+
+
+class _OrgUnmet:
+    __slots__ = ("_org", "_parent")
+
+    def __init__(self, parent: UnmetValues, org: int):
+        self._parent = parent
+        self._org = org
+
+    def __bool__(self) -> bool:
+        return True
+
+    def get(self, code: str, default: Any = None) -> Any:
+        return self._parent._load().get(self._org, {}).get(code, default)
+
+
+@dataclass(slots=True)
 class RatingRow:
     org_id: int
     org_code: str
@@ -137,13 +183,6 @@ def active_versions(year: int) -> dict[str, RulebookVersion]:
     return {rb.kind: rb for rb in RulebookVersion.objects.filter(year=year, is_active=True)}
 
 
-def _org_rows(qs: QuerySet[OrgUnit]) -> Iterable[tuple[Any, ...]]:
-    street = OrgUnit.objects.filter(path=Substr(OuterRef("path"), 1, 2 * OrgUnit.steplen))
-    return qs.annotate(
-        street_name=Subquery(street.values("name")[:1]), street_code=Subquery(street.values("code")[:1])
-    ).values_list("pk", "code", "name", "street_name", "street_code", "area_kind", "is_demo", "path")
-
-
 def rate(
     user: Any,
     year: int,
@@ -151,48 +190,59 @@ def rate(
     street: OrgUnit | None = None,
     kind: str | None = None,
     org_ids: Iterable[int] | None = None,
-    detail: bool = False,
 ) -> list[RatingRow]:
     """Rate every organisation the user can see (optionally one street / kind / set of ids).
 
     Organisations of a kind whose year has no active rulebook are left out (the page says so).
     """
-    versions = active_versions(year)
     branches = visible_orgs(user).filter(level=Level.BRANCH)
+    narrowed = org_filter(user) is not None
     if street is not None:
         branches = branches.filter(path__startswith=street.path)
+        narrowed = True
     if org_ids is not None:
         branches = branches.filter(pk__in=list(org_ids))
+        narrowed = True
+    streets = {
+        path: (name, code) for path, name, code in OrgUnit.objects.streets().values_list("path", "name", "code")
+    }
     rows: list[RatingRow] = []
-    labels = dict(AreaKind.choices)
-    for area_kind, rb in sorted(versions.items()):
-        if kind and area_kind != kind:
-            continue
-        book = rb.rulebook
-        subset = branches.filter(area_kind=area_kind).order_by()
-        ids_qs = subset.values("pk")
-        values = load_values(ids_qs, year, book)
-        vetoes = load_vetoes(ids_qs, year, book)
-        info = list(_org_rows(subset))
-        scores: dict[Hashable, dict[str, Any]] = {pk: values.get(pk, {}) for pk, *_ in info}
-        results = engine.rate_all(book, scores, vetoes, detail=detail)
-        for pk, code, name, street_name, street_code, akind, is_demo, _path in info:
-            rows.append(
-                RatingRow(
-                    pk,
-                    code,
-                    name,
-                    street_name or "",
-                    street_code or "",
-                    akind,
-                    str(labels[akind]),
-                    is_demo,
-                    rb,
-                    results[pk],
-                )
-            )
+    collecting = gc.isenabled()
+    gc.disable()  # tens of thousands of small acyclic objects: collecting while building them is waste
+    try:
+        for area_kind, rb in sorted(active_versions(year).items()):
+            if kind is None or area_kind == kind:
+                subset = branches.filter(area_kind=area_kind).order_by()
+                rows.extend(_rate_kind(rb, subset, narrowed, streets))
+    finally:
+        if collecting:
+            gc.enable()
     rows.sort(key=lambda r: (r.street_code, r.org_code))
     return rows
+
+
+def _rate_kind(
+    rb: RulebookVersion, subset: QuerySet[OrgUnit], narrowed: bool, streets: dict[str, tuple[str, str]]
+) -> list[RatingRow]:
+    book = rb.rulebook
+    ids_qs = subset.values("pk") if narrowed else None  # the whole district needs no IN (…)
+    totals = load_totals(rb, ids_qs)
+    vetoes = load_vetoes(ids_qs, rb.year, book)
+    sql, params = subset.values_list("pk", "code", "name", "is_demo", "path").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        info = cursor.fetchall()
+    nothing = [(0, 0, 0)] * len(book.stars)
+    wanted: dict[Hashable, list[engine.StarTotals]] = {pk: totals.get(pk, nothing) for pk, *_ in info}
+    wanted_vetoes = {pk: v for pk, v in vetoes.items() if pk in wanted}
+    results = engine.rate_totals(book, wanted, wanted_vetoes, UnmetValues(rb, ids_qs))  # type: ignore[arg-type]
+    label = str(dict(AreaKind.choices)[rb.kind])
+    step = 2 * OrgUnit.steplen
+    out = []
+    for pk, code, name, is_demo, path in info:
+        street_name, street_code = streets.get(path[:step], ("", ""))
+        out.append(RatingRow(pk, code, name, street_name, street_code, rb.kind, label, bool(is_demo), rb, results[pk]))
+    return out
 
 
 def distribution(rows: Iterable[RatingRow]) -> dict[int, int]:
@@ -212,6 +262,3 @@ def scores_with_evidence(org: OrgUnit, year: int) -> QuerySet[Score]:
         .select_related("entered_by", "rulebook")
         .prefetch_related("evidence")
     )
-
-
-__all__ = ["rate", "scope"]

@@ -16,7 +16,7 @@ from wuxing.core.scoping import scope
 from wuxing.core.services import log_decision, real_user, require_perm, save_with_history
 from wuxing.core.text import normalize_number, normalize_text
 from wuxing.orgs.models import Level, OrgUnit
-from wuxing.rules.engine import validate_value
+from wuxing.rules.engine import ScoreError, score_cell, validate_value
 from wuxing.rules.models import Evidence, RulebookVersion, Score, VetoEvent
 from wuxing.rules.schema import Indicator, Rulebook, RulebookError, load_rulebook_yaml
 
@@ -38,11 +38,15 @@ def to_stored(value: bool | int | Decimal) -> Decimal:
 
 
 def from_stored(indicator: Indicator, stored: Decimal) -> bool | int | Decimal:
+    """Score.value → the typed value for `indicator`. A stored number that cannot be of this form
+    (e.g. 20.5 for a yes/no item after a rulebook change) comes back as a Decimal, which the engine's
+    validate_value then refuses, so it is never silently reinterpreted."""
+    whole = stored == stored.to_integral_value()
     if indicator.form == "yes_no":
-        return stored != 0
+        return bool(stored) if stored in (0, 1) else stored
     if indicator.counts:
-        return int(stored)
-    return stored.normalize() if stored == stored.to_integral_value() else stored
+        return int(stored) if whole else stored
+    return stored.quantize(Decimal(1)) if whole else stored.normalize()
 
 
 # --- rulebooks ---------------------------------------------------------------------------------------------
@@ -125,15 +129,78 @@ def activate_version(actor: Any, rb: RulebookVersion, note: str = "") -> Ruleboo
         save_with_history(previous, actor, f"由第{rb.version}版取代")
     rb.is_active = True
     save_with_history(rb, actor, note or "启用")
+    scored, unscored = rescore(rb)
+    rb.rescore_report = (scored, unscored)  # type: ignore[attr-defined]
+    comment = f"重新计分 {scored} 项" + (f"，{len(unscored)} 项与新细则不符未计分" if unscored else "")
     log_decision(
         rb,
         "rulebook_activated",
         actor,
         from_state=f"v{previous.version}" if previous else "",
         to_state=f"v{rb.version}",
-        comment=note,
+        comment=(note + "；" if note else "") + comment,
     )
     return rb
+
+
+SCORED_FIELDS = ["scored_with", "star_index", "cents", "bit", "met_bit", "required"]
+
+
+def apply_cell(score: Score, rb: RulebookVersion, typed: Any) -> bool:
+    """Fill the score's engine-computed columns for version `rb`; False when the value cannot be scored
+    under it (no such indicator, or the value does not fit the indicator any more)."""
+    book = rb.rulebook
+    cell = None
+    try:
+        indicator = book.indicator(score.indicator_code)
+    except KeyError:
+        indicator = None
+    if indicator is not None:
+        try:
+            checked = validate_value(indicator, typed)
+            cell = score_cell(book, score.indicator_code, checked) if checked is not None else None
+        except (ValueError, ScoreError):
+            cell = None
+    if cell is None:
+        score.scored_with, score.star_index = None, None
+        score.cents = score.bit = score.met_bit = 0
+        score.required = False
+        return False
+    score.scored_with = rb
+    score.star_index = cell.star
+    score.cents = cell.cents
+    score.bit = cell.bit
+    score.met_bit = cell.bit if cell.met else 0
+    score.required = cell.required
+    return True
+
+
+def rescore(rb: RulebookVersion, batch: int = 2000) -> tuple[int, list[tuple[str, str]]]:
+    """Score every value of rb's year and kind under rb (run when rb becomes active).
+
+    Returns (how many were scored, [(org code, indicator code)] of values that do not fit rb).
+    """
+    book = rb.rulebook
+    scored = 0
+    unscored: list[tuple[str, str]] = []
+    qs = Score.objects.filter(year=rb.year, org__area_kind=rb.kind).select_related("org").order_by("pk")
+    pending: list[Score] = []
+    for score in qs.iterator(chunk_size=batch):
+        try:
+            typed = from_stored(book.indicator(score.indicator_code), score.value)
+        except KeyError:
+            typed = None  # this version has no such indicator: apply_cell clears the cell
+        if apply_cell(score, rb, typed):
+            scored += 1
+        else:
+            unscored.append((score.org.code, score.indicator_code))
+        pending.append(score)
+        if len(pending) >= batch:
+            Score.objects.bulk_update(pending, SCORED_FIELDS)
+            pending.clear()
+    if pending:
+        Score.objects.bulk_update(pending, SCORED_FIELDS)
+    return scored, unscored
 
 
 @transaction.atomic
@@ -221,6 +288,7 @@ def save_scores(
         else:
             counts["updated"] += 1
         score.value = stored
+        apply_cell(score, rb, value)
         score.rulebook = rb
         score.entered_by = real_user(actor)
         score.note = note[:300]

@@ -22,6 +22,8 @@ from wuxing.rules.engine import (
     gap_list,
     rate_all,
     rate_one,
+    rate_totals,
+    score_cell,
     validate_value,
 )
 from wuxing.rules.schema import FORMS, Rulebook, load_rulebook_file, parse_rulebook
@@ -982,3 +984,53 @@ def test_detail_rows_add_up_to_the_star_points(data):
         assert {r.code for r in rows if not r.filled} == set(star.unfilled)
         if all(r.points == r.points.quantize(Decimal("0.01")) for r in rows):
             assert sum((r.points for r in rows), Decimal(0)) == star.points
+
+
+def database_totals(book: Rulebook, values: dict[str, Any]) -> dict[int, tuple[int, int, int]]:
+    """What the database adds up from stored cells: SUM(cents), SUM(bit), SUM(bit if met) per star."""
+    totals: dict[int, tuple[int, int, int]] = {}
+    for code, value in values.items():
+        if value is None:
+            continue
+        cell = score_cell(book, code, value)
+        if cell is None:
+            continue
+        cents, filled, met = totals.get(cell.star, (0, 0, 0))
+        totals[cell.star] = (cents + cell.cents, filled + cell.bit, met + (cell.bit if cell.met else 0))
+    return totals
+
+
+@PROPERTY
+@given(data=st.data())
+def test_rating_from_stored_cells_equals_rating_from_values(data):
+    """The province path (cells scored at write time, added up by SQL, decided by rate_totals) gives
+    exactly the results of rating the values themselves, reasons included."""
+    book_dict = data.draw(rulebook_dicts())
+    book = parse_rulebook(book_dict)
+    orgs = {f"org{n}": data.draw(org_values(book_dict)) for n in range(data.draw(st.integers(1, 5)))}
+    codes = veto_codes(book_dict)
+    vetoes = (
+        {org: set(data.draw(st.lists(st.sampled_from(codes), max_size=2))) for org in orgs} if codes else {}
+    )
+    from_values = rate_all(book, orgs, vetoes)
+    from_totals = rate_totals(book, {org: database_totals(book, v) for org, v in orgs.items()}, vetoes, orgs)
+    assert from_totals == from_values
+    without_values = rate_totals(book, {org: database_totals(book, v) for org, v in orgs.items()}, vetoes)
+    for org in orgs:
+        assert without_values[org].stars == from_values[org].stars
+        assert without_values[org].points == from_values[org].points
+
+
+def test_score_cell_positions_bits_and_unknown_codes():
+    book = book_with(
+        [
+            {"code": "aa.y", "name": "是否", "form": "yes_no", "max_points": 20},
+            {"code": "aa.c", "name": "计次", "form": "per_occurrence", "max_points": 10, "points_each": "2.5"},
+        ],
+        required=("aa.c",),
+    )
+    yes = score_cell(book, "aa.y", True)
+    count = score_cell(book, "aa.c", 3)
+    assert (yes.star, yes.position, yes.cents, yes.met, yes.required, yes.bit) == (0, 0, 2000, True, False, 1)
+    assert (count.star, count.position, count.cents, count.met, count.required, count.bit) == (0, 1, 750, True, True, 2)
+    assert score_cell(book, "zz.unknown", 1) is None
