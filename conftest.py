@@ -38,7 +38,9 @@ def build_world() -> World:
     street_b = services.create_street(actor, {"code": "BZ", "name": "柏庄镇", "street_kind": "town"})
     base = {"branch_type": "branch", "member_count": 40}
     village_a = services.create_branch(
-        actor, street_a, {**base, "code": "ZB001", "name": "西漳涧村", "area_kind": "rural", "assigned_unit": unit}
+        actor,
+        street_a,
+        {**base, "code": "ZB001", "name": "西漳涧村", "area_kind": "rural", "assigned_unit": unit},
     )
     community_a = services.create_branch(
         actor, street_a, {**base, "code": "ZB002", "name": "阳光社区", "area_kind": "community"}
@@ -50,7 +52,8 @@ def build_world() -> World:
     )
     secretary_a = services.save_person(actor, Person(name="李建国", home_org=village_a, phone="13800000001"))
     services.save_post(
-        actor, Post(person=secretary_a, org=village_a, role=PostRole.SECRETARY, start_date=dt.date(2021, 3, 1))
+        actor,
+        Post(person=secretary_a, org=village_a, role=PostRole.SECRETARY, start_date=dt.date(2021, 3, 1)),
     )
     person_b = services.save_person(actor, Person(name="王秀英", home_org=village_b))
     services.save_post(
@@ -70,7 +73,9 @@ def build_world() -> World:
         ),
         "unit": User.objects.create_user("unit", password="pw-unit-1", role=Role.UNIT, unit=unit),
     }
-    return World(district, street_a, street_b, village_a, community_a, village_b, unit, other_unit, users, secretary_a)
+    return World(
+        district, street_a, street_b, village_a, community_a, village_b, unit, other_unit, users, secretary_a
+    )
 
 
 @pytest.fixture

@@ -69,10 +69,10 @@ def generate(n_orgs: int, per_street: int = 50, seed: int = 7) -> None:
     from django.core.management import call_command
     from django.db import connection, transaction
 
+    from wuxing.core.management.base import system_user
     from wuxing.orgs.models import OrgUnit
     from wuxing.rules import services
     from wuxing.rules.models import RulebookVersion
-    from wuxing.core.management.base import system_user
 
     call_command("migrate", verbosity=0)
     with connection.cursor() as cur:
@@ -95,13 +95,31 @@ def generate(n_orgs: int, per_street: int = 50, seed: int = 7) -> None:
         for s in range(1, n_streets + 1):
             spath = OrgUnit._get_path(root.path, 2, s)
             count = min(per_street, n_orgs - made)
-            rows.append(OrgUnit(level="street", code=f"S{s:05d}", name=f"街道{s}", street_kind="street",
-                                path=spath, depth=2, numchild=count))
+            rows.append(
+                OrgUnit(
+                    level="street",
+                    code=f"S{s:05d}",
+                    name=f"街道{s}",
+                    street_kind="street",
+                    path=spath,
+                    depth=2,
+                    numchild=count,
+                )
+            )
             for b in range(1, count + 1):
                 made += 1
-                rows.append(OrgUnit(level="branch", code=f"B{made:06d}", name=f"组织{made}",
-                                    area_kind="rural" if made % 3 else "community", branch_type="branch",
-                                    member_count=40, path=OrgUnit._get_path(spath, 3, b), depth=3))
+                rows.append(
+                    OrgUnit(
+                        level="branch",
+                        code=f"B{made:06d}",
+                        name=f"组织{made}",
+                        area_kind="rural" if made % 3 else "community",
+                        branch_type="branch",
+                        member_count=40,
+                        path=OrgUnit._get_path(spath, 3, b),
+                        depth=3,
+                    )
+                )
         root.numchild = n_streets
         OrgUnit.objects.bulk_create(rows, batch_size=5000)
     ids = list(OrgUnit.objects.filter(level="branch").values_list("pk", "area_kind"))
@@ -116,11 +134,26 @@ def generate(n_orgs: int, per_street: int = 50, seed: int = 7) -> None:
         for _star, ind in book.iter_indicators():
             stored = value_for(rng, ind, quality)
             cell = score_cell(book, ind.code, from_stored(ind, stored))
-            score_rows.append((pk, YEAR, ind.code, stored, rb.pk, rb.pk, cell.star, cell.cents, cell.bit,
-                               cell.bit if cell.met else 0, cell.required))
+            score_rows.append(
+                (
+                    pk,
+                    YEAR,
+                    ind.code,
+                    stored,
+                    rb.pk,
+                    rb.pk,
+                    cell.star,
+                    cell.cents,
+                    cell.bit,
+                    cell.bit if cell.met else 0,
+                    cell.required,
+                )
+            )
     insert(score_rows)
-    print(f"generated {len(ids)} organisations, {len(score_rows)} scores in {time.perf_counter() - t0:.1f} s",
-          file=sys.stderr)
+    print(
+        f"generated {len(ids)} organisations, {len(score_rows)} scores in {time.perf_counter() - t0:.1f} s",
+        file=sys.stderr,
+    )
 
 
 def insert(score_rows: list[tuple]) -> None:
@@ -203,12 +236,23 @@ def child_main() -> None:
     """Runs in a fresh process: one rating, then report time and peak RSS as JSON."""
     before = peak_rss_mb()
     elapsed, dist, n = rating()
-    print(json.dumps({"seconds": elapsed, "peak_rss_mb": peak_rss_mb(), "baseline_rss_mb": before,
-                      "orgs": n, "distribution": dist}))
+    print(
+        json.dumps(
+            {
+                "seconds": elapsed,
+                "peak_rss_mb": peak_rss_mb(),
+                "baseline_rss_mb": before,
+                "orgs": n,
+                "distribution": dist,
+            }
+        )
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--orgs", type=int, default=50_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--reuse", action="store_true", help="不重新生成数据（沿用上次生成的）")
@@ -225,8 +269,14 @@ def main() -> None:
     floors = [floor_query() for _ in range(args.repeat)]
     ratings = [rating()[0] for _ in range(args.repeat)]
     env = {**os.environ}
-    out = subprocess.run([sys.executable, "-m", "bench.rating", "--child"], capture_output=True, text=True, env=env,
-                         check=True, cwd=Path(__file__).resolve().parent.parent)
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.rating", "--child"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
     child = json.loads(out.stdout.strip().splitlines()[-1])
     explained = min(explain_all() for _ in range(args.repeat))
     floor, rate_t = min(floors), min(ratings)
@@ -235,9 +285,13 @@ def main() -> None:
     print(f"floor GROUP BY     {floor:.3f} s  (best of {args.repeat})")
     print(f"rating             {rate_t:.3f} s  (best of {args.repeat})")
     print(f"ratio              {rate_t / floor:.2f}x  (target ≤ 3x, and rating < 10 s)")
-    print(f"rating + every gap list {explained:.3f} s  (reasons for all organisations, best of {args.repeat})")
-    print(f"rating in a fresh process: {child['seconds']:.3f} s, peak RSS {child['peak_rss_mb']:.0f} MB "
-          f"(process baseline {child['baseline_rss_mb']:.0f} MB)")
+    print(
+        f"rating + every gap list {explained:.3f} s  (reasons for all organisations, best of {args.repeat})"
+    )
+    print(
+        f"rating in a fresh process: {child['seconds']:.3f} s, peak RSS {child['peak_rss_mb']:.0f} MB "
+        f"(process baseline {child['baseline_rss_mb']:.0f} MB)"
+    )
     print(f"distribution       {child['distribution']}")
 
 

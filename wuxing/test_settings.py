@@ -4,8 +4,8 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
 
-from wuxing.settings import *  # noqa: E402,F403
-from wuxing.settings import DATABASES  # noqa: E402
+from wuxing.settings import *  # noqa: F403
+from wuxing.settings import DATABASES
 
 DEBUG = False
 WUXING_DEMO_LOGIN_ALLOWED = True

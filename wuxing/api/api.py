@@ -115,3 +115,5 @@ def me(request: HttpRequest) -> MeOut:
 
 api.add_router("/orgs", "wuxing.orgs.api.router", tags=["组织"])
 api.add_router("/streets", "wuxing.orgs.api.streets_router", tags=["组织"])
+api.add_router("/ratings", "wuxing.rules.api.router", tags=["星级评定"])
+api.add_router("/rulebooks", "wuxing.rules.api.rulebooks_router", tags=["星级细则"])

@@ -39,6 +39,11 @@ def menu(request: HttpRequest) -> dict[str, Any]:
                 url = reverse(name)
             except NoReverseMatch:
                 continue
-            items.append({"url": url, "label": _(label), "active": request.path.startswith(url) and url != "/"
-                          or request.path == url})
+            items.append(
+                {
+                    "url": url,
+                    "label": _(label),
+                    "active": (request.path.startswith(url) and url != "/") or request.path == url,
+                }
+            )
     return {"menu_items": items, "site_name": settings.WUXING_SITE_NAME}

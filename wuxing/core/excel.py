@@ -152,7 +152,9 @@ def build_template(title: str, columns: Sequence[Column], example: Sequence[Any]
     for c in columns:
         notes.append([c.header, "必填" if c.required else "选填", c.help])
     notes.append([])
-    notes.append(["导入规则：整份文件全部正确才会导入；任何一行出错都不会写入任何数据，请按提示修改后重新上传。"])
+    notes.append(
+        ["导入规则：整份文件全部正确才会导入；任何一行出错都不会写入任何数据，请按提示修改后重新上传。"]
+    )
     notes.append(["第一行为表头，请勿修改；数字可用全角或半角；单元格前后的空格会被忽略。"])
     notes.column_dimensions["C"].width = 80
     notes["C1"].alignment = Alignment(wrap_text=True)
@@ -263,7 +265,12 @@ def run_import(
                         outcome = handle_row(rownum, record)
                 except RowError as exc:
                     report.errors.append(
-                        CellError(rownum, col_index.get(exc.field or ""), headers.get(exc.field or "", ""), exc.message)
+                        CellError(
+                            rownum,
+                            col_index.get(exc.field or ""),
+                            headers.get(exc.field or "", ""),
+                            exc.message,
+                        )
                     )
                     continue
                 except ValidationError as exc:

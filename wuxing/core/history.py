@@ -34,7 +34,9 @@ def _display(record: Any, name: str) -> str:
 
 
 def history_entries(obj: Any, limit: int = 50) -> list[HistoryEntry]:
-    records = list(obj.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1])
+    records = list(
+        obj.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1]
+    )
     entries: list[HistoryEntry] = []
     for idx, record in enumerate(records[:limit]):
         previous = records[idx + 1] if idx + 1 < len(records) else None
@@ -50,6 +52,8 @@ def history_entries(obj: Any, limit: int = 50) -> list[HistoryEntry]:
                 if change.field in HIDDEN_FIELDS:
                     continue
                 label = str(record.instance_type._meta.get_field(change.field).verbose_name)
-                entry.changes.append((label, _display(previous, change.field), _display(record, change.field)))
+                entry.changes.append(
+                    (label, _display(previous, change.field), _display(record, change.field))
+                )
         entries.append(entry)
     return entries

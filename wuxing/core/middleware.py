@@ -12,9 +12,7 @@ class LoginRequiredMiddleware(DjangoLoginRequired):
 
     open_prefixes = ("/api/", "/static/", "/i18n/")
 
-    def process_view(
-        self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any
-    ) -> Any:
+    def process_view(self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any) -> Any:
         if request.path.startswith(self.open_prefixes):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)

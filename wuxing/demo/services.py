@@ -15,7 +15,7 @@ from wuxing.demo import beiguan
 from wuxing.orgs import services as org_services
 from wuxing.orgs.models import DispatchedUnit, Level, OrgUnit, Person, Post, PostRole
 
-DEMO_PASSWORD = "wuxing-demo"  # noqa: S105 - demo accounts only log in while DEBUG is on
+DEMO_PASSWORD = "wuxing-demo"
 REASON = "加载北关区演示数据"
 
 
@@ -49,14 +49,21 @@ def load_registry(seed: int = 2023) -> dict[str, int]:
             "member_count": demo.member_count,
             "assigned_unit": units[i % len(units)],
         }
-        branch = org_services.create_branch(actor, streets[demo.street_code], data, REASON, is_demo=demo.is_demo)
+        branch = org_services.create_branch(
+            actor, streets[demo.street_code], data, REASON, is_demo=demo.is_demo
+        )
         _staff(actor, rng, branch)
     return {"streets": len(streets), "organisations": len(orgs), "units": len(units), "district": district.pk}
 
 
 def _staff(actor: Any, rng: random.Random, branch: OrgUnit) -> None:
     """A secretary (often also the committee director, 一肩挑), a deputy and two or three members."""
-    roles = [PostRole.SECRETARY, PostRole.DEPUTY_SECRETARY, PostRole.PARTY_COMMITTEE, PostRole.RESIDENT_COMMITTEE]
+    roles = [
+        PostRole.SECRETARY,
+        PostRole.DEPUTY_SECRETARY,
+        PostRole.PARTY_COMMITTEE,
+        PostRole.RESIDENT_COMMITTEE,
+    ]
     if rng.random() < 0.5:
         roles.append(PostRole.PARTY_COMMITTEE)
     secretary = None
@@ -71,14 +78,21 @@ def _staff(actor: Any, rng: random.Random, branch: OrgUnit) -> None:
         )
         org_services.save_person(actor, person, REASON)
         start = dt.date(2021, rng.randint(1, 6), rng.randint(1, 28))
-        post = Post(person=person, org=branch, role=role, start_date=start,
-                    on_street_leadership=(role == PostRole.SECRETARY and rng.random() < 0.06))
+        post = Post(
+            person=person,
+            org=branch,
+            role=role,
+            start_date=start,
+            on_street_leadership=(role == PostRole.SECRETARY and rng.random() < 0.06),
+        )
         org_services.save_post(actor, post, REASON)
         if role == PostRole.SECRETARY:
             secretary = person
     if secretary is not None and rng.random() < 0.7:
         org_services.save_post(
-            actor, Post(person=secretary, org=branch, role=PostRole.DIRECTOR, start_date=dt.date(2021, 7, 1)), REASON
+            actor,
+            Post(person=secretary, org=branch, role=PostRole.DIRECTOR, start_date=dt.date(2021, 7, 1)),
+            REASON,
         )
 
 
@@ -113,8 +127,13 @@ def ensure_demo_accounts() -> list[tuple[str, str, str]]:
     for branch in OrgUnit.objects.branches():
         username = f"sj_{branch.code.lower()}"
         person = secretaries.get(branch.pk)
-        upsert(username, Role.SECRETARY, f"{branch.name}书记" + (f" {person.name}" if person else ""),
-               scope_org=branch, person=person)
+        upsert(
+            username,
+            Role.SECRETARY,
+            f"{branch.name}书记" + (f" {person.name}" if person else ""),
+            scope_org=branch,
+            person=person,
+        )
         if branch.name in shown:
             rows.append((username, "村/社区党组织书记", branch.name))
     rows.append(("sj_<组织编码小写>", "村/社区党组织书记", "每个组织一个，如 sj_bz001"))

@@ -28,9 +28,7 @@ class NormalizingMixin:
 
 
 class BranchForm(NormalizingMixin, forms.ModelForm):
-    parent = forms.ModelChoiceField(
-        queryset=OrgUnit.objects.none(), label=_("所属街道/镇"), empty_label=None
-    )
+    parent = forms.ModelChoiceField(queryset=OrgUnit.objects.none(), label=_("所属街道/镇"), empty_label=None)
     reason = forms.CharField(**REASON_FIELD_KW)
 
     class Meta:
@@ -73,10 +71,10 @@ class OrgFilterForm(forms.Form):
     q = forms.CharField(label=_("搜索"), required=False)
     street = forms.ModelChoiceField(queryset=OrgUnit.objects.none(), label=_("街道/镇"), required=False)
     area_kind = forms.ChoiceField(
-        label=_("类型"), required=False, choices=[("", _("全部"))] + list(AreaKind.choices)
+        label=_("类型"), required=False, choices=[("", _("全部")), *list(AreaKind.choices)]
     )
     branch_type = forms.ChoiceField(
-        label=_("组织形式"), required=False, choices=[("", _("全部"))] + list(BranchType.choices)
+        label=_("组织形式"), required=False, choices=[("", _("全部")), *list(BranchType.choices)]
     )
     unit = forms.ModelChoiceField(queryset=DispatchedUnit.objects.none(), label=_("分包单位"), required=False)
     demo = forms.ChoiceField(

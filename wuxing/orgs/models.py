@@ -227,5 +227,3 @@ class Post(models.Model):
             raise ValidationError({"end_date": _("离任日期不能早于任职日期")})
         if self.org_id and self.org.level != Level.BRANCH:
             raise ValidationError({"org": _("任职只能登记在村/社区党组织")})
-
-

@@ -105,7 +105,9 @@ def people_list(user: Any, params: dict[str, Any]) -> QuerySet[Post]:
     qs = scope(Post.objects.select_related("person", "org"), user, "org")
     q = (params.get("q") or "").strip()
     if q:
-        qs = qs.filter(Q(person__name__icontains=q) | Q(person__phone__icontains=q) | Q(org__name__icontains=q))
+        qs = qs.filter(
+            Q(person__name__icontains=q) | Q(person__phone__icontains=q) | Q(org__name__icontains=q)
+        )
     if params.get("street"):
         qs = qs.filter(org__path__startswith=params["street"].path)
     if params.get("role"):
@@ -117,16 +119,22 @@ def people_list(user: Any, params: dict[str, Any]) -> QuerySet[Post]:
         qs = qs.exclude(current_posts_q())
     if params.get("street_leadership") == "yes":
         qs = qs.filter(on_street_leadership=True)
-    street = OrgUnit.objects.filter(path=Substr(OuterRef("org__path"), 1, 2 * OrgUnit.steplen)).values("name")[:1]
+    street = OrgUnit.objects.filter(path=Substr(OuterRef("org__path"), 1, 2 * OrgUnit.steplen)).values(
+        "name"
+    )[:1]
     return qs.annotate(street_name=Subquery(street)).order_by("org__path", "role", "-start_date")
 
 
 def unit_list(user: Any) -> QuerySet[DispatchedUnit]:
     from wuxing.core.scoping import visible_units
 
-    return visible_units(user).annotate(
-        org_count=Count("organisations", filter=Q(organisations__in=visible_orgs(user)), distinct=True)
-    ).order_by("code")
+    return (
+        visible_units(user)
+        .annotate(
+            org_count=Count("organisations", filter=Q(organisations__in=visible_orgs(user)), distinct=True)
+        )
+        .order_by("code")
+    )
 
 
 def people_without_posts(user: Any) -> QuerySet[Person]:

@@ -15,12 +15,16 @@ import rules
 
 @rules.predicate
 def is_district_admin(user: Any) -> bool:
-    return bool(user.is_authenticated and user.is_active and (user.is_superuser or user.role == "district_admin"))
+    return bool(
+        user.is_authenticated and user.is_active and (user.is_superuser or user.role == "district_admin")
+    )
 
 
 @rules.predicate
 def is_street_staff(user: Any) -> bool:
-    return bool(user.is_authenticated and user.is_active and user.role == "street_staff" and user.scope_org_id)
+    return bool(
+        user.is_authenticated and user.is_active and user.role == "street_staff" and user.scope_org_id
+    )
 
 
 def _inside_own_street(user: Any, org: Any) -> bool:
@@ -75,6 +79,8 @@ def is_secretary_of(user: Any, org: Any) -> bool:
 
 
 rules.add_perm("starrules.manage_rulebooks", is_district_admin)
+
+
 # Who enters indicator values: the district, the street for its own organisations, the secretary for
 # their own organisation (self-assessment data).
 @rules.predicate

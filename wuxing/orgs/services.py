@@ -146,7 +146,9 @@ def _check_single_secretary(post: Post) -> None:
     )
     if clash is not None:
         raise ValidationError(
-            {"start_date": f"任期与现任书记{clash.person.name}（{clash.start_date} 起）重叠，请先登记其离任日期"}
+            {
+                "start_date": f"任期与现任书记{clash.person.name}（{clash.start_date} 起）重叠，请先登记其离任日期"
+            }
         )
 
 
@@ -164,7 +166,9 @@ ORG_COLUMNS = [
     Column("street", "所属街道/镇", required=True, help="填写街道/镇的名称或编码，须已在系统中", width=16),
     Column("code", "组织编码", required=True, help="全区唯一；已存在的编码将更新该组织", width=16),
     Column("name", "组织名称", required=True, help="如：后万金村党支部", width=24),
-    Column("area_kind", "类型", required=True, help="农村 或 城市社区", choices=[str(c.label) for c in AreaKind]),
+    Column(
+        "area_kind", "类型", required=True, help="农村 或 城市社区", choices=[str(c.label) for c in AreaKind]
+    ),
     Column(
         "branch_type",
         "组织形式",
@@ -315,7 +319,10 @@ def import_orgs(actor: Any, fileobj: Any, reason: str = "Excel 导入") -> Impor
     report = run_import(fileobj, ORG_COLUMNS, handle)
     if report.ok:
         log_decision(
-            district_root(), "import_orgs", actor, comment=f"导入组织：新增 {report.created}，更新 {report.updated}"
+            district_root(),
+            "import_orgs",
+            actor,
+            comment=f"导入组织：新增 {report.created}，更新 {report.updated}",
         )
     return report
 
@@ -371,7 +378,10 @@ def import_people(actor: Any, fileobj: Any, reason: str = "Excel 导入") -> Imp
     report = run_import(fileobj, PERSON_COLUMNS, handle)
     if report.ok:
         log_decision(
-            district_root(), "import_people", actor, comment=f"导入人员：新增 {report.created}，更新 {report.updated}"
+            district_root(),
+            "import_people",
+            actor,
+            comment=f"导入人员：新增 {report.created}，更新 {report.updated}",
         )
     return report
 

@@ -31,8 +31,6 @@ from wuxing.orgs.forms import (
 from wuxing.orgs.models import DispatchedUnit, Level, OrgUnit, Person, Post, PostRole
 
 
-
-
 def _form_errors_to_form(form: Any, exc: ValidationError) -> None:
     if hasattr(exc, "error_dict"):
         for fld, errs in exc.error_dict.items():
@@ -148,7 +146,9 @@ def branch_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = {k: form.cleaned_data[k] for k in services.BRANCH_FIELDS}
         try:
-            org = services.create_branch(request.user, form.cleaned_data["parent"], data, form.cleaned_data["reason"])
+            org = services.create_branch(
+                request.user, form.cleaned_data["parent"], data, form.cleaned_data["reason"]
+            )
         except ValidationError as exc:
             _form_errors_to_form(form, exc)
         else:
@@ -194,7 +194,11 @@ def org_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("已保存。"))
             return redirect("orgs:detail", pk=org.pk)
-    return render(request, "orgs/form.html", {"form": form, "title": _("编辑：%(name)s") % {"name": org.name}, "obj": org})
+    return render(
+        request,
+        "orgs/form.html",
+        {"form": form, "title": _("编辑：%(name)s") % {"name": org.name}, "obj": org},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -211,8 +215,11 @@ def org_delete(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("已删除：%(name)s") % {"name": org.name})
             return redirect("orgs:list")
-    return render(request, "orgs/form.html", {"form": form, "title": _("删除：%(name)s") % {"name": org.name},
-                                              "danger": True, "obj": org})
+    return render(
+        request,
+        "orgs/form.html",
+        {"form": form, "title": _("删除：%(name)s") % {"name": org.name}, "danger": True, "obj": org},
+    )
 
 
 # --- people and posts -------------------------------------------------------------------------------------
@@ -238,7 +245,9 @@ def people(request: HttpRequest) -> HttpResponse:
         "role": request.GET.get("role", ""),
         "status": request.GET.get("status", "current"),
         "street_leadership": request.GET.get("street_leadership", ""),
-        "street": streets.filter(pk=request.GET.get("street")).first() if request.GET.get("street", "").isdigit() else None,
+        "street": streets.filter(pk=request.GET.get("street")).first()
+        if request.GET.get("street", "").isdigit()
+        else None,
     }
     qs = queries.people_list(request.user, params)
     if request.GET.get("format") == "xlsx":
@@ -264,7 +273,13 @@ def people(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "orgs/people.html",
-        {"page": page, "qs_params": qs_params, "params": params, "streets": streets, "roles": PostRole.choices},
+        {
+            "page": page,
+            "qs_params": qs_params,
+            "params": params,
+            "streets": streets,
+            "roles": PostRole.choices,
+        },
     )
 
 
@@ -318,7 +333,12 @@ def post_edit(request: HttpRequest, org_pk: int, pk: int | None = None) -> HttpR
         raise PermissionDenied
     post = get_visible(visible_posts(request.user), pk=pk, org=org) if pk else Post(org=org)
     people_qs = Person.objects.filter(home_org=org)
-    form = PostForm(request.POST or None, instance=post, people=people_qs, initial={"start_date": today()} if not pk else None)
+    form = PostForm(
+        request.POST or None,
+        instance=post,
+        people=people_qs,
+        initial={"start_date": today()} if not pk else None,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.save_post(request.user, form.save(commit=False), form.cleaned_data["reason"])
@@ -328,8 +348,16 @@ def post_edit(request: HttpRequest, org_pk: int, pk: int | None = None) -> HttpR
             messages.success(request, _("任职信息已保存。"))
             return redirect("orgs:detail", pk=org.pk)
     title = _("%(org)s：登记任职") % {"org": org.name}
-    return render(request, "orgs/form.html", {"form": form, "title": title, "obj": org,
-                                              "hint": _("人员须先登记在本组织；如无此人请先“新增人员”。")})
+    return render(
+        request,
+        "orgs/form.html",
+        {
+            "form": form,
+            "title": title,
+            "obj": org,
+            "hint": _("人员须先登记在本组织；如无此人请先“新增人员”。"),
+        },
+    )
 
 
 # --- dispatched units -------------------------------------------------------------------------------------
@@ -350,17 +378,37 @@ def units(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(name__icontains=q)
     if request.GET.get("format") == "xlsx":
         rows = ([u.code, u.name, u.contact, u.phone, u.org_count] for u in qs)
-        return xlsx_response(build_workbook([("区直单位", UNIT_EXPORT_COLUMNS, rows)]), f"区直单位-{today():%Y%m%d}.xlsx")
+        return xlsx_response(
+            build_workbook([("区直单位", UNIT_EXPORT_COLUMNS, rows)]), f"区直单位-{today():%Y%m%d}.xlsx"
+        )
     page, qs_params = paginate(request, qs)
-    return render(request, "orgs/units.html", {"page": page, "qs_params": qs_params, "q": q,
-                                               "can_edit": request.user.has_perm("orgs.manage_units")})
+    return render(
+        request,
+        "orgs/units.html",
+        {
+            "page": page,
+            "qs_params": qs_params,
+            "q": q,
+            "can_edit": request.user.has_perm("orgs.manage_units"),
+        },
+    )
 
 
 def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     unit = get_visible(visible_units(request.user), pk=pk)
-    orgs = queries.with_street_and_secretary(visible_orgs(request.user).filter(assigned_unit=unit)).order_by("path")
-    return render(request, "orgs/unit_detail.html", {"unit": unit, "orgs": orgs, "history": history_entries(unit),
-                                                     "can_edit": request.user.has_perm("orgs.manage_units")})
+    orgs = queries.with_street_and_secretary(visible_orgs(request.user).filter(assigned_unit=unit)).order_by(
+        "path"
+    )
+    return render(
+        request,
+        "orgs/unit_detail.html",
+        {
+            "unit": unit,
+            "orgs": orgs,
+            "history": history_entries(unit),
+            "can_edit": request.user.has_perm("orgs.manage_units"),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -383,10 +431,18 @@ def unit_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 # --- Excel import -----------------------------------------------------------------------------------------
 
 IMPORTS = {
-    "orgs": ("组织", services.ORG_COLUMNS, services.import_orgs,
-             ["红旗路街道", "HQL-099", "示例社区党支部", "城市社区", "党支部", "36", ""]),
-    "people": ("人员任职", services.PERSON_COLUMNS, services.import_people,
-               ["HQL-099", "张三", "男", "13800000000", "1980-05-01", "党组织书记", "2021-03-15", "", "否"]),
+    "orgs": (
+        "组织",
+        services.ORG_COLUMNS,
+        services.import_orgs,
+        ["红旗路街道", "HQL-099", "示例社区党支部", "城市社区", "党支部", "36", ""],
+    ),
+    "people": (
+        "人员任职",
+        services.PERSON_COLUMNS,
+        services.import_people,
+        ["HQL-099", "张三", "男", "13800000000", "1980-05-01", "党组织书记", "2021-03-15", "", "否"],
+    ),
 }
 
 
@@ -414,10 +470,13 @@ def import_view(request: HttpRequest) -> HttpResponse:
         if report.ok:
             messages.success(
                 request,
-                _("%(title)s导入成功：新增 %(c)s 条，更新 %(u)s 条。") % {"title": title, "c": report.created, "u": report.updated},
+                _("%(title)s导入成功：新增 %(c)s 条，更新 %(u)s 条。")
+                % {"title": title, "c": report.created, "u": report.updated},
             )
             return redirect(request.path + f"?kind={kind}")
-    return render(request, "orgs/import.html", {"form": form, "report": report, "kind": kind, "imports": IMPORTS})
+    return render(
+        request, "orgs/import.html", {"form": form, "report": report, "kind": kind, "imports": IMPORTS}
+    )
 
 
 def end_post_today(request: HttpRequest, org_pk: int, pk: int) -> HttpResponse:

@@ -41,7 +41,9 @@ def _good(ind: Indicator, rng: random.Random) -> Any:
         assert ind.target is not None
         low, high = ind.input_bounds
         step = (high - low) / 10 if high is not None else max(ind.target / 5, Decimal(1))
-        value = ind.target + step * Decimal(rng.randint(0, 3)) / 2 if ind.op in (">=", ">") else ind.target - step
+        value = (
+            ind.target + step * Decimal(rng.randint(0, 3)) / 2 if ind.op in (">=", ">") else ind.target - step
+        )
         if ind.op == ">":
             value += step / 10
         if high is not None:
@@ -78,7 +80,9 @@ def _plan(book: Rulebook, level: int, rng: random.Random) -> set[str]:
     others = [s.code for s in book.stars if not s.requires_stars]
     if level == 5:
         return {s.code for s in book.stars}
-    return set(rng.sample(others, min(level, len(others)))) if level <= len(others) else set(others + capstones)
+    return (
+        set(rng.sample(others, min(level, len(others)))) if level <= len(others) else set(others + capstones)
+    )
 
 
 def values_for(book: Rulebook, level: int, rng: random.Random) -> dict[str, Any]:
@@ -127,7 +131,9 @@ def load_demo_scores() -> str | None:
         assert rb is not None
         values = values_for(rb.rulebook, levels[org.pk], rng)
         for code, value in values.items():
-            score = Score(org=org, year=YEAR, indicator_code=code, value=services.to_stored(value), rulebook=rb)
+            score = Score(
+                org=org, year=YEAR, indicator_code=code, value=services.to_stored(value), rulebook=rb
+            )
             services.apply_cell(score, rb, value)
             scores.append(score)
     with transaction.atomic():

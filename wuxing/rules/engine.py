@@ -35,24 +35,24 @@ import gc
 import operator
 import threading
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence, Set
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from .schema import Indicator, Rulebook, Star, format_number
 
 __all__ = [
+    "Cell",
     "IndicatorResult",
     "MissingIndicator",
     "OrgResult",
     "Ref",
     "ScoreError",
     "StarResult",
+    "StarTotals",
     "Value",
     "gap_list",
     "indicator_of",
-    "Cell",
-    "StarTotals",
     "rate_all",
     "rate_one",
     "rate_totals",
@@ -425,7 +425,9 @@ def _compile(rulebook: Rulebook) -> _Compiled:
         order=order,
         veto_codes=frozenset(v.code for star in rulebook.stars for v in star.vetoes),
         placeholder=rulebook.has_placeholders,
-        positions={i.code: (n, p) for n, star in enumerate(rulebook.stars) for p, i in enumerate(star.indicators)},
+        positions={
+            i.code: (n, p) for n, star in enumerate(rulebook.stars) for p, i in enumerate(star.indicators)
+        },
         by_code={i.code: i for star in rulebook.stars for i in star.indicators},
         checks=tuple((s.index, s.min_cents, s.required_mask) for s in stars),
         resolved=_resolve_all(stars, order),
@@ -668,8 +670,19 @@ def _explain(
         rows = _indicator_rows(star, get) if detail and get is not None else _EMPTY
         if awarded[n]:
             results[code] = StarResult(
-                code, star.name, True, True, points, star.min_points, ZERO_POINTS,
-                _EMPTY, _EMPTY, _EMPTY, unfilled, _EMPTY, rows,
+                code,
+                star.name,
+                True,
+                True,
+                points,
+                star.min_points,
+                ZERO_POINTS,
+                _EMPTY,
+                _EMPTY,
+                _EMPTY,
+                unfilled,
+                _EMPTY,
+                rows,
             )
             continue
         reasons: list[str] = []
@@ -706,8 +719,19 @@ def _explain(
             if missing_stars:
                 reasons.append(f"须先获得：{'、'.join(ref.name for ref in missing_stars)}")
         results[code] = StarResult(
-            code, star.name, False, eligible[n], points, star.min_points, gap_points,
-            vetoed, missing_indicators, missing_stars, unfilled, tuple(reasons), rows,
+            code,
+            star.name,
+            False,
+            eligible[n],
+            points,
+            star.min_points,
+            gap_points,
+            vetoed,
+            missing_indicators,
+            missing_stars,
+            unfilled,
+            tuple(reasons),
+            rows,
         )
     return results
 
@@ -801,11 +825,15 @@ def rate_totals(
     try:
         for org, per_star in totals.items():
             row = (
-                [per_star.get(n, empty) for n in range(n_stars)] if isinstance(per_star, Mapping) else per_star
+                [per_star.get(n, empty) for n in range(n_stars)]
+                if isinstance(per_star, Mapping)
+                else per_star
             )
             happened = _check_vetoes(compiled, org, vetoes[org]) if org in vetoes else _NO_VETOES
             org_values = values.get(org)
-            results[org] = _decide(compiled, org, row, happened, org_values.get if org_values else None, False)
+            results[org] = _decide(
+                compiled, org, row, happened, org_values.get if org_values else None, False
+            )
         for org, happened_codes in vetoes.items():
             if org not in results:
                 happened = _check_vetoes(compiled, org, happened_codes)

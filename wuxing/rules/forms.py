@@ -12,9 +12,13 @@ from wuxing.rules.schema import Rulebook
 class RatingFilterForm(forms.Form):
     year = forms.TypedChoiceField(label=_("年度"), coerce=int)
     street = forms.ChoiceField(label=_("街道/镇"), required=False)
-    kind = forms.ChoiceField(label=_("类型"), required=False, choices=[("", _("全部"))] + list(AreaKind.choices))
+    kind = forms.ChoiceField(
+        label=_("类型"), required=False, choices=[("", _("全部")), *list(AreaKind.choices)]
+    )
     level = forms.ChoiceField(
-        label=_("星级"), required=False, choices=[("", _("全部"))] + [(str(i), f"{i}星") for i in range(5, -1, -1)]
+        label=_("星级"),
+        required=False,
+        choices=[("", _("全部"))] + [(str(i), f"{i}星") for i in range(5, -1, -1)],
     )
     q = forms.CharField(label=_("搜索"), required=False)
 
@@ -26,10 +30,13 @@ class RatingFilterForm(forms.Form):
 
 class RulebookYamlForm(forms.Form):
     content = forms.CharField(
-        label=_("细则内容（YAML）"), widget=forms.Textarea(attrs={"rows": 30, "spellcheck": "false", "class": "mono"})
+        label=_("细则内容（YAML）"),
+        widget=forms.Textarea(attrs={"rows": 30, "spellcheck": "false", "class": "mono"}),
     )
     note = forms.CharField(label=_("修订说明"), max_length=300, required=False)
-    activate = forms.BooleanField(label=_("保存后立即启用（评定将按此版本计算）"), required=False, initial=True)
+    activate = forms.BooleanField(
+        label=_("保存后立即启用（评定将按此版本计算）"), required=False, initial=True
+    )
 
 
 class RulebookUploadForm(forms.Form):
@@ -94,7 +101,9 @@ class VetoForm(forms.Form):
     def __init__(self, *args: Any, book: Rulebook, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["veto_code"].choices = [
-            (v.code, f"{s.name}：{v.name}" + ("（默认条目）" if v.placeholder else "")) for s in book.stars for v in s.vetoes
+            (v.code, f"{s.name}：{v.name}" + ("（默认条目）" if v.placeholder else ""))
+            for s in book.stars
+            for v in s.vetoes
         ]
 
 

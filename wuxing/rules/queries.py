@@ -204,7 +204,8 @@ def rate(
         branches = branches.filter(pk__in=list(org_ids))
         narrowed = True
     streets = {
-        path: (name, code) for path, name, code in OrgUnit.objects.streets().values_list("path", "name", "code")
+        path: (name, code)
+        for path, name, code in OrgUnit.objects.streets().values_list("path", "name", "code")
     }
     rows: list[RatingRow] = []
     collecting = gc.isenabled()
@@ -241,7 +242,11 @@ def _rate_kind(
     out = []
     for pk, code, name, is_demo, path in info:
         street_name, street_code = streets.get(path[:step], ("", ""))
-        out.append(RatingRow(pk, code, name, street_name, street_code, rb.kind, label, bool(is_demo), rb, results[pk]))
+        out.append(
+            RatingRow(
+                pk, code, name, street_name, street_code, rb.kind, label, bool(is_demo), rb, results[pk]
+            )
+        )
     return out
 
 

@@ -42,7 +42,9 @@ SORTS = {
 
 
 def _years() -> list[int]:
-    years = sorted(set(RulebookVersion.objects.filter(is_active=True).values_list("year", flat=True)), reverse=True)
+    years = sorted(
+        set(RulebookVersion.objects.filter(is_active=True).values_list("year", flat=True)), reverse=True
+    )
     return years or [today().year]
 
 
@@ -148,7 +150,9 @@ def score_form(request: HttpRequest, pk: int) -> HttpResponse:
     form = ScoreEntryForm(request.POST or None, book=book, initial_values=values)
     if request.method == "POST" and form.is_valid():
         try:
-            counts = services.save_scores(request.user, org, year, form.raw_values(), form.cleaned_data["note"])
+            counts = services.save_scores(
+                request.user, org, year, form.raw_values(), form.cleaned_data["note"]
+            )
         except ValidationError as exc:
             for code, errs in exc.message_dict.items():
                 field = f"v_{code}"
@@ -165,8 +169,15 @@ def score_form(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "rules/score_form.html",
-        {"org": org, "year": year, "rb": rb, "book": book, "form": form, "scores": scores,
-         "evidence_form": EvidenceForm()},
+        {
+            "org": org,
+            "year": year,
+            "rb": rb,
+            "book": book,
+            "form": form,
+            "scores": scores,
+            "evidence_form": EvidenceForm(),
+        },
     )
 
 
@@ -263,13 +274,25 @@ def scores(request: HttpRequest) -> HttpResponse:
         elif form.is_valid():
             report = services.import_scores(request.user, form.cleaned_data["file"], year, import_kind)
             if report.ok:
-                messages.success(request, _("导入成功：%(n)s 个组织的得分已保存。") % {"n": report.created + report.updated})
+                messages.success(
+                    request,
+                    _("导入成功：%(n)s 个组织的得分已保存。") % {"n": report.created + report.updated},
+                )
                 return redirect(f"{request.path}?year={year}")
     return render(
         request,
         "rules/scores.html",
-        {"orgs": orgs, "year": year, "years": _years(), "versions": versions, "totals": totals, "form": form,
-         "report": report, "kind": kind, "import_kind": request.POST.get("kind", "")},
+        {
+            "orgs": orgs,
+            "year": year,
+            "years": _years(),
+            "versions": versions,
+            "totals": totals,
+            "form": form,
+            "report": report,
+            "kind": kind,
+            "import_kind": request.POST.get("kind", ""),
+        },
     )
 
 
@@ -283,10 +306,15 @@ def scores_template(request: HttpRequest, kind: str) -> HttpResponse:
         raise Http404
     book = rb.rulebook
     columns = services.score_columns(book)
-    orgs = list(scope(visible_orgs(request.user).filter(level=Level.BRANCH, area_kind=kind), request.user).order_by("path"))
+    orgs = list(
+        scope(visible_orgs(request.user).filter(level=Level.BRANCH, area_kind=kind), request.user).order_by(
+            "path"
+        )
+    )
     if request.GET.get("filled"):
-        values = queries.load_values(visible_orgs(request.user).filter(level=Level.BRANCH, area_kind=kind).values("pk"),
-                                     year, book)
+        values = queries.load_values(
+            visible_orgs(request.user).filter(level=Level.BRANCH, area_kind=kind).values("pk"), year, book
+        )
         indicators = [ind for _s, ind in book.iter_indicators()]
         rows = []
         for o in orgs:
@@ -320,8 +348,10 @@ def _cell(ind: Any, value: Any) -> Any:
 
 
 def rulebooks(request: HttpRequest) -> HttpResponse:
-    qs = RulebookVersion.objects.annotate(n_scores=Count("scores")).select_related("created_by").order_by(
-        "-year", "kind", "-version"
+    qs = (
+        RulebookVersion.objects.annotate(n_scores=Count("scores"))
+        .select_related("created_by")
+        .order_by("-year", "kind", "-version")
     )
     form = RulebookUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
@@ -330,7 +360,9 @@ def rulebooks(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 rb = services.create_version(
-                    request.user, form.cleaned_data["file"], note=form.cleaned_data["note"],
+                    request.user,
+                    form.cleaned_data["file"],
+                    note=form.cleaned_data["note"],
                     activate=form.cleaned_data["activate"],
                 )
             except ValidationError as exc:
@@ -339,22 +371,32 @@ def rulebooks(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("已加载：%(rb)s") % {"rb": rb})
                 return redirect("starrules:rulebook", pk=rb.pk)
-    return render(request, "rules/rulebooks.html", {"rulebooks": qs, "form": form,
-                                                    "can_manage": request.user.has_perm("starrules.manage_rulebooks")})
+    return render(
+        request,
+        "rules/rulebooks.html",
+        {"rulebooks": qs, "form": form, "can_manage": request.user.has_perm("starrules.manage_rulebooks")},
+    )
 
 
 def rulebook_detail(request: HttpRequest, pk: int) -> HttpResponse:
     rb = get_visible(RulebookVersion.objects.select_related("based_on", "created_by"), pk=pk)
     if request.GET.get("format") == "yaml":
         response = HttpResponse(rb.content, content_type="text/yaml; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="rulebook-{rb.year}-{rb.kind}-v{rb.version}.yaml"'
+        response["Content-Disposition"] = (
+            f'attachment; filename="rulebook-{rb.year}-{rb.kind}-v{rb.version}.yaml"'
+        )
         return response
     return render(
         request,
         "rules/rulebook_detail.html",
-        {"rb": rb, "book": rb.rulebook, "has_scores": rb.has_scores(), "history": history_entries(rb),
-         "can_manage": request.user.has_perm("starrules.manage_rulebooks"), "clone_form": CloneForm(
-             initial={"year": rb.year + 1})},
+        {
+            "rb": rb,
+            "book": rb.rulebook,
+            "has_scores": rb.has_scores(),
+            "history": history_entries(rb),
+            "can_manage": request.user.has_perm("starrules.manage_rulebooks"),
+            "clone_form": CloneForm(initial={"year": rb.year + 1}),
+        },
     )
 
 
@@ -371,11 +413,16 @@ def rulebook_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             if as_new:
                 saved = services.create_version(
-                    request.user, form.cleaned_data["content"], note=form.cleaned_data["note"], based_on=rb,
+                    request.user,
+                    form.cleaned_data["content"],
+                    note=form.cleaned_data["note"],
+                    based_on=rb,
                     activate=form.cleaned_data["activate"],
                 )
             else:
-                saved = services.update_version(request.user, rb, form.cleaned_data["content"], form.cleaned_data["note"])
+                saved = services.update_version(
+                    request.user, rb, form.cleaned_data["content"], form.cleaned_data["note"]
+                )
                 if form.cleaned_data["activate"] and not saved.is_active:
                     services.activate_version(request.user, saved)
         except ValidationError as exc:
@@ -384,7 +431,9 @@ def rulebook_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("已保存：%(rb)s") % {"rb": saved})
             return redirect("starrules:rulebook", pk=saved.pk)
-    return render(request, "rules/rulebook_edit.html", {"rb": rb, "form": form, "as_new": as_new, "frozen": frozen})
+    return render(
+        request, "rules/rulebook_edit.html", {"rb": rb, "form": form, "as_new": as_new, "frozen": frozen}
+    )
 
 
 @require_POST

@@ -1025,12 +1025,25 @@ def test_score_cell_positions_bits_and_unknown_codes():
     book = book_with(
         [
             {"code": "aa.y", "name": "是否", "form": "yes_no", "max_points": 20},
-            {"code": "aa.c", "name": "计次", "form": "per_occurrence", "max_points": 10, "points_each": "2.5"},
+            {
+                "code": "aa.c",
+                "name": "计次",
+                "form": "per_occurrence",
+                "max_points": 10,
+                "points_each": "2.5",
+            },
         ],
         required=("aa.c",),
     )
     yes = score_cell(book, "aa.y", True)
     count = score_cell(book, "aa.c", 3)
     assert (yes.star, yes.position, yes.cents, yes.met, yes.required, yes.bit) == (0, 0, 2000, True, False, 1)
-    assert (count.star, count.position, count.cents, count.met, count.required, count.bit) == (0, 1, 750, True, True, 2)
+    assert (count.star, count.position, count.cents, count.met, count.required, count.bit) == (
+        0,
+        1,
+        750,
+        True,
+        True,
+        2,
+    )
     assert score_cell(book, "zz.unknown", 1) is None

@@ -32,7 +32,9 @@ class Command(WuxingCommand):
             self.post_registry_hooks()
             rows = services.ensure_demo_accounts()
             if not options["quiet_accounts"]:
-                self.stdout.write("\n演示账号（密码均为 %s；仅在 DEBUG 模式下可登录）：" % services.DEMO_PASSWORD)
+                self.stdout.write(
+                    f"\n演示账号（密码均为 {services.DEMO_PASSWORD}；仅在 DEBUG 模式下可登录）："
+                )
                 for username, role, scope in rows:
                     self.stdout.write(f"  {username:<22} {role:<14} {scope}")
 
