@@ -62,7 +62,7 @@ lint: dev-install
 	$(BIN)/mypy wuxing
 
 bench: dev-install
-	$(BIN)/python -m bench.run $(BENCH_ARGS)
+	$(BIN)/python -m bench.rating $(BENCH_ARGS)
 
 lock: | $(BIN)/python
 	$(BIN)/pip install --quiet pip-tools

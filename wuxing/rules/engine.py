@@ -37,7 +37,7 @@ import threading
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from .schema import Indicator, Rulebook, Star, format_number
 
@@ -65,6 +65,9 @@ Value = bool | int | Decimal
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
+
+# The organisation key type of one rating call (e.g. str or int): results are keyed like the input.
+OrgKey = TypeVar("OrgKey", bound=Hashable)
 
 
 class ScoreError(ValueError):
@@ -140,6 +143,12 @@ class OrgResult:
     org: Hashable
     level: int  # 0..5, the number of stars awarded
     stars: tuple[str, ...]  # awarded star codes, in rulebook order
+    # Private slots, set through object.__setattr__ (the class refuses normal assignment).
+    _compiled: _Compiled
+    _totals: Sequence[StarTotals]
+    _points: dict[str, Decimal] | None  # built on first use
+    _star_results: dict[str, StarResult] | None  # built on first use
+    _state: tuple[Any, ...] | None  # _explain's extra arguments; dropped once star_results is built
 
     def __init__(
         self,
@@ -183,20 +192,24 @@ class OrgResult:
     @property
     def points(self) -> dict[str, Decimal]:
         """Star code → total points (Decimal, two places), in rulebook order."""
-        if self._points is None:
+        points = self._points
+        if points is None:
             totals = self._totals
-            object.__setattr__(
-                self, "_points", {star.code: _points(totals[star.index][0]) for star in self._compiled.stars}
-            )
-        return self._points  # type: ignore[return-value]
+            points = {star.code: _points(totals[star.index][0]) for star in self._compiled.stars}
+            object.__setattr__(self, "_points", points)
+        return points
 
     @property
     def star_results(self) -> dict[str, StarResult]:
         """Per star, in rulebook order: points, whether awarded and, if not, exactly why."""
-        if self._star_results is None:
-            object.__setattr__(self, "_star_results", _explain(self._compiled, self._totals, *self._state))
+        results = self._star_results
+        if results is None:
+            state = self._state
+            assert state is not None  # only dropped below, once _star_results is set
+            results = _explain(self._compiled, self._totals, *state)
+            object.__setattr__(self, "_star_results", results)
             object.__setattr__(self, "_state", None)
-        return self._star_results  # type: ignore[return-value]
+        return results
 
     def _key(self) -> tuple[Any, ...]:
         return (
@@ -615,7 +628,7 @@ def _accumulate(compiled: _Compiled, org: Hashable, values: Mapping[str, object]
                 bit <<= 1
             if type(total) is not int:
                 total = int(Decimal(total).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-            out.append((total, filled, met))  # type: ignore[arg-type]
+            out.append((total, filled, met))
     except ScoreError as exc:
         raise ScoreError(exc.detail, org=org, indicator=exc.indicator) from None
     return out
@@ -770,11 +783,11 @@ def _rate(
 
 def rate_all(
     rulebook: Rulebook,
-    scores: Mapping[Hashable, Mapping[str, object]],
-    vetoes: Mapping[Hashable, Iterable[str]] | None = None,
+    scores: Mapping[OrgKey, Mapping[str, object]],
+    vetoes: Mapping[OrgKey, Iterable[str]] | None = None,
     *,
     detail: bool = False,
-) -> dict[Hashable, OrgResult]:
+) -> dict[OrgKey, OrgResult]:
     """Rate every organisation in ``scores`` (and any that only appear in ``vetoes``).
 
     ``detail=True`` also fills ``StarResult.indicators`` with each indicator's points.
@@ -803,10 +816,10 @@ def rate_all(
 
 def rate_totals(
     rulebook: Rulebook,
-    totals: Mapping[Hashable, Sequence[StarTotals] | Mapping[int, StarTotals]],
-    vetoes: Mapping[Hashable, Iterable[str]] | None = None,
-    values: Mapping[Hashable, Mapping[str, object]] | None = None,
-) -> dict[Hashable, OrgResult]:
+    totals: Mapping[OrgKey, Sequence[StarTotals] | Mapping[int, StarTotals]],
+    vetoes: Mapping[OrgKey, Iterable[str]] | None = None,
+    values: Mapping[OrgKey, Mapping[str, object]] | None = None,
+) -> dict[OrgKey, OrgResult]:
     """Decide from per-star totals that were added up elsewhere (e.g. by the database).
 
     ``totals[org]`` is a list with one ``(cents, filled_mask, met_mask)`` per star in rulebook order, or a
@@ -819,7 +832,7 @@ def rate_totals(
     values = values or {}
     empty: StarTotals = (0, 0, 0)
     n_stars = len(compiled.stars)
-    results: dict[Hashable, OrgResult] = {}
+    results: dict[OrgKey, OrgResult] = {}
     collecting = gc.isenabled()
     gc.disable()
     try:
