@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from wuxing.core.forms import choice_field
 from wuxing.orgs.models import AreaKind
 from wuxing.rules.schema import Rulebook
 
@@ -24,8 +25,8 @@ class RatingFilterForm(forms.Form):
 
     def __init__(self, *args: Any, years: list[int], streets: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["year"].choices = [(y, f"{y}年") for y in years]
-        self.fields["street"].choices = [("", _("全部"))] + [(str(s.pk), s.name) for s in streets]
+        choice_field(self, "year").choices = [(y, f"{y}年") for y in years]
+        choice_field(self, "street").choices = [("", _("全部"))] + [(str(s.pk), s.name) for s in streets]
 
 
 class RulebookYamlForm(forms.Form):
@@ -100,7 +101,7 @@ class VetoForm(forms.Form):
 
     def __init__(self, *args: Any, book: Rulebook, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["veto_code"].choices = [
+        choice_field(self, "veto_code").choices = [
             (v.code, f"{s.name}：{v.name}" + ("（默认条目）" if v.placeholder else ""))
             for s in book.stars
             for v in s.vetoes
@@ -129,3 +130,66 @@ class EvidenceForm(forms.Form):
         if not f.name.lower().endswith(allowed):
             raise forms.ValidationError(_("只接受图片、PDF、Word、Excel 文件"))
         return f
+
+
+class TuneForm(forms.Form):
+    """The numbers of a rulebook as a form: each star's 达标分 and each indicator's points, targets and
+    counts, plus the reading of 支部过硬星's relation to the others. Saving makes a new version."""
+
+    reading = forms.ChoiceField(label=_("星与星的关系（非官方，可选）"), required=False)
+    note = forms.CharField(label=_("修订说明"), max_length=300, required=False)
+    activate = forms.BooleanField(
+        label=_("保存后立即启用（评定将按新版本计算）"), required=False, initial=True
+    )
+
+    FIELD_LABELS = {
+        "min_points": "达标分",
+        "max_points": "满分",
+        "target": "门槛值",
+        "points_each": "每次得分",
+        "min_count": "最少次数",
+    }
+
+    def __init__(
+        self, *args: Any, book: Rulebook, reading: str | None, readings: dict[str, str], **kwargs: Any
+    ):
+        super().__init__(*args, **kwargs)
+        self.book = book
+        self.fields["reading"].choices = [("", _("保持不变"))] + list(readings.items())
+        self.fields["reading"].help_text = _("当前：%(r)s") % {"r": readings.get(reading or "", _("自定义"))}
+        self.groups: list[tuple[Any, list[tuple[Any, list[tuple[str, str]]]], str]] = []
+        for star in book.stars:
+            star_field = f"n__{star.code}__min_points"
+            self.fields[star_field] = forms.DecimalField(
+                label=_("达标分"), initial=star.award.min_points, min_value=0, decimal_places=2
+            )
+            rows = []
+            for ind in star.indicators:
+                names = []
+                for field in ("max_points", "target", "points_each", "min_count"):
+                    value = getattr(ind, field)
+                    if value is None:
+                        continue
+                    name = f"n__{ind.code}__{field}"
+                    if field == "min_count":
+                        self.fields[name] = forms.IntegerField(
+                            label=self.FIELD_LABELS[field], initial=value, min_value=0
+                        )
+                    else:
+                        self.fields[name] = forms.DecimalField(
+                            label=self.FIELD_LABELS[field]
+                            + (f"（{ind.unit}）" if field == "target" and ind.unit else ""),
+                            initial=value,
+                            decimal_places=2 if field != "target" else 4,
+                        )
+                    names.append((name, self.FIELD_LABELS[field]))
+                rows.append((ind, names))
+            self.groups.append((star, rows, star_field))
+
+    def numbers(self) -> dict[tuple[str, str], Any]:
+        out: dict[tuple[str, str], Any] = {}
+        for name, value in self.cleaned_data.items():
+            if name.startswith("n__"):
+                _prefix, code, field = name.split("__")
+                out[(code, field)] = value
+        return out

@@ -18,7 +18,7 @@ from wuxing.core.text import normalize_number, normalize_text
 from wuxing.orgs.models import Level, OrgUnit
 from wuxing.rules.engine import ScoreError, score_cell, validate_value
 from wuxing.rules.models import Evidence, RulebookVersion, Score, VetoEvent
-from wuxing.rules.schema import Indicator, Rulebook, RulebookError, load_rulebook_yaml
+from wuxing.rules.schema import Indicator, Rulebook, RulebookError, load_rulebook_yaml, parse_rulebook
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "rulebooks"
 
@@ -130,7 +130,7 @@ def activate_version(actor: Any, rb: RulebookVersion, note: str = "") -> Ruleboo
     rb.is_active = True
     save_with_history(rb, actor, note or "启用")
     scored, unscored = rescore(rb)
-    rb.rescore_report = (scored, unscored)  # type: ignore[attr-defined]
+    rb.rescore_report = (scored, unscored)
     comment = f"重新计分 {scored} 项" + (f"，{len(unscored)} 项与新细则不符未计分" if unscored else "")
     log_decision(
         rb,
@@ -205,15 +205,103 @@ def rescore(rb: RulebookVersion, batch: int = 2000) -> tuple[int, list[tuple[str
 
 @transaction.atomic
 def clone_to_year(actor: Any, source: RulebookVersion, year: int, note: str = "") -> RulebookVersion:
-    """Start a new year's rulebook from last year's text."""
-    book = source.rulebook
-    data = book.to_dict()
-    data["year"] = year
-    data["version"] = 1
-    content = (
-        Rulebook.model_validate(data).to_yaml() if hasattr(Rulebook, "model_validate") else source.content
+    """Start a new year's rulebook from last year's text (comments kept; year and title updated)."""
+    if RulebookVersion.objects.filter(year=year, kind=source.kind).exists():
+        raise ValidationError(f"{year}年已有{source.get_kind_display()}细则，请在其基础上修改")
+    lines = source.content.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("year:"):
+            lines[i] = f"year: {year}"
+        elif line.startswith("title:"):
+            lines[i] = line.replace(str(source.year), str(year))
+    return create_version(actor, "\n".join(lines) + "\n", note=note or f"由{source}复制", based_on=source)
+
+
+RELATION_READINGS = {
+    "capstone": "封顶：支部过硬星须同时获得其他四星（默认读法）",
+    "prerequisite": "前提：其他四星须先获得支部过硬星",
+    "none": "各星独立评定",
+}
+LEAD_STAR = "zbgy"
+
+
+def current_reading(book: Rulebook) -> str | None:
+    """Which reading of 支部过硬星's relation to the other stars the rulebook expresses (None: another)."""
+    codes = [s.code for s in book.stars]
+    if LEAD_STAR not in codes:
+        return None
+    others = [c for c in codes if c != LEAD_STAR]
+    requires = {s.code: set(s.requires_stars) for s in book.stars}
+    if requires[LEAD_STAR] == set(others) and not any(requires[c] for c in others):
+        return "capstone"
+    if not requires[LEAD_STAR] and all(requires[c] == {LEAD_STAR} for c in others):
+        return "prerequisite"
+    if not any(requires.values()):
+        return "none"
+    return None
+
+
+FIELD_NAMES = {"max_points": "满分", "target": "门槛值", "points_each": "每次得分", "min_count": "最少次数"}
+
+
+def _differs(new: Any, old: Any) -> bool:
+    return new is not None and Decimal(str(new)) != Decimal(str(old))
+
+
+@transaction.atomic
+def tune_version(
+    actor: Any,
+    rb: RulebookVersion,
+    numbers: dict[tuple[str, str], Decimal | int | None],
+    *,
+    reading: str | None = None,
+    note: str = "",
+    activate: bool = True,
+) -> RulebookVersion:
+    """A new version with some numbers changed: {(star or indicator code, field): value}, fields being
+    min_points (stars) and max_points, target, points_each, min_count (indicators); and optionally the
+    reading of 支部过硬星's relation to the others (RELATION_READINGS)."""
+    require_perm(actor, "starrules.manage_rulebooks")
+    data = rb.rulebook.to_dict()
+    changed: list[str] = []
+    for star in data["stars"]:
+        key = (star["code"], "min_points")
+        if key in numbers and _differs(numbers[key], star["award"]["min_points"]):
+            changed.append(f"{star['name']}达标分 {star['award']['min_points']}→{numbers[key]}")
+            star["award"]["min_points"] = str(numbers[key])
+        for ind in star["indicators"]:
+            for field in ("max_points", "target", "points_each", "min_count"):
+                key = (ind["code"], field)
+                if key in numbers and field in ind and _differs(numbers[key], ind[field]):
+                    changed.append(f"{ind['name']}{FIELD_NAMES[field]} {ind[field]}→{numbers[key]}")
+                    ind[field] = str(numbers[key])
+    if reading and reading in RELATION_READINGS and reading != current_reading(rb.rulebook):
+        codes = [s["code"] for s in data["stars"]]
+        if LEAD_STAR not in codes:
+            raise ValidationError("该细则没有支部过硬星（zbgy），不能设置星与星的关系")
+        for star in data["stars"]:
+            if reading == "capstone":
+                star["requires_stars"] = (
+                    [c for c in codes if c != LEAD_STAR] if star["code"] == LEAD_STAR else []
+                )
+            elif reading == "prerequisite":
+                star["requires_stars"] = [] if star["code"] == LEAD_STAR else [LEAD_STAR]
+            else:
+                star["requires_stars"] = []
+        changed.append(f"星与星的关系改为“{RELATION_READINGS[reading]}”")
+    if not changed:
+        raise ValidationError("没有任何参数被修改")
+    try:
+        book = parse_rulebook(data)
+    except RulebookError as exc:
+        raise ValidationError(list(exc.messages)) from exc
+    header = (
+        f"# 由第{rb.version}版经“参数调整”生成：{'；'.join(changed)}\n# 原文件中的注释见第{rb.version}版。\n"
     )
-    return create_version(actor, content, note=note or f"由{source}复制", based_on=source)
+    summary = "；".join(changed)
+    return create_version(
+        actor, header + book.to_yaml(), note=note or summary, based_on=rb, activate=activate
+    )
 
 
 def load_shipped(actor: Any) -> list[RulebookVersion]:

@@ -17,6 +17,7 @@ urlpatterns = [
     path("rulebooks/", views.rulebooks, name="rulebooks"),
     path("rulebooks/<int:pk>/", views.rulebook_detail, name="rulebook"),
     path("rulebooks/<int:pk>/edit/", views.rulebook_edit, name="rulebook_edit"),
+    path("rulebooks/<int:pk>/tune/", views.rulebook_tune, name="rulebook_tune"),
     path("rulebooks/<int:pk>/activate/", views.rulebook_activate, name="rulebook_activate"),
     path("rulebooks/<int:pk>/clone/", views.rulebook_clone, name="rulebook_clone"),
 ]

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -28,6 +28,7 @@ from wuxing.rules.forms import (
     RulebookUploadForm,
     RulebookYamlForm,
     ScoreEntryForm,
+    TuneForm,
     VetoForm,
 )
 from wuxing.rules.models import RulebookVersion, Score, VetoEvent
@@ -189,7 +190,7 @@ def upload_evidence(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         for errs in form.errors.values():
             for err in errs:
-                messages.error(request, err)
+                messages.error(request, str(err))  # iterating an ErrorList gives the message strings
         return redirect(f"/stars/orgs/{org.pk}/scores/?year={year}")
     score = Score.objects.filter(org=org, year=year, indicator_code=form.cleaned_data["indicator"]).first()
     if score is None:
@@ -200,7 +201,7 @@ def upload_evidence(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(f"/stars/orgs/{org.pk}/scores/?year={year}#ind-{form.cleaned_data['indicator']}")
 
 
-def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> HttpResponse:
+def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> StreamingHttpResponse:
     from django.http import FileResponse
 
     org = get_visible(visible_orgs(request.user).filter(level=Level.BRANCH), pk=pk)
@@ -436,11 +437,56 @@ def rulebook_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@require_http_methods(["GET", "POST"])
+def rulebook_tune(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change the numbers (达标分, 满分, 门槛值 …) without touching YAML; saving makes a new version."""
+    if not request.user.has_perm("starrules.manage_rulebooks"):
+        raise PermissionDenied
+    rb = get_visible(RulebookVersion.objects.all(), pk=pk)
+    book = rb.rulebook
+    form = TuneForm(
+        request.POST or None,
+        book=book,
+        reading=services.current_reading(book),
+        readings=services.RELATION_READINGS,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            new = services.tune_version(
+                request.user,
+                rb,
+                form.numbers(),
+                reading=form.cleaned_data["reading"] or None,
+                note=form.cleaned_data["note"],
+                activate=form.cleaned_data["activate"],
+            )
+        except ValidationError as exc:
+            for msg in exc.messages:
+                form.add_error(None, msg)
+        else:
+            report = getattr(new, "rescore_report", None)
+            text = _("已生成 %(rb)s。") % {"rb": new}
+            if report:
+                text += _("已按新版本重新计分 %(n)s 项。") % {"n": report[0]}
+                if report[1]:
+                    text += _("有 %(n)s 项已填数据不符合新细则，未计分。") % {"n": len(report[1])}
+            messages.success(request, text)
+            return redirect("starrules:rulebook", pk=new.pk)
+    return render(request, "rules/rulebook_tune.html", {"rb": rb, "book": book, "form": form})
+
+
 @require_POST
 def rulebook_activate(request: HttpRequest, pk: int) -> HttpResponse:
     rb = get_visible(RulebookVersion.objects.all(), pk=pk)
     services.activate_version(request.user, rb, request.POST.get("note", ""))
-    messages.success(request, _("已启用：%(rb)s，星级评定将按此版本计算。") % {"rb": rb})
+    scored, unscored = getattr(rb, "rescore_report", (0, []))
+    text = _("已启用：%(rb)s，星级评定将按此版本计算（重新计分 %(n)s 项）。") % {"rb": rb, "n": scored}
+    if unscored:
+        text += _("有 %(n)s 项已填数据不符合此版本，未计分：%(items)s") % {
+            "n": len(unscored),
+            "items": "、".join(f"{o}/{c}" for o, c in unscored[:10]),
+        }
+    messages.success(request, text)
     return redirect("starrules:rulebook", pk=rb.pk)
 
 
