@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import ClassVar, Self
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
@@ -49,7 +50,7 @@ class User(AbstractUser):
     must_change_password = models.BooleanField(_("下次登录须修改密码"), default=False)
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
-    objects = UserManager()
+    objects: ClassVar[UserManager[Self]] = UserManager()
 
     class Meta:
         verbose_name = _("账号")

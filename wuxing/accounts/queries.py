@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Substr
+from django.utils.translation import gettext_lazy as _
 
 from wuxing.accounts.models import ApiToken, Role, User
 from wuxing.core.models import DecisionLog
@@ -21,14 +22,14 @@ from wuxing.orgs.queries import current_posts_q, with_street_and_secretary
 STREET_PATH_LEN = 2 * OrgUnit.steplen
 
 ACTION_LABELS = {
-    "account_created": "新建账号",
-    "account_updated": "修改账号",
-    "account_deactivated": "停用账号",
-    "account_reactivated": "恢复账号",
-    "password_reset": "重置密码",
-    "password_change": "本人修改密码",
-    "token_issued": "创建 API 令牌",
-    "token_revoked": "作废 API 令牌",
+    "account_created": _("新建账号"),
+    "account_updated": _("修改账号"),
+    "account_deactivated": _("停用账号"),
+    "account_reactivated": _("恢复账号"),
+    "password_reset": _("重置密码"),
+    "password_change": _("本人修改密码"),
+    "token_issued": _("创建 API 令牌"),
+    "token_revoked": _("作废 API 令牌"),
 }
 
 

@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import method_decorator
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -168,14 +168,14 @@ def user_create(request: HttpRequest) -> HttpResponse:
                     request,
                     "accounts/password_once.html",
                     {
-                        "title": _g("已新建账号"),
+                        "title": gettext("已新建账号"),
                         "account": account.user,
                         "password": account.password,
                         "generated": not data["password1"],
                     },
                 )
             )
-    return render(request, "accounts/user_form.html", {"form": form, "title": _g("新建账号")})
+    return render(request, "accounts/user_form.html", {"form": form, "title": gettext("新建账号")})
 
 
 def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -216,9 +216,9 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
             account.refresh_from_db()
             form.apply_service_errors(exc)
         else:
-            messages.success(request, _g("已保存。"))
+            messages.success(request, gettext("已保存。"))
             return redirect("accounts:user", pk=account.pk)
-    title = _g("编辑账号：%(name)s") % {"name": account.username}
+    title = gettext("编辑账号：%(name)s") % {"name": account.username}
     return render(request, "accounts/user_form.html", {"form": form, "title": title, "account": account})
 
 
@@ -262,11 +262,11 @@ def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     return _reason_action(
         request,
         pk,
-        title=_g("停用账号：%(name)s"),
-        hint=_g("停用后该账号不能登录，已登录的会话立即失效，其 API 令牌全部作废。可随时恢复。"),
-        button=_g("确认停用"),
+        title=gettext("停用账号：%(name)s"),
+        hint=gettext("停用后该账号不能登录，已登录的会话立即失效，其 API 令牌全部作废。可随时恢复。"),
+        button=gettext("确认停用"),
         action=services.deactivate_user,
-        success=_g("已停用账号 %(name)s。"),
+        success=gettext("已停用账号 %(name)s。"),
     )
 
 
@@ -275,11 +275,11 @@ def user_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
     return _reason_action(
         request,
         pk,
-        title=_g("恢复账号：%(name)s"),
-        hint=_g("恢复后该账号可以重新登录（原有 API 令牌不会恢复）。"),
-        button=_g("确认恢复"),
+        title=gettext("恢复账号：%(name)s"),
+        hint=gettext("恢复后该账号可以重新登录（原有 API 令牌不会恢复）。"),
+        button=gettext("确认恢复"),
         action=services.reactivate_user,
-        success=_g("已恢复账号 %(name)s。"),
+        success=gettext("已恢复账号 %(name)s。"),
     )
 
 
@@ -293,7 +293,7 @@ def user_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
             render(
                 request,
                 "accounts/password_once.html",
-                {"title": _g("已重置密码"), "account": account, "password": password, "generated": True},
+                {"title": gettext("已重置密码"), "account": account, "password": password, "generated": True},
             )
         )
     return render(
@@ -302,9 +302,11 @@ def user_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "form": form,
             "account": account,
-            "title": _g("重置密码：%(name)s") % {"name": account.username},
-            "hint": _g("将生成新的随机密码（只显示一次），该账号下次登录时须修改密码；登录锁定同时解除。"),
-            "button": _g("确认重置"),
+            "title": gettext("重置密码：%(name)s") % {"name": account.username},
+            "hint": gettext(
+                "将生成新的随机密码（只显示一次），该账号下次登录时须修改密码；登录锁定同时解除。"
+            ),
+            "button": gettext("确认重置"),
         },
     )
 
@@ -333,7 +335,7 @@ def secretary_accounts(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         selected = [int(v) for v in request.POST.getlist("orgs") if v.isdigit()]
         if not selected:
-            errors.append(_g("请至少选择一个组织。"))
+            errors.append(gettext("请至少选择一个组织。"))
         else:
             try:
                 created = services.create_secretary_accounts(
@@ -411,7 +413,7 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         for message in exc.messages:
             messages.error(request, message)
     else:
-        messages.success(request, _g("已作废令牌 %(prefix)s…") % {"prefix": token.prefix})
+        messages.success(request, gettext("已作废令牌 %(prefix)s…") % {"prefix": token.prefix})
     return redirect("accounts:tokens")
 
 
@@ -421,10 +423,10 @@ def user_token_revoke(request: HttpRequest, pk: int, token_pk: int) -> HttpRespo
     account = get_visible(queries.visible_users(request.user), pk=pk)
     token = get_visible(queries.tokens_of(account).select_related("user"), pk=token_pk)
     try:
-        services.revoke_token(request.user, token, _g("由管理员作废"))
+        services.revoke_token(request.user, token, gettext("由管理员作废"))
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
     else:
-        messages.success(request, _g("已作废令牌 %(prefix)s…") % {"prefix": token.prefix})
+        messages.success(request, gettext("已作废令牌 %(prefix)s…") % {"prefix": token.prefix})
     return redirect("accounts:user", pk=account.pk)

@@ -8,21 +8,23 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-# (url name, label, permission or None, roles or None)
+# (url name, label, permission or None, roles or None); labels are marked with gettext_noop so that
+# makemessages extracts them, and translated per request in menu() below.
 MENU: list[tuple[str, str, str | None, set[str] | None]] = [
-    ("dashboard:home", "首页", None, None),
-    ("orgs:tree", "组织架构", None, None),
-    ("orgs:list", "组织列表", None, None),
-    ("orgs:people", "人员任职", None, None),
-    ("orgs:units", "区直单位", None, None),
-    ("starrules:ratings", "星级评定", None, None),
-    ("starrules:scores", "指标得分", "starrules.enter_scores", None),
-    ("starrules:rulebooks", "星级细则", None, None),
-    ("orgs:import", "Excel 导入", "orgs.import", None),
-    ("accounts:users", "账号管理", "accounts.manage", None),
-    ("accounts:tokens", "API 令牌", None, None),
-    ("api-1.0.0:openapi-view", "API 文档", None, None),
+    ("dashboard:home", gettext_noop("首页"), None, None),
+    ("orgs:tree", gettext_noop("组织架构"), None, None),
+    ("orgs:list", gettext_noop("组织列表"), None, None),
+    ("orgs:people", gettext_noop("人员任职"), None, None),
+    ("orgs:units", gettext_noop("区直单位"), None, None),
+    ("starrules:ratings", gettext_noop("星级评定"), None, None),
+    ("starrules:scores", gettext_noop("指标得分"), "starrules.enter_scores", None),
+    ("starrules:rulebooks", gettext_noop("星级细则"), None, None),
+    ("orgs:import", gettext_noop("Excel 导入"), "orgs.import", None),
+    ("accounts:users", gettext_noop("账号管理"), "accounts.manage", None),
+    ("accounts:tokens", gettext_noop("API 令牌"), None, None),
+    ("api-1.0.0:openapi-view", gettext_noop("API 文档"), None, None),
 ]
 
 

@@ -99,7 +99,7 @@ def _safe_cell_value(value: Any) -> Any:
 def build_workbook(sheets: Iterable[tuple[str, Sequence[Column], Iterable[Sequence[Any]]]]) -> bytes:
     """Write sheets of (title, columns, rows) to xlsx bytes."""
     wb = Workbook()
-    wb.remove(wb.active)  # type: ignore[arg-type]
+    wb.remove(wb.active)
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="FDE9D9")
     for title, columns, rows in sheets:

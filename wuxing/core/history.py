@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-TYPE_LABELS = {"+": "新建", "~": "修改", "-": "删除"}
+from django.utils.translation import gettext, gettext_noop
+
+# Kept in Chinese (templates and tests compare them); history.html translates them for display.
+TYPE_LABELS = {"+": gettext_noop("新建"), "~": gettext_noop("修改"), "-": gettext_noop("删除")}
 HIDDEN_FIELDS = {"path", "depth", "numchild", "id"}
 
 
@@ -29,7 +32,7 @@ def _display(record: Any, name: str) -> str:
         related = getattr(record, name, None)
         return str(related) if related is not None else str(value)
     if isinstance(value, bool):
-        return "是" if value else "否"
+        return gettext("是") if value else gettext("否")
     return str(value)
 
 

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from wuxing.core.forms import choice_field, model_choice_field
 from wuxing.core.text import normalize_text
 from wuxing.orgs.models import AreaKind, BranchType, DispatchedUnit, Level, OrgUnit, Person, Post
 
@@ -37,10 +38,12 @@ class BranchForm(NormalizingMixin, forms.ModelForm):
 
     def __init__(self, *args: Any, streets: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["parent"].queryset = streets if streets is not None else OrgUnit.objects.streets()
-        self.fields["assigned_unit"].queryset = DispatchedUnit.objects.all()
-        self.fields["area_kind"].choices = AreaKind.choices
-        self.fields["branch_type"].choices = BranchType.choices
+        model_choice_field(self, "parent").queryset = (
+            streets if streets is not None else OrgUnit.objects.streets()
+        )
+        model_choice_field(self, "assigned_unit").queryset = DispatchedUnit.objects.all()
+        choice_field(self, "area_kind").choices = AreaKind.choices
+        choice_field(self, "branch_type").choices = BranchType.choices
         self.fields["area_kind"].required = True
         self.fields["branch_type"].required = True
         if self.instance.pk:
@@ -85,8 +88,8 @@ class OrgFilterForm(forms.Form):
 
     def __init__(self, *args: Any, streets: Any, units: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["street"].queryset = streets
-        self.fields["unit"].queryset = units
+        model_choice_field(self, "street").queryset = streets
+        model_choice_field(self, "unit").queryset = units
 
 
 class PersonForm(NormalizingMixin, forms.ModelForm):
@@ -100,7 +103,7 @@ class PersonForm(NormalizingMixin, forms.ModelForm):
     def __init__(self, *args: Any, orgs: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         qs = orgs if orgs is not None else OrgUnit.objects.branches()
-        self.fields["home_org"].queryset = qs.filter(level=Level.BRANCH)
+        model_choice_field(self, "home_org").queryset = qs.filter(level=Level.BRANCH)
 
     def clean_phone(self) -> str:
         phone = normalize_text(self.cleaned_data.get("phone", "")).replace(" ", "").replace("-", "")
@@ -123,7 +126,7 @@ class PostForm(NormalizingMixin, forms.ModelForm):
     def __init__(self, *args: Any, people: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if people is not None:
-            self.fields["person"].queryset = people
+            model_choice_field(self, "person").queryset = people
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

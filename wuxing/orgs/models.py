@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, ClassVar
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -79,18 +81,25 @@ class OrgUnit(MP_Node):
     steplen = 4
     node_order_by = ["code"]
 
-    level = models.CharField(_("层级"), max_length=10, choices=Level.choices)
-    code = models.CharField(_("组织编码"), max_length=32, unique=True)
-    name = models.CharField(_("名称"), max_length=100)
-    street_kind = models.CharField(
+    # django-treebeard ships no type information, so mypy sees MP_Node as Any and the django-stubs plugin
+    # does not treat OrgUnit as a model: the field types are spelt out here, and `_default_manager` (which
+    # the plugin would add) is declared below so DispatchedUnit.organisations resolves.
+    level: models.CharField[str, str] = models.CharField(_("层级"), max_length=10, choices=Level.choices)
+    code: models.CharField[str, str] = models.CharField(_("组织编码"), max_length=32, unique=True)
+    name: models.CharField[str, str] = models.CharField(_("名称"), max_length=100)
+    street_kind: models.CharField[str, str] = models.CharField(
         _("街道或镇"), max_length=10, choices=StreetKind.choices, blank=True, default=""
     )
-    area_kind = models.CharField(_("类型"), max_length=10, choices=AreaKind.choices, blank=True, default="")
-    branch_type = models.CharField(
+    area_kind: models.CharField[str, str] = models.CharField(
+        _("类型"), max_length=10, choices=AreaKind.choices, blank=True, default=""
+    )
+    branch_type: models.CharField[str, str] = models.CharField(
         _("组织形式"), max_length=10, choices=BranchType.choices, blank=True, default=""
     )
-    member_count = models.PositiveIntegerField(_("党员人数"), default=0)
-    assigned_unit = models.ForeignKey(
+    member_count: models.PositiveIntegerField[int, int] = models.PositiveIntegerField(
+        _("党员人数"), default=0
+    )
+    assigned_unit: models.ForeignKey[DispatchedUnit | None, DispatchedUnit | None] = models.ForeignKey(
         DispatchedUnit,
         verbose_name=_("分包区直单位"),
         on_delete=models.SET_NULL,
@@ -98,10 +107,14 @@ class OrgUnit(MP_Node):
         blank=True,
         related_name="organisations",
     )
-    is_demo = models.BooleanField(_("演示数据"), default=False, help_text=_("演示用的虚构名称"))
+    is_demo: models.BooleanField[bool, bool] = models.BooleanField(
+        _("演示数据"), default=False, help_text=_("演示用的虚构名称")
+    )
     history = HistoricalRecords(excluded_fields=["numchild"])
 
     objects = OrgUnitManager()
+    if TYPE_CHECKING:
+        _default_manager: ClassVar[OrgUnitManager]
 
     class Meta:
         verbose_name = _("组织")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal, overload
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -40,8 +40,8 @@ def create_district(actor: Any, *, code: str, name: str, reason: str = "") -> Or
         raise ValidationError("区级组织已存在")
     node = OrgUnit(level=Level.DISTRICT, code=code, name=name)
     node.full_clean(exclude=["path", "depth"])
-    node._history_user = real_user(actor)  # type: ignore[attr-defined]
-    node._change_reason = reason  # type: ignore[attr-defined]
+    node._history_user = real_user(actor)
+    node._change_reason = reason
     return OrgUnit.objects.add_root(instance=node)
 
 
@@ -50,8 +50,8 @@ def create_street(actor: Any, data: dict[str, Any], reason: str = "", *, is_demo
     require_perm(actor, "orgs.add_street")
     node = OrgUnit(level=Level.STREET, is_demo=is_demo, **data)
     node.full_clean(exclude=["path", "depth"])
-    node._history_user = real_user(actor)  # type: ignore[attr-defined]
-    node._change_reason = reason  # type: ignore[attr-defined]
+    node._history_user = real_user(actor)
+    node._change_reason = reason
     return OrgUnit.objects.add_child(district_root(), instance=node)
 
 
@@ -64,8 +64,8 @@ def create_branch(
         raise ValidationError({"parent": "村/社区党组织只能建在街道/镇之下"})
     node = OrgUnit(level=Level.BRANCH, is_demo=is_demo, **{k: data[k] for k in BRANCH_FIELDS if k in data})
     node.full_clean(exclude=["path", "depth"])
-    node._history_user = real_user(actor)  # type: ignore[attr-defined]
-    node._change_reason = reason  # type: ignore[attr-defined]
+    node._history_user = real_user(actor)
+    node._change_reason = reason
     return OrgUnit.objects.add_child(parent, instance=node)
 
 
@@ -227,6 +227,10 @@ def _int(value: Any, field: str, label: str) -> int:
     return number
 
 
+@overload
+def _date(value: Any, field: str, label: str, *, required: Literal[True]) -> dt.date: ...
+@overload
+def _date(value: Any, field: str, label: str, *, required: bool = False) -> dt.date | None: ...
 def _date(value: Any, field: str, label: str, *, required: bool = False) -> dt.date | None:
     if value is None:
         if required:

@@ -81,17 +81,17 @@ def _street(request: HttpRequest, code: str | None) -> Any:
 @paginate(PageNumberPagination)
 def list_ratings(request: HttpRequest, filters: Query[RatingFilters]) -> Any:
     rows = queries.rate(
-        request.auth,
+        request.auth,  # type: ignore[attr-defined]  # set by django-ninja's authentication
         filters.year,
         street=_street(request, filters.street),
-        kind=filters.kind,  # type: ignore[attr-defined]
+        kind=filters.kind,
     )
     if filters.level is not None:
         rows = [r for r in rows if r.level == filters.level]
     return _LazyRows(rows)
 
 
-class _LazyRows(list):  # type: ignore[type-arg]
+class _LazyRows(list):
     """Rows turned into API objects only for the page being returned (gap lists are built lazily)."""
 
     def __getitem__(self, item: Any) -> Any:

@@ -37,7 +37,7 @@ import threading
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from .schema import Indicator, Rulebook, Star, format_number
 
@@ -68,6 +68,20 @@ HUNDRED = Decimal(100)
 
 # The organisation key type of one rating call (e.g. str or int): results are keyed like the input.
 OrgKey = TypeVar("OrgKey", bound=Hashable)
+_OrgKey_contra = TypeVar("_OrgKey_contra", bound=Hashable, contravariant=True)
+
+
+class ValueLookup(Protocol):
+    """What ``rate_totals`` reads one organisation's values through: any ``Mapping[str, object]``."""
+
+    def get(self, code: str, /) -> object: ...
+
+
+class ValuesByOrg(Protocol[_OrgKey_contra]):
+    """``rate_totals``'s ``values``: any ``Mapping[org, Mapping[str, object]]``, or a lazy look-up with
+    the same ``get`` (rules.queries.UnmetValues)."""
+
+    def get(self, org: _OrgKey_contra, /) -> ValueLookup | None: ...
 
 
 class ScoreError(ValueError):
@@ -818,7 +832,7 @@ def rate_totals(
     rulebook: Rulebook,
     totals: Mapping[OrgKey, Sequence[StarTotals] | Mapping[int, StarTotals]],
     vetoes: Mapping[OrgKey, Iterable[str]] | None = None,
-    values: Mapping[OrgKey, Mapping[str, object]] | None = None,
+    values: ValuesByOrg[OrgKey] | None = None,
 ) -> dict[OrgKey, OrgResult]:
     """Decide from per-star totals that were added up elsewhere (e.g. by the database).
 

@@ -49,6 +49,10 @@ class RulebookVersion(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     history = HistoricalRecords()
 
+    # Not stored: set by services.activate_version on the version it returns —
+    # (values rescored, [(org code, indicator code)] that do not fit this version).
+    rescore_report: tuple[int, list[tuple[str, str]]]
+
     class Meta:
         verbose_name = _("星级细则版本")
         verbose_name_plural = _("星级细则版本")
@@ -70,7 +74,9 @@ class RulebookVersion(models.Model):
         return _parse(digest, self.content)
 
     def has_scores(self) -> bool:
-        return self.scores.exists()
+        """Values were entered against this version, or rated by it (rescored when it was activated):
+        either way ratings already rest on its text, so it is frozen."""
+        return Score.objects.filter(models.Q(rulebook=self) | models.Q(scored_with=self)).exists()
 
 
 class Score(models.Model):

@@ -14,7 +14,7 @@ property test in tests/test_engine.py proves both paths decide alike.
 from __future__ import annotations
 
 import gc
-from collections.abc import Hashable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -234,9 +234,9 @@ def _rate_kind(
         cursor.execute(sql, params)
         info = cursor.fetchall()
     nothing = [(0, 0, 0)] * len(book.stars)
-    wanted: dict[Hashable, list[engine.StarTotals]] = {pk: totals.get(pk, nothing) for pk, *_ in info}
+    wanted: dict[int, list[engine.StarTotals]] = {pk: totals.get(pk, nothing) for pk, *_ in info}
     wanted_vetoes = {pk: v for pk, v in vetoes.items() if pk in wanted}
-    results = engine.rate_totals(book, wanted, wanted_vetoes, UnmetValues(rb, ids_qs))  # type: ignore[arg-type]
+    results = engine.rate_totals(book, wanted, wanted_vetoes, UnmetValues(rb, ids_qs))
     label = str(dict(AreaKind.choices)[rb.kind])
     step = 2 * OrgUnit.steplen
     out = []

@@ -159,7 +159,7 @@ def test_run_import_all_good() -> None:
 def test_run_import_one_bad_row_rolls_back_everything_and_reports_sheet_positions() -> None:
     seen: list[int] = []
     header = ["类型", "金额", "名称", "编码"]  # not the order of COLUMNS
-    rows = [
+    rows: list[list[object] | None] = [
         [None, 1, "甲", "A1"],
         ["丙", 2, "乙", "A2"],
         [None, "x", "丁", "A3"],

@@ -14,7 +14,7 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def xlsx_bytes(
-    header: Sequence[Any] | None, rows: Sequence[Sequence[Any]] = (), *, title: str = "Sheet1"
+    header: Sequence[object] | None, rows: Sequence[Sequence[object] | None] = (), *, title: str = "Sheet1"
 ) -> bytes:
     """A workbook whose first sheet holds `header` in row 1 and `rows` from row 2 (None = empty row)."""
     wb = Workbook()
@@ -34,7 +34,7 @@ def xlsx_bytes(
     return buf.getvalue()
 
 
-def xlsx_file(header: Sequence[Any] | None, rows: Sequence[Sequence[Any]] = ()) -> io.BytesIO:
+def xlsx_file(header: Sequence[object] | None, rows: Sequence[Sequence[object] | None] = ()) -> io.BytesIO:
     return io.BytesIO(xlsx_bytes(header, rows))
 
 

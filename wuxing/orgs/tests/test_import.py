@@ -29,7 +29,7 @@ PERSON_HEADER = [
     "兼任街道(镇)班子成员",
 ]
 
-GOOD_ORGS = [
+GOOD_ORGS: list[list[object]] = [
     ["彰北街道", "ZB010", "东漳涧村", "农村", "党支部", 35, "U01"],
     ["柏庄镇", "BZ010", "西苏度村", "农村", "党总支", "56", "区民政局"],
     ["ZB", "ZB011", "阳光花园社区", "城市社区", "党委", None, None],  # street by code; empty count → 0
@@ -157,7 +157,7 @@ def assert_nothing_written(before: list[tuple[Any, ...]]) -> None:
 
 def test_one_bad_row_among_good_rows_imports_nothing(world: Any) -> None:
     before = org_snapshot()
-    rows = [
+    rows: list[list[object]] = [
         GOOD_ORGS[0],
         GOOD_ORGS[1],
         ["彰北街道", "ZB014", "李家庄村", "农村", "党支部", "三十", None],
@@ -309,7 +309,7 @@ def test_unreadable_or_empty_files(world: Any, content: bytes, message: str) -> 
 
 # --- people ---
 
-GOOD_PEOPLE = [
+GOOD_PEOPLE: list[list[object]] = [
     ["ZB002", "张红梅", "女", "13800000002", "1980-05-01", "党组织书记", "2021-03-15", None, "是"],
     [
         "ZB002",
@@ -396,7 +396,7 @@ def test_people_ending_a_term_by_reimport(world: Any) -> None:
 
 def test_people_bad_row_imports_nothing(world: Any) -> None:
     before = people_snapshot()
-    rows = [
+    rows: list[list[object]] = [
         GOOD_PEOPLE[0],
         GOOD_PEOPLE[1],
         ["ZB002", "孙立新", "男", "1380000", None, None, None, None, None],
@@ -481,7 +481,7 @@ def test_people_overlap_within_the_same_file(world: Any) -> None:
 
 def test_street_user_cannot_import_people_into_another_street(world: Any) -> None:
     before = people_snapshot()
-    rows = [GOOD_PEOPLE[0], ["BZ001", "外街人", None, None, None, None, None, None, None]]
+    rows: list[list[object]] = [GOOD_PEOPLE[0], ["BZ001", "外街人", None, None, None, None, None, None, None]]
     report = import_people(world.users["street_a"], xlsx_file(PERSON_HEADER, rows))
     assert report.messages() == ["第3行 第1列（组织编码）：找不到组织编码“BZ001”，或您无权维护该组织"]
     assert people_snapshot() == before

@@ -1037,6 +1037,7 @@ def test_score_cell_positions_bits_and_unknown_codes():
     )
     yes = score_cell(book, "aa.y", True)
     count = score_cell(book, "aa.c", 3)
+    assert yes is not None and count is not None
     assert (yes.star, yes.position, yes.cents, yes.met, yes.required, yes.bit) == (0, 0, 2000, True, False, 1)
     assert (count.star, count.position, count.cents, count.met, count.required, count.bit) == (
         0,

@@ -651,4 +651,4 @@ def test_star_max_points_leaves_out_penalties_but_counts_bonus():
 def test_rulebook_is_immutable():
     book = parse_rulebook(minimal())
     with pytest.raises(ValueError):
-        book.year = 2024  # type: ignore[misc]
+        book.year = 2024
