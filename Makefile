@@ -69,8 +69,12 @@ lock: | $(BIN)/python
 	$(BIN)/pip-compile --quiet --strip-extras -o requirements/base.lock pyproject.toml
 	$(BIN)/pip-compile --quiet --strip-extras --extra dev -o requirements/dev.lock pyproject.toml
 
-messages: dev-install
-	cd wuxing && ../$(BIN)/wuxing makemessages -l en --no-obsolete && ../$(BIN)/wuxing compilemessages -l en
+# English catalogue: wuxing/locale/en/LC_MESSAGES/django.po (translate it) and django.mo; commit both.
+messages: $(VENV)/.base-installed
+	@command -v xgettext >/dev/null && command -v msgfmt >/dev/null || \
+		{ echo "需要 GNU gettext（xgettext、msgfmt），如 apt-get install gettext"; exit 1; }
+	cd wuxing && ../$(BIN)/wuxing makemessages -l en --no-obsolete --ignore "e2e/*" --ignore "*/tests/*"
+	cd wuxing && ../$(BIN)/wuxing compilemessages -l en
 
 clean:
 	rm -rf $(VENV) node_modules wuxing/static/vendor .pytest_cache .mypy_cache .ruff_cache
