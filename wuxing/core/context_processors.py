@@ -41,11 +41,13 @@ def menu(request: HttpRequest) -> dict[str, Any]:
                 url = reverse(name)
             except NoReverseMatch:
                 continue
-            items.append(
-                {
-                    "url": url,
-                    "label": _(label),
-                    "active": (request.path.startswith(url) and url != "/") or request.path == url,
-                }
-            )
+            items.append({"url": url, "label": _(label), "active": False})
+        # the one entry whose URL is the longest prefix of this page is the current one
+        matches = [
+            i
+            for i in items
+            if request.path == i["url"] or (i["url"] != "/" and request.path.startswith(i["url"]))
+        ]
+        if matches:
+            max(matches, key=lambda i: len(i["url"]))["active"] = True
     return {"menu_items": items, "site_name": settings.WUXING_SITE_NAME}

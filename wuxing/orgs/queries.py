@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Substr
@@ -10,6 +10,18 @@ from django.db.models.functions import Substr
 from wuxing.core.scoping import scope, visible_orgs
 from wuxing.core.workdays import today
 from wuxing.orgs.models import DispatchedUnit, Level, OrgUnit, Person, Post, PostRole
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class StreetNameAnnotation(TypedDict):
+    street_name: str | None
+
+
+class OrgCountAnnotation(TypedDict):
+    org_count: int
+
 
 ORG_SORTS = {
     "code": "code",
@@ -100,7 +112,7 @@ def org_posts(org: OrgUnit) -> tuple[list[Post], list[Post]]:
 PEOPLE_SORTS = {"name": "name", "-name": "-name", "org": "home_org__path", "-org": "-home_org__path"}
 
 
-def people_list(user: Any, params: dict[str, Any]) -> QuerySet[Post]:
+def people_list(user: Any, params: dict[str, Any]) -> QuerySet[WithAnnotations[Post, StreetNameAnnotation]]:
     """One row per post (a person without a post appears once with no role)."""
     qs = scope(Post.objects.select_related("person", "org"), user, "org")
     q = (params.get("q") or "").strip()
@@ -125,7 +137,7 @@ def people_list(user: Any, params: dict[str, Any]) -> QuerySet[Post]:
     return qs.annotate(street_name=Subquery(street)).order_by("org__path", "role", "-start_date")
 
 
-def unit_list(user: Any) -> QuerySet[DispatchedUnit]:
+def unit_list(user: Any) -> QuerySet[WithAnnotations[DispatchedUnit, OrgCountAnnotation]]:
     from wuxing.core.scoping import visible_units
 
     return (

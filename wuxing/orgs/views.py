@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 from wuxing.core.excel import Column, build_template, build_workbook, xlsx_response
 from wuxing.core.history import history_entries
 from wuxing.core.scoping import get_visible, scope, visible_orgs, visible_people, visible_posts, visible_units
-from wuxing.core.views import paginate, querystring_without
+from wuxing.core.views import AuthenticatedHttpRequest, HtmxHttpRequest, paginate, querystring_without
 from wuxing.core.workdays import today
 from wuxing.orgs import queries, services
 from wuxing.orgs.forms import (
@@ -64,7 +64,7 @@ ORG_EXPORT_COLUMNS = [
 ]
 
 
-def org_list(request: HttpRequest) -> HttpResponse:
+def org_list(request: HtmxHttpRequest) -> HttpResponse:
     form = OrgFilterForm(
         request.GET or None, streets=queries.visible_streets(request.user), units=visible_units(request.user)
     )
@@ -181,7 +181,7 @@ def org_edit(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     if org.level == Level.BRANCH:
         form: Any = BranchForm(request.POST or None, instance=org, streets=_editable_streets(request.user))
-        fields = (*services.BRANCH_FIELDS, "parent")
+        fields: tuple[str, ...] = (*services.BRANCH_FIELDS, "parent")
     else:
         form = StreetForm(request.POST or None, instance=org)
         fields = ("code", "name", "street_kind")
@@ -299,7 +299,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def person_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def person_edit(request: AuthenticatedHttpRequest, pk: int | None = None) -> HttpResponse:
     editable = scope(OrgUnit.objects.branches(), request.user)
     if request.user.role == "street_staff":
         editable = editable.exclude(pk=request.user.scope_org_id)
@@ -328,7 +328,7 @@ def person_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def post_edit(request: HttpRequest, org_pk: int, pk: int | None = None) -> HttpResponse:
-    org = get_visible(visible_orgs(request.user).branches(), pk=org_pk)
+    org = get_visible(visible_orgs(request.user).filter(level=Level.BRANCH), pk=org_pk)
     if not request.user.has_perm("orgs.change_orgunit", org):
         raise PermissionDenied
     post = get_visible(visible_posts(request.user), pk=pk, org=org) if pk else Post(org=org)

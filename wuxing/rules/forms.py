@@ -155,7 +155,7 @@ class TuneForm(forms.Form):
     ):
         super().__init__(*args, **kwargs)
         self.book = book
-        self.fields["reading"].choices = [("", _("保持不变")), *readings.items()]
+        choice_field(self, "reading").choices = [("", _("保持不变")), *readings.items()]
         self.fields["reading"].help_text = _("当前：%(r)s") % {"r": readings.get(reading or "", _("自定义"))}
         self.groups: list[tuple[Any, list[tuple[Any, list[tuple[str, str]]]], str]] = []
         for star in book.stars:

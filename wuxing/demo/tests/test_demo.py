@@ -204,9 +204,11 @@ def test_demo_accounts_exist_for_every_role(demo: Any) -> None:
     assert User.objects.get(username="admin").role == Role.DISTRICT_ADMIN
     assert User.objects.get(username="leader").role == Role.LEADER
     jd = User.objects.get(username="jd_bz")
+    assert jd.scope_org is not None
     assert (jd.role, jd.scope_org.name) == (Role.STREET_STAFF, "柏庄镇")
     assert User.objects.filter(role=Role.STREET_STAFF).count() == 10
     sj = User.objects.get(scope_org__name="后万金村")
+    assert sj.scope_org is not None
     assert (sj.role, sj.username) == (Role.SECRETARY, f"sj_{sj.scope_org.code.lower()}")
     assert (
         sj.person is not None and sj.person.posts.filter(role=PostRole.SECRETARY, org=sj.scope_org).exists()
