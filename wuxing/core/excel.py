@@ -125,7 +125,8 @@ def build_workbook(sheets: Iterable[tuple[str, Sequence[Column], Iterable[Sequen
 
 
 def build_template(title: str, columns: Sequence[Column], example: Sequence[Any] | None = None) -> bytes:
-    """An import template: header row, optional example row, a 说明 sheet, drop-downs for choices."""
+    """An import template: the header row and drop-downs for choices on the first sheet, and a 说明 sheet
+    that explains each column with an example value (kept off the data sheet, so it is never imported)."""
     wb = Workbook()
     ws = wb.active
     assert ws is not None
@@ -144,13 +145,12 @@ def build_template(title: str, columns: Sequence[Column], example: Sequence[Any]
             dv.error = "请从下拉列表中选择"
             ws.add_data_validation(dv)
             dv.add(f"{letter}2:{letter}{MAX_IMPORT_ROWS}")
-    if example:
-        ws.append([_safe_cell_value(v) for v in example])
     ws.freeze_panes = "A2"
     notes = wb.create_sheet("说明")
-    notes.append(["列", "是否必填", "说明"])
-    for c in columns:
-        notes.append([c.header, "必填" if c.required else "选填", c.help])
+    notes.append(["列", "是否必填", "说明", "示例"])
+    for i, c in enumerate(columns):
+        sample = example[i] if example and i < len(example) else None
+        notes.append([c.header, "必填" if c.required else "选填", c.help, _safe_cell_value(sample)])
     notes.append([])
     notes.append(
         ["导入规则：整份文件全部正确才会导入；任何一行出错都不会写入任何数据，请按提示修改后重新上传。"]

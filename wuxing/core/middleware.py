@@ -16,3 +16,30 @@ class LoginRequiredMiddleware(DjangoLoginRequired):
         if request.path.startswith(self.open_prefixes):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)
+
+
+class PasswordChangeRequiredMiddleware:
+    """A user whose password was set by an administrator must choose their own before anything else:
+    every page except the password page, logout and static files redirects there (the API answers 403)."""
+
+    allowed_prefixes = ("/accounts/password/", "/accounts/logout/", "/static/", "/i18n/")
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> Any:
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and getattr(user, "must_change_password", False)
+            and not request.path.startswith(self.allowed_prefixes)
+        ):
+            if request.path.startswith("/api/"):
+                from django.http import JsonResponse
+
+                return JsonResponse({"detail": "请先登录网页修改初始密码"}, status=403)
+            from django.shortcuts import redirect
+
+            return redirect("accounts:password_change")
+        return self.get_response(request)

@@ -2,15 +2,13 @@ from __future__ import annotations
 
 from django.db.models import Count, Q, Sum
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 
 from wuxing.core.scoping import visible_orgs
 from wuxing.orgs.models import Level
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    if getattr(request.user, "must_change_password", False):
-        return redirect("accounts:password_change")
     branches = visible_orgs(request.user).filter(level=Level.BRANCH)
     totals = branches.aggregate(
         total=Count("pk"),

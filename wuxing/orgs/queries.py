@@ -85,15 +85,17 @@ def visible_streets(user: Any) -> QuerySet[OrgUnit]:
 
 
 def tree(user: Any) -> list[dict[str, Any]]:
-    """Streets with their visible branches, in two queries."""
+    """Streets with their visible branches, in three queries."""
     streets = list(visible_streets(user))
     branches = with_street_and_secretary(visible_orgs(user).filter(level=Level.BRANCH)).order_by("path")
     by_street: dict[str, list[OrgUnit]] = {s.path: [] for s in streets}
     for b in branches:
         by_street.setdefault(b.path[: 2 * OrgUnit.steplen], []).append(b)
+    openable = set(visible_orgs(user).filter(level=Level.STREET).values_list("pk", flat=True))
     return [
         {
             "street": s,
+            "openable": s.pk in openable,
             "branches": by_street.get(s.path, []),
             "rural": sum(1 for b in by_street.get(s.path, []) if b.area_kind == "rural"),
             "community": sum(1 for b in by_street.get(s.path, []) if b.area_kind == "community"),

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any, Literal, overload
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 
 from wuxing.core.excel import Column, ImportReport, RowError, run_import
 from wuxing.core.scoping import scope
@@ -98,6 +98,15 @@ def delete_org(actor: Any, org: OrgUnit, reason: str) -> None:
         raise ValidationError("该组织下还有下级组织，不能删除")
     if org.posts.exists() or org.people.exists():
         raise ValidationError("该组织还有人员或任职记录，不能删除；请先调整人员")
+    # Records that other apps keep about the organisation (scores, veto events, accounts…) protect it:
+    # a registry deletion must never take campaign history with it.
+    for relation in org._meta.related_objects:
+        if relation.on_delete is models.PROTECT and relation.related_model._default_manager.filter(
+            **{relation.field.name: org}
+        ).exists():
+            raise ValidationError(
+                f"该组织已有{relation.related_model._meta.verbose_name}等业务数据，不能删除（历史数据须保留）"
+            )
     delete_with_history(org, actor, reason)
 
 
