@@ -21,6 +21,10 @@ def get_item(mapping: Any, key: Any) -> Any:
     try:
         return mapping.get(key)
     except AttributeError:
+        pass
+    try:
+        return mapping[key]  # e.g. a form: form|get_item:name is that field's BoundField
+    except (KeyError, IndexError, TypeError):
         return None
 
 

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
@@ -54,4 +53,4 @@ class Command(WuxingCommand):
                 fh.write(text + "\n")
             self.stderr.write(f"已写入 {options['output']}（{len(rows)} 个组织）")
         else:
-            sys.stdout.write(text + "\n")
+            self.stdout.write(text)  # not sys.stdout: call_command(stdout=…) must capture it
