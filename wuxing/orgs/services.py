@@ -101,9 +101,10 @@ def delete_org(actor: Any, org: OrgUnit, reason: str) -> None:
     # Records that other apps keep about the organisation (scores, veto events, accounts…) protect it:
     # a registry deletion must never take campaign history with it.
     for relation in org._meta.related_objects:
-        if relation.on_delete is models.PROTECT and relation.related_model._default_manager.filter(
-            **{relation.field.name: org}
-        ).exists():
+        if (
+            relation.on_delete is models.PROTECT
+            and relation.related_model._default_manager.filter(**{relation.field.name: org}).exists()
+        ):
             raise ValidationError(
                 f"该组织已有{relation.related_model._meta.verbose_name}等业务数据，不能删除（历史数据须保留）"
             )

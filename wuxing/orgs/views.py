@@ -112,7 +112,9 @@ def org_detail(request: HttpRequest, pk: int) -> HttpResponse:
     org = get_visible(visible_orgs(request.user).select_related("assigned_unit"), pk=pk)
     ctx: dict[str, Any] = {"org": org, "history": history_entries(org)}
     ancestors = list(OrgUnit.objects.get_ancestors(org))
-    visible_ids = set(visible_orgs(request.user).filter(pk__in=[a.pk for a in ancestors]).values_list("pk", flat=True))
+    visible_ids = set(
+        visible_orgs(request.user).filter(pk__in=[a.pk for a in ancestors]).values_list("pk", flat=True)
+    )
     ctx["ancestors"] = [(a, a.pk in visible_ids) for a in ancestors]  # link only what the user may open
     if org.level == Level.BRANCH:
         ctx["current_posts"], ctx["past_posts"] = queries.org_posts(org)

@@ -20,7 +20,9 @@ class Command(WuxingCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         actor = self.acting_user(options)
         try:
-            district = services.create_district(actor, code=options["code"], name=options["name"], reason="初始化")
+            district = services.create_district(
+                actor, code=options["code"], name=options["name"], reason="初始化"
+            )
         except ValidationError as exc:
             raise CommandError("；".join(exc.messages)) from exc
         self.stdout.write(self.style.SUCCESS(f"已建立：{district.name}（{district.code}）"))
