@@ -63,6 +63,7 @@ class CellError:
 class ImportReport:
     created: int = 0
     updated: int = 0
+    unchanged: int = 0
     errors: list[CellError] = field(default_factory=list)
 
     @property
@@ -204,7 +205,7 @@ def _read_sheet(
         text = normalize_text(raw)
         if not text:
             continue
-        col = by_header.get(text) or by_key.get(text)
+        col = by_header.get(text) or by_key.get(text) or by_key.get(_bracketed_code(text))
         if col is None:
             errors.append(CellError(1, idx, text, "不认识的表头，请使用下载的模板"))
             continue
@@ -241,6 +242,13 @@ def _read_sheet(
     return data, errors, {col.key: idx for idx, col in positions.items()}
 
 
+def _bracketed_code(header: str) -> str:
+    """ "村集体经济收入（万元） [cyxw.income]" → "cyxw.income": a renamed header still finds its column."""
+    if header.endswith("]") and "[" in header:
+        return header[header.rindex("[") + 1 : -1].strip()
+    return ""
+
+
 def run_import(
     fileobj: Any,
     columns: Sequence[Column],
@@ -248,7 +256,7 @@ def run_import(
 ) -> ImportReport:
     """Validate and apply every row inside one transaction; any error rolls everything back.
 
-    `handle_row(row_number, record)` writes one row and returns "created" or "updated"; it raises
+    `handle_row(row_number, record)` writes one row and returns "created", "updated" or "unchanged"; it raises
     RowError (or Django's ValidationError with a field→message dict) for bad input.
     """
     report = ImportReport()
@@ -282,12 +290,14 @@ def run_import(
                     continue
                 if outcome == "created":
                     report.created += 1
+                elif outcome == "unchanged":
+                    report.unchanged += 1
                 else:
                     report.updated += 1
             if report.errors:
                 raise ImportAborted(report.errors)
     except ImportAborted:
-        report.created = report.updated = 0
+        report.created = report.updated = report.unchanged = 0
     return report
 
 

@@ -58,6 +58,7 @@ class RulebookUploadForm(forms.Form):
 class CloneForm(forms.Form):
     year = forms.IntegerField(label=_("新年度"), min_value=2000, max_value=2100)
     note = forms.CharField(label=_("说明"), max_length=300, required=False)
+    activate = forms.BooleanField(label=_("立即启用（新年度即可开始填报）"), required=False, initial=True)
 
 
 class ScoreEntryForm(forms.Form):

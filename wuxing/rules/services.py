@@ -115,6 +115,8 @@ def update_version(actor: Any, rb: RulebookVersion, content: str, note: str = ""
     rb.is_placeholder = book.has_placeholders
     rb.change_note = note or rb.change_note
     save_with_history(rb, actor, note or "修改细则")
+    if rb.is_active:
+        rb.rescore_report = rescore(rb)
     return rb
 
 
@@ -204,8 +206,11 @@ def rescore(rb: RulebookVersion, batch: int = 2000) -> tuple[int, list[tuple[str
 
 
 @transaction.atomic
-def clone_to_year(actor: Any, source: RulebookVersion, year: int, note: str = "") -> RulebookVersion:
+def clone_to_year(
+    actor: Any, source: RulebookVersion, year: int, note: str = "", *, activate: bool = True
+) -> RulebookVersion:
     """Start a new year's rulebook from last year's text (comments kept; year and title updated)."""
+    require_perm(actor, "starrules.manage_rulebooks")
     if RulebookVersion.objects.filter(year=year, kind=source.kind).exists():
         raise ValidationError(f"{year}年已有{source.get_kind_display()}细则，请在其基础上修改")
     lines = source.content.splitlines()
@@ -214,7 +219,9 @@ def clone_to_year(actor: Any, source: RulebookVersion, year: int, note: str = ""
             lines[i] = f"year: {year}"
         elif line.startswith("title:"):
             lines[i] = line.replace(str(source.year), str(year))
-    return create_version(actor, "\n".join(lines) + "\n", note=note or f"由{source}复制", based_on=source)
+    return create_version(
+        actor, "\n".join(lines) + "\n", note=note or f"由{source}复制", based_on=source, activate=activate
+    )
 
 
 RELATION_READINGS = {
@@ -480,6 +487,8 @@ def import_scores(actor: Any, fileobj: Any, year: int, kind: str, note: str = "E
             raise RowError("您无权填报该组织的得分", "org_code")
         values = {k: v for k, v in rec.items() if v is not None}
         counts = save_scores(actor, org, year, values, note)  # a ValidationError names the indicator column
+        if not (counts["created"] or counts["updated"] or counts["deleted"]):
+            return "unchanged"
         return "created" if counts["created"] and not counts["updated"] else "updated"
 
     report = run_import(fileobj, columns, handle)

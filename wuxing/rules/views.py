@@ -43,10 +43,18 @@ SORTS = {
 
 
 def _years() -> list[int]:
+    """Years with an active rulebook, the default first: the latest year that has scores (a year just
+    cloned for next season stays selectable but does not become the default while it is empty)."""
     years = sorted(
         set(RulebookVersion.objects.filter(is_active=True).values_list("year", flat=True)), reverse=True
     )
-    return years or [today().year]
+    if not years:
+        return [today().year]
+    latest = Score.objects.filter(year__in=years).order_by("-year").values_list("year", flat=True).first()
+    if latest is not None and latest != years[0]:
+        years.remove(latest)
+        years.insert(0, latest)
+    return years
 
 
 def _year(request: HttpRequest) -> int:
@@ -65,6 +73,17 @@ def ratings(request: HttpRequest) -> HttpResponse:
     params: dict[str, Any] = {"year": years[0]}
     if form.is_valid():
         params.update(form.cleaned_data)
+    elif request.GET:
+        messages.warning(
+            request,
+            _("筛选条件无效（%(e)s），已显示默认结果。")
+            % {
+                "e": "；".join(
+                    f"{form.fields[k].label if k in form.fields else k}：{v[0]}"
+                    for k, v in form.errors.items()
+                )
+            },
+        )
     year = int(params["year"])
     street = streets.filter(pk=params["street"]).first() if params.get("street") else None
     rows = queries.rate(request.user, year, street=street, kind=params.get("kind") or None)
@@ -110,8 +129,13 @@ def card(request: HttpRequest, pk: int) -> HttpResponse:
     if rb is not None:
         book = rb.rulebook
         values = queries.org_values(org, year, book)
-        vetoes = VetoEvent.objects.filter(org=org, year=year).select_related("recorded_by")
-        active = {v.veto_code for v in vetoes if v.revoked_at is None}
+        veto_names = {v.code: f"{s.name}：{v.name}" for s in book.stars for v in s.vetoes}
+        vetoes = list(VetoEvent.objects.filter(org=org, year=year).select_related("recorded_by"))
+        for event in vetoes:  # the card names each event; codes this version does not know do not count
+            event.label = veto_names.get(
+                event.veto_code, _("%(code)s（当前细则无此否决项，不计入）") % {"code": event.veto_code}
+            )
+        active = {v.veto_code for v in vetoes if v.revoked_at is None and v.veto_code in veto_names}
         result = rate_one(book, values, active, org=org.pk, detail=True)
         scores = {s.indicator_code: s for s in queries.scores_with_evidence(org, year)}
         stars = []
@@ -186,6 +210,8 @@ def score_form(request: HttpRequest, pk: int) -> HttpResponse:
 def upload_evidence(request: HttpRequest, pk: int) -> HttpResponse:
     org = get_visible(visible_orgs(request.user).filter(level=Level.BRANCH), pk=pk)
     year = _year(request)
+    if not request.user.has_perm("starrules.enter_scores_for", org):
+        raise PermissionDenied
     form = EvidenceForm(request.POST, request.FILES)
     if not form.is_valid():
         for errs in form.errors.values():
@@ -277,7 +303,8 @@ def scores(request: HttpRequest) -> HttpResponse:
             if report.ok:
                 messages.success(
                     request,
-                    _("导入成功：%(n)s 个组织的得分已保存。") % {"n": report.created + report.updated},
+                    _("导入成功：%(n)s 个组织的得分有变更并已保存，%(u)s 个组织没有变化。")
+                    % {"n": report.created + report.updated, "u": report.unchanged},
                 )
                 return redirect(f"{request.path}?year={year}")
     return render(
@@ -387,6 +414,16 @@ def rulebook_detail(request: HttpRequest, pk: int) -> HttpResponse:
             f'attachment; filename="rulebook-{rb.year}-{rb.kind}-v{rb.version}.yaml"'
         )
         return response
+    book = rb.rulebook
+    names = {i.code: i.name for _s, i in book.iter_indicators()} | {st.code: st.name for st in book.stars}
+    unscored = (
+        Score.objects.filter(year=rb.year, org__area_kind=rb.kind)
+        .exclude(scored_with=rb)
+        .select_related("org")
+        .order_by("org__code", "indicator_code")
+        if rb.is_active
+        else Score.objects.none()
+    )
     return render(
         request,
         "rules/rulebook_detail.html",
@@ -396,7 +433,10 @@ def rulebook_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "has_scores": rb.has_scores(),
             "history": history_entries(rb),
             "can_manage": request.user.has_perm("starrules.manage_rulebooks"),
-            "clone_form": CloneForm(initial={"year": rb.year + 1}),
+            "clone_form": CloneForm(initial={"year": rb.year + 1, "activate": True}),
+            "names": names,
+            "unscored": list(unscored[:50]),
+            "unscored_count": unscored.count(),
         },
     )
 
@@ -498,7 +538,13 @@ def rulebook_clone(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("请填写有效的年度。"))
         return redirect("starrules:rulebook", pk=rb.pk)
     try:
-        new = services.clone_to_year(request.user, rb, form.cleaned_data["year"], form.cleaned_data["note"])
+        new = services.clone_to_year(
+            request.user,
+            rb,
+            form.cleaned_data["year"],
+            form.cleaned_data["note"],
+            activate=form.cleaned_data["activate"],
+        )
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
         return redirect("starrules:rulebook", pk=rb.pk)

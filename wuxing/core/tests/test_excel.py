@@ -205,3 +205,13 @@ def test_run_import_error_on_a_column_absent_from_the_sheet_names_the_row() -> N
 def test_unreadable_files(content: bytes, message: str) -> None:
     data, errors = read_sheet(io.BytesIO(content), COLUMNS)
     assert data == [] and [str(e) for e in errors] == [message]
+
+
+def test_a_renamed_header_is_matched_by_the_code_in_brackets() -> None:
+    from wuxing.core.excel import Column
+
+    columns = [Column("cyxw.income", "村集体经济收入（万元） [cyxw.income]")]
+    data, errors = read_sheet(xlsx_file(["村集体经营性收入 [cyxw.income]"], [["18"]]), columns)
+    assert errors == [] and data == [(2, {"cyxw.income": "18"})]
+    data, errors = read_sheet(xlsx_file(["别的表头 [cyxw.other]"], [["18"]]), columns)
+    assert str(errors[0]).startswith("第1行 第1列（别的表头 [cyxw.other]）：不认识的表头")

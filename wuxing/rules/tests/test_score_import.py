@@ -250,8 +250,13 @@ def test_import_through_the_page(world, rulebooks, client_for):
     response = client.post(
         f"/stars/scores/?year={YEAR}", {"kind": "rural", "file": upload(good)}, follow=True
     )
-    assert "导入成功：1 个组织的得分已保存" in text_of(response)
+    assert "导入成功：1 个组织的得分有变更并已保存，0 个组织没有变化" in text_of(response)
     assert stored(world.village_a) == {"cyxw.income": Decimal(18), "stjy.toilets": Decimal(85)}
+    # the same file again changes nothing and says so
+    response = client.post(
+        f"/stars/scores/?year={YEAR}", {"kind": "rural", "file": upload(good)}, follow=True
+    )
+    assert "导入成功：0 个组织的得分有变更并已保存，1 个组织没有变化" in text_of(response)
 
     response = client.post(
         f"/stars/scores/?year={YEAR}", {"kind": "rural", "file": upload(good, name="a.csv")}
