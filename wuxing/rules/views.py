@@ -130,12 +130,17 @@ def card(request: HttpRequest, pk: int) -> HttpResponse:
         book = rb.rulebook
         values = queries.org_values(org, year, book)
         veto_names = {v.code: f"{s.name}：{v.name}" for s in book.stars for v in s.vetoes}
-        vetoes = list(VetoEvent.objects.filter(org=org, year=year).select_related("recorded_by"))
-        for event in vetoes:  # the card names each event; codes this version does not know do not count
-            event.label = veto_names.get(
-                event.veto_code, _("%(code)s（当前细则无此否决项，不计入）") % {"code": event.veto_code}
+        events = list(VetoEvent.objects.filter(org=org, year=year).select_related("recorded_by"))
+        # each event with its name; codes this version does not know are shown but do not count
+        vetoes = [
+            (
+                e,
+                veto_names.get(e.veto_code)
+                or _("%(code)s（当前细则无此否决项，不计入）") % {"code": e.veto_code},
             )
-        active = {v.veto_code for v in vetoes if v.revoked_at is None and v.veto_code in veto_names}
+            for e in events
+        ]
+        active = {e.veto_code for e in events if e.revoked_at is None and e.veto_code in veto_names}
         result = rate_one(book, values, active, org=org.pk, detail=True)
         scores = {s.indicator_code: s for s in queries.scores_with_evidence(org, year)}
         stars = []
