@@ -20,7 +20,8 @@ from django.utils import timezone
 
 from wuxing.accounts.models import ApiToken, Role, User
 from wuxing.core.services import log_decision, real_user, require_perm, save_with_history
-from wuxing.orgs.models import DispatchedUnit, OrgUnit, Person
+from wuxing.orgs.models import DispatchedUnit, OrgUnit, Person, Post, PostRole
+from wuxing.orgs.queries import current_posts_q
 
 # Letters and digits that cannot be confused with each other when read aloud or copied by hand.
 PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -119,6 +120,17 @@ def create_user(
     if not username:
         raise ValidationError({"username": "用户名不能为空"})
     _check_username_free(username)
+    if person is None and role == Role.SECRETARY and scope_org is not None:
+        # a secretary account speaks for the organisation's current secretary (also keeps the bulk
+        # page from offering a second account for the same person)
+        post = (
+            Post.objects.filter(org=scope_org, role=PostRole.SECRETARY)
+            .filter(current_posts_q())
+            .select_related("person")
+            .order_by("-start_date")
+            .first()
+        )
+        person = post.person if post else None
     user = User(
         username=username,
         full_name=(full_name or "").strip(),

@@ -317,3 +317,11 @@ def test_detail_page_shows_decisions_history_and_tokens(client_for, world):
     assert response.status_code == 302
     token.refresh_from_db()
     assert token.revoked_at is not None
+
+
+@pytest.mark.django_db
+def test_a_secretary_account_created_singly_is_linked_to_the_current_secretary(world):
+    account = services.create_user(
+        world.users["admin"], username="sj_new", role=Role.SECRETARY, scope_org=world.village_a
+    )
+    assert account.user.person == world.secretary_a
