@@ -36,12 +36,15 @@ class BranchForm(NormalizingMixin, forms.ModelForm):
         model = OrgUnit
         fields = ["code", "name", "area_kind", "branch_type", "member_count", "assigned_unit"]
 
-    def __init__(self, *args: Any, streets: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, streets: Any = None, can_assign_unit: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         model_choice_field(self, "parent").queryset = (
             streets if streets is not None else OrgUnit.objects.streets()
         )
         model_choice_field(self, "assigned_unit").queryset = DispatchedUnit.objects.all()
+        if not can_assign_unit:  # 分包 is assigned by the district
+            self.fields["assigned_unit"].disabled = True
+            self.fields["assigned_unit"].help_text = _("由区委组织部分配")
         choice_field(self, "area_kind").choices = AreaKind.choices
         choice_field(self, "branch_type").choices = BranchType.choices
         self.fields["area_kind"].required = True

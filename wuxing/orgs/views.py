@@ -145,7 +145,12 @@ def branch_create(request: HttpRequest) -> HttpResponse:
     initial = {}
     if request.GET.get("parent", "").isdigit():
         initial["parent"] = streets.filter(pk=request.GET["parent"]).first()
-    form = BranchForm(request.POST or None, streets=streets, initial=initial)
+    form = BranchForm(
+        request.POST or None,
+        streets=streets,
+        initial=initial,
+        can_assign_unit=request.user.has_perm("orgs.manage_units"),
+    )
     if request.method == "POST" and form.is_valid():
         data = {k: form.cleaned_data[k] for k in services.BRANCH_FIELDS}
         try:
@@ -183,7 +188,12 @@ def org_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.user.has_perm("orgs.change_orgunit", org):
         raise PermissionDenied
     if org.level == Level.BRANCH:
-        form: Any = BranchForm(request.POST or None, instance=org, streets=_editable_streets(request.user))
+        form: Any = BranchForm(
+            request.POST or None,
+            instance=org,
+            streets=_editable_streets(request.user),
+            can_assign_unit=request.user.has_perm("orgs.manage_units"),
+        )
         fields: tuple[str, ...] = (*services.BRANCH_FIELDS, "parent")
     else:
         form = StreetForm(request.POST or None, instance=org)

@@ -13,7 +13,7 @@ from django.db.models import Max
 
 from wuxing.core.excel import Column, ImportReport, RowError, run_import
 from wuxing.core.scoping import scope
-from wuxing.core.services import log_decision, real_user, require_perm, save_with_history
+from wuxing.core.services import delete_with_history, log_decision, real_user, require_perm, save_with_history
 from wuxing.core.text import normalize_number, normalize_text
 from wuxing.orgs.models import Level, OrgUnit
 from wuxing.rules.engine import ScoreError, score_cell, validate_value
@@ -368,6 +368,8 @@ def save_scores(
         score = existing.get(code)
         if value is None:
             if score is not None:
+                for evidence in score.evidence.all():  # its evidence goes with it, files included
+                    delete_evidence(actor, evidence, note or "清空指标值")
                 score._history_user = real_user(actor)  # type: ignore[attr-defined]
                 score._change_reason = note or "清空"  # type: ignore[attr-defined]
                 score.delete()
@@ -397,6 +399,16 @@ def add_evidence(actor: Any, score: Score, uploaded: Any) -> Evidence:
     ev = Evidence(score=score, file=uploaded, original_name=uploaded.name[:255], uploaded_by=real_user(actor))
     save_with_history(ev, actor, "上传佐证材料")
     return ev
+
+
+@transaction.atomic
+def delete_evidence(actor: Any, evidence: Evidence, reason: str = "") -> None:
+    """Remove an evidence file (the history keeps who removed what, when and why; the stored file is
+    deleted once the transaction commits)."""
+    _check_can_enter(actor, evidence.score.org)
+    storage, name = evidence.file.storage, evidence.file.name
+    delete_with_history(evidence, actor, reason or "删除佐证材料")
+    transaction.on_commit(lambda: storage.delete(name) if name and storage.exists(name) else None)
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ urlpatterns = [
     path("orgs/<int:pk>/scores/", views.score_form, name="score_form"),
     path("orgs/<int:pk>/evidence/", views.upload_evidence, name="evidence_upload"),
     path("orgs/<int:pk>/evidence/<int:evidence_pk>/", views.evidence_download, name="evidence"),
+    path("orgs/<int:pk>/evidence/<int:evidence_pk>/delete/", views.evidence_delete, name="evidence_delete"),
     path("orgs/<int:pk>/vetoes/", views.veto_create, name="veto_create"),
     path("orgs/<int:pk>/vetoes/<int:veto_pk>/revoke/", views.veto_revoke, name="veto_revoke"),
     path("scores/", views.scores, name="scores"),

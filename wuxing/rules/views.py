@@ -243,6 +243,19 @@ def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> Stream
 
 
 @require_POST
+def evidence_delete(request: HttpRequest, pk: int, evidence_pk: int) -> HttpResponse:
+    from wuxing.rules.models import Evidence
+
+    org = get_visible(visible_orgs(request.user).filter(level=Level.BRANCH), pk=pk)
+    ev = get_visible(Evidence.objects.filter(score__org=org).select_related("score__org"), pk=evidence_pk)
+    if not request.user.has_perm("starrules.enter_scores_for", org):
+        raise PermissionDenied
+    services.delete_evidence(request.user, ev, request.POST.get("reason", ""))
+    messages.success(request, _("已删除佐证材料：%(name)s") % {"name": ev.original_name})
+    return redirect(f"/stars/orgs/{org.pk}/scores/?year={ev.score.year}#ind-{ev.score.indicator_code}")
+
+
+@require_POST
 def veto_create(request: HttpRequest, pk: int) -> HttpResponse:
     org = get_visible(visible_orgs(request.user).filter(level=Level.BRANCH), pk=pk)
     if not request.user.has_perm("starrules.record_veto", org):
@@ -286,7 +299,10 @@ def scores(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("starrules.enter_scores"):
         raise PermissionDenied
     year = _year(request)
-    versions = queries.active_versions(year)
+    kinds_seen = set(
+        visible_orgs(request.user).filter(level=Level.BRANCH).values_list("area_kind", flat=True)
+    )
+    versions = {k: v for k, v in queries.active_versions(year).items() if k in kinds_seen}
     orgs = (
         visible_orgs(request.user)
         .filter(level=Level.BRANCH)

@@ -317,6 +317,21 @@ def test_evidence_upload_and_download(world, rulebooks, save, client_for):
     assert "只接受图片、PDF、Word、Excel 文件" in text_of(response)
     assert Evidence.objects.count() == 1
 
+    # removing it: refused for a reader, done for the secretary, recorded in the history
+    assert client_for("leader").post(f"{base}/evidence/{ev.pk}/delete/").status_code == 403
+    assert client_for("street_b").post(f"{base}/evidence/{ev.pk}/delete/").status_code == 404
+    assert Evidence.objects.count() == 1
+    client = client_for("secretary_a")
+    response = client.post(f"{base}/evidence/{ev.pk}/delete/", {"reason": "传错了"}, follow=True)
+    assert "已删除佐证材料：财务报表.png" in text_of(response)
+    assert not Evidence.objects.exists()
+    deleted = Evidence.history.filter(history_type="-").get()
+    assert (deleted.original_name, deleted.history_user, deleted.history_change_reason) == (
+        "财务报表.png",
+        world.users["secretary_a"],
+        "传错了",
+    )
+
 
 def test_vetoes_through_the_card(world, rulebooks, save, client_for):
     save(world.village_b, RURAL_FULL)
