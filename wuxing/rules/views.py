@@ -42,6 +42,11 @@ SORTS = {
 }
 
 
+def _branch(request: HttpRequest, pk: int) -> Any:
+    """A village/community organisation the user can see, or 404."""
+    return get_visible(visible_orgs(request.user).filter(level=Level.BRANCH), pk=pk)
+
+
 def _years() -> list[int]:
     """Years with an active rulebook, the default first: the latest year that has scores (a year just
     cloned for next season stays selectable but does not become the default while it is empty)."""
@@ -122,7 +127,7 @@ def ratings(request: HttpRequest) -> HttpResponse:
 
 
 def card(request: HttpRequest, pk: int) -> HttpResponse:
-    org = get_visible(visible_orgs(request.user).filter(level=Level.BRANCH), pk=pk)
+    org = _branch(request, pk)
     year = _year(request)
     rb = services.active_rulebook(year, org.area_kind)
     ctx: dict[str, Any] = {"org": org, "year": year, "years": _years(), "rb": rb}
@@ -167,7 +172,7 @@ def card(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def score_form(request: HttpRequest, pk: int) -> HttpResponse:
-    org = get_visible(visible_orgs(request.user).filter(level=Level.BRANCH), pk=pk)
+    org = _branch(request, pk)
     if not request.user.has_perm("starrules.enter_scores_for", org):
         raise PermissionDenied
     year = _year(request)
@@ -213,7 +218,7 @@ def score_form(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def upload_evidence(request: HttpRequest, pk: int) -> HttpResponse:
-    org = get_visible(visible_orgs(request.user).filter(level=Level.BRANCH), pk=pk)
+    org = _branch(request, pk)
     year = _year(request)
     if not request.user.has_perm("starrules.enter_scores_for", org):
         raise PermissionDenied
@@ -235,7 +240,7 @@ def upload_evidence(request: HttpRequest, pk: int) -> HttpResponse:
 def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> StreamingHttpResponse:
     from django.http import FileResponse
 
-    org = get_visible(visible_orgs(request.user).filter(level=Level.BRANCH), pk=pk)
+    org = _branch(request, pk)
     from wuxing.rules.models import Evidence
 
     ev = get_visible(Evidence.objects.filter(score__org=org), pk=evidence_pk)
@@ -246,7 +251,7 @@ def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> Stream
 def evidence_delete(request: HttpRequest, pk: int, evidence_pk: int) -> HttpResponse:
     from wuxing.rules.models import Evidence
 
-    org = get_visible(visible_orgs(request.user).filter(level=Level.BRANCH), pk=pk)
+    org = _branch(request, pk)
     ev = get_visible(Evidence.objects.filter(score__org=org).select_related("score__org"), pk=evidence_pk)
     if not request.user.has_perm("starrules.enter_scores_for", org):
         raise PermissionDenied
@@ -257,7 +262,7 @@ def evidence_delete(request: HttpRequest, pk: int, evidence_pk: int) -> HttpResp
 
 @require_POST
 def veto_create(request: HttpRequest, pk: int) -> HttpResponse:
-    org = get_visible(visible_orgs(request.user).filter(level=Level.BRANCH), pk=pk)
+    org = _branch(request, pk)
     if not request.user.has_perm("starrules.record_veto", org):
         raise PermissionDenied
     year = _year(request)
@@ -279,7 +284,7 @@ def veto_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def veto_revoke(request: HttpRequest, pk: int, veto_pk: int) -> HttpResponse:
-    org = get_visible(visible_orgs(request.user).filter(level=Level.BRANCH), pk=pk)
+    org = _branch(request, pk)
     event = get_visible(VetoEvent.objects.filter(org=org, revoked_at__isnull=True), pk=veto_pk)
     if not request.user.has_perm("starrules.record_veto", org):
         raise PermissionDenied
