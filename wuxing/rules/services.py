@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from wuxing.core.scoping import scope
 from wuxing.core.services import delete_with_history, log_decision, real_user, require_perm, save_with_history
 from wuxing.core.text import normalize_number, normalize_text
 from wuxing.orgs.models import Level, OrgUnit
-from wuxing.rules.engine import ScoreError, score_cell, validate_value
+from wuxing.rules.engine import ScoreError, indicator_of, score_cell, validate_value
 from wuxing.rules.models import Evidence, RulebookVersion, Score, VetoEvent
 from wuxing.rules.schema import Indicator, Rulebook, RulebookError, load_rulebook_yaml, parse_rulebook
 
@@ -177,21 +178,25 @@ def apply_cell(score: Score, rb: RulebookVersion, typed: Any) -> bool:
     return True
 
 
-def rescore(rb: RulebookVersion, batch: int = 2000) -> tuple[int, list[tuple[str, str]]]:
+def rescore(
+    rb: RulebookVersion, batch: int = 2000, progress: Callable[[int, int], None] | None = None
+) -> tuple[int, list[tuple[str, str]]]:
     """Score every value of rb's year and kind under rb (run when rb becomes active).
 
     Returns (how many were scored, [(org code, indicator code)] of values that do not fit rb).
+    `progress(done, total)` is called after each batch (the `rescore` command shows a progress bar).
     """
     book = rb.rulebook
     scored = 0
     unscored: list[tuple[str, str]] = []
     qs = Score.objects.filter(year=rb.year, org__area_kind=rb.kind).select_related("org").order_by("pk")
+    total = qs.count() if progress else 0
+    done = 0
     pending: list[Score] = []
     for score in qs.iterator(chunk_size=batch):
-        try:
-            typed = from_stored(book.indicator(score.indicator_code), score.value)
-        except KeyError:
-            typed = None  # this version has no such indicator: apply_cell clears the cell
+        indicator = indicator_of(book, score.indicator_code)
+        # no such indicator in this version: apply_cell clears the cell
+        typed = from_stored(indicator, score.value) if indicator is not None else None
         if apply_cell(score, rb, typed):
             scored += 1
         else:
@@ -199,9 +204,15 @@ def rescore(rb: RulebookVersion, batch: int = 2000) -> tuple[int, list[tuple[str
         pending.append(score)
         if len(pending) >= batch:
             Score.objects.bulk_update(pending, SCORED_FIELDS)
+            done += len(pending)
             pending.clear()
+            if progress:
+                progress(done, total)
     if pending:
         Score.objects.bulk_update(pending, SCORED_FIELDS)
+        done += len(pending)
+    if progress:
+        progress(done, total)
     return scored, unscored
 
 

@@ -187,3 +187,17 @@ def test_loading_files_makes_new_versions(world, rulebooks, tmp_path: Path):
     assert RulebookVersion.objects.filter(kind="rural").count() == 3
     out, _err = load()
     assert "默认细则已存在，未重复加载。" in out
+
+
+def test_rescore_command_scores_every_value_under_the_active_version(world, rulebooks, save):
+    from wuxing.rules.models import Score
+
+    save(world.village_a, {"cyxw.income": "25", "zbgy.records": "是"})
+    Score.objects.update(scored_with=None, cents=0, bit=0, met_bit=0)  # as if scored by nothing
+    out = io.StringIO()
+    call_command("rescore", "--year", "2023", "--kind", "rural", stdout=out)
+    assert "已计分 2 项" in out.getvalue()
+    income = Score.objects.get(indicator_code="cyxw.income")
+    assert (income.scored_with_id, income.cents, income.met_bit > 0) == (rulebooks["rural"].pk, 2500, True)
+    with pytest.raises(CommandError, match="2031年没有启用的星级细则"):
+        call_command("rescore", "--year", "2031")
