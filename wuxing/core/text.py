@@ -4,21 +4,35 @@ from __future__ import annotations
 
 import unicodedata
 
+# Full-width digits and Latin letters (and the few symbols that appear inside codes and numbers) become
+# ASCII; Chinese punctuation in names — （）、，：；“” — is kept exactly as typed.
+_FULL_WIDTH = {
+    cp: cp - 0xFEE0 for cp in (*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B))
+}
+_FULL_WIDTH.update({ord("－"): ord("-"), ord("．"): ord("."), ord("／"): ord("/"), ord("＿"): ord("_")})
+
 
 def normalize_text(value: object) -> str:
     """Return a clean single-line string.
 
-    NFKC turns full-width digits, letters and punctuation (１２３，ＡＢＣ，％) into their ASCII forms
-    while leaving Chinese characters alone; then every run of white space (including the ideographic
-    space U+3000 and non-breaking spaces) becomes one ordinary space, trimmed at both ends.
+    Full-width digits and letters (１２３，ＡＢＣ) become ASCII while Chinese characters and Chinese
+    punctuation stay as typed; every run of white space (including the ideographic space U+3000 and
+    non-breaking spaces) becomes one ordinary space, trimmed at both ends.
     """
     if value is None:
         return ""
-    text = unicodedata.normalize("NFKC", str(value))
+    text = str(value).translate(_FULL_WIDTH)
     return " ".join(text.split())
 
 
 def normalize_number(value: object) -> str:
-    """Like normalize_text, but also drops thousands separators and inner spaces: '１２，３４５ ' → '12345'."""
-    text = normalize_text(value)
+    """For numeric input: NFKC (full-width digits, ％, ，), then drop thousands separators and inner
+    spaces: '１２，３４５ ' → '12345'."""
+    text = " ".join(unicodedata.normalize("NFKC", str(value if value is not None else "")).split())
     return text.replace(",", "").replace(" ", "")
+
+
+def normalize_value(value: object) -> str:
+    """For values that are not names (indicator values, yes/no answers, units): full NFKC, so that
+    '８５％' reads as '85%', then white space folded as in normalize_text."""
+    return " ".join(unicodedata.normalize("NFKC", str(value if value is not None else "")).split())

@@ -15,7 +15,7 @@ from django.db.models import Max
 from wuxing.core.excel import Column, ImportReport, RowError, run_import
 from wuxing.core.scoping import scope
 from wuxing.core.services import delete_with_history, log_decision, real_user, require_perm, save_with_history
-from wuxing.core.text import normalize_number, normalize_text
+from wuxing.core.text import normalize_number, normalize_value
 from wuxing.orgs.models import Level, OrgUnit
 from wuxing.rules.engine import ScoreError, indicator_of, score_cell, validate_value
 from wuxing.rules.models import Evidence, RulebookVersion, Score, VetoEvent
@@ -366,7 +366,7 @@ def save_scores(
             errors[code] = f"细则中没有指标 {code}"
             continue
         try:
-            typed[code] = validate_value(indicator, normalize_text(raw) if isinstance(raw, str) else raw)
+            typed[code] = validate_value(indicator, normalize_value(raw) if isinstance(raw, str) else raw)
         except ValueError as exc:
             errors[code] = f"{indicator.name}：{exc}"
     if errors:

@@ -27,6 +27,8 @@ D = dt.date
         ("柏庄镇\t\t后万金村", "柏庄镇 后万金村"),  # tabs
         ("  a \u3000\u00a0\t b\r\n", "a b"),  # a run of mixed white space becomes one space
         ("彰北街道", "彰北街道"),  # Chinese characters untouched
+        ("西漳涧村（新）：一组、二组", "西漳涧村（新）：一组、二组"),  # Chinese punctuation kept as typed
+        ("ＢＺ－００１", "BZ-001"),
         ("\u3000 \t\u00a0", ""),
         ("", ""),
         (None, ""),

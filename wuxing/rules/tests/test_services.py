@@ -398,3 +398,10 @@ def test_record_veto_checks_code_year_and_authority(world, rulebooks):
         ("veto_recorded", street_a.pk, "越级上访一次"),
         ("veto_revoked", street_a.pk, "经核实为误报"),
     ]
+
+
+def test_full_width_percent_and_digits_are_read_as_numbers(world, rulebooks, save):
+    from wuxing.rules.models import Score
+
+    save(world.village_a, {"stjy.toilets": "８５％"})
+    assert Score.objects.get(indicator_code="stjy.toilets").value == 85
