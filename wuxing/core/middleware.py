@@ -43,3 +43,28 @@ class PasswordChangeRequiredMiddleware:
 
             return redirect("accounts:password_change")
         return self.get_response(request)
+
+
+class ChineseFirstLocaleMiddleware:
+    """Simplified Chinese unless the user chose another language with the switcher (cookie).
+
+    Django's LocaleMiddleware would follow the browser's Accept-Language, so an office PC with an
+    English browser would show English; the platform's users read Chinese, so only an explicit choice
+    changes the language.
+    """
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> Any:
+        from django.conf import settings
+        from django.utils import translation
+
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        supported = {code for code, _name in settings.LANGUAGES}
+        language = chosen if chosen in supported else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response
