@@ -23,6 +23,10 @@ LAST_USED_PRECISION = dt.timedelta(minutes=1)
 def user_may_use_api(user: Any) -> bool:
     if user is None or not user.is_active:
         return False
+    if getattr(
+        user, "must_change_password", False
+    ):  # an administrator's password: change it on the web first
+        return False
     return not (getattr(user, "is_demo", False) and not settings.WUXING_DEMO_LOGIN_ALLOWED)
 
 

@@ -287,6 +287,7 @@ def import_orgs(actor: Any, fileobj: Any, reason: str = "Excel 导入") -> Impor
     units = {u.name: u for u in DispatchedUnit.objects.all()}
     units.update({u.code: u for u in list(units.values())})
     existing = {o.code: o for o in OrgUnit.objects.filter(level=Level.BRANCH)}
+    may_assign_units = actor.has_perm("orgs.manage_units")
     seen: dict[str, int] = {}
 
     def handle(rownum: int, rec: dict[str, Any]) -> str:
@@ -311,14 +312,17 @@ def import_orgs(actor: Any, fileobj: Any, reason: str = "Excel 导入") -> Impor
             "member_count": _int(rec.get("member_count"), "member_count", "党员人数"),
         }
         unit_key = normalize_text(rec.get("assigned_unit"))
+        unit = None
         if unit_key:
             unit = units.get(unit_key)
             if unit is None:
                 raise RowError(f"找不到区直单位“{unit_key}”", "assigned_unit")
-            data["assigned_unit"] = unit
-        else:
-            data["assigned_unit"] = None
         org = existing.get(code)
+        if may_assign_units:
+            data["assigned_unit"] = unit
+        elif unit is not None and (org is None or org.assigned_unit_id != unit.pk):
+            # 分包 is assigned by the district; street staff may leave the column blank or as it is
+            raise RowError("分包区直单位由区委组织部分配，请留空或保持原值", "assigned_unit")
         if org is None:
             if not actor.has_perm("orgs.add_branch", street):
                 raise RowError("您无权在该街道/镇下新建组织", "street")

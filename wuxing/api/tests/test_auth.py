@@ -178,3 +178,15 @@ def test_docs_page_uses_only_local_static_files(client_for):
     settings_json = re.search(r'id="swagger-settings">(.*?)</script>', html, re.S)
     assert settings_json is not None
     assert json.loads(settings_json.group(1))["validatorUrl"] is None
+
+
+def test_a_token_stops_working_until_an_administrator_set_password_is_changed(world, token_for):
+    from django.test import Client
+
+    raw = token_for("street_a")
+    client = Client(headers={"Authorization": f"Bearer {raw}"})
+    assert client.get("/api/v1/me").status_code == 200
+    user = world.users["street_a"]
+    user.must_change_password = True
+    user.save(update_fields=["must_change_password"])
+    assert client.get("/api/v1/me").status_code == 401

@@ -31,3 +31,29 @@ def test_deleting_an_organisation_with_scores_is_refused_and_changes_nothing(wor
     with pytest.raises(ValidationError, match="业务数据"):
         services.delete_org(system_user(), org, "撤并")
     assert OrgUnit.objects.filter(pk=org.pk).exists()
+
+
+@pytest.mark.django_db
+def test_street_staff_cannot_assign_units_through_the_import(world):
+    from wuxing.core.tests.xlsxutil import xlsx_file
+    from wuxing.orgs.services import ORG_COLUMNS, import_orgs
+
+    headers = [c.header for c in ORG_COLUMNS]
+    row = ["彰北街道", "ZB001", "西漳涧村", "农村", "党支部", 40]
+    street_user = world.users["street_a"]
+    # blank keeps the district's assignment
+    report = import_orgs(street_user, xlsx_file(headers, [[*row, ""]]))
+    assert report.ok
+    world.village_a.refresh_from_db()
+    assert world.village_a.assigned_unit == world.unit
+    # another unit is refused, and nothing changes
+    report = import_orgs(street_user, xlsx_file(headers, [[*row, "区民政局"]]))
+    assert report.messages() == [
+        "第2行 第7列（分包区直单位）：分包区直单位由区委组织部分配，请留空或保持原值"
+    ]
+    world.village_a.refresh_from_db()
+    assert world.village_a.assigned_unit == world.unit
+    # the district admin may change it
+    assert import_orgs(world.users["admin"], xlsx_file(headers, [[*row, "区民政局"]])).ok
+    world.village_a.refresh_from_db()
+    assert world.village_a.assigned_unit == world.other_unit
