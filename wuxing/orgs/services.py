@@ -74,19 +74,38 @@ def update_org(actor: Any, org: OrgUnit, data: dict[str, Any], reason: str = "")
     """Change an organisation's attributes; a branch may also move to another street (`parent`)."""
     require_perm(actor, "orgs.change_orgunit", org)
     new_parent = data.pop("parent", None)
+    changed = org_differs(OrgUnit.objects.get(pk=org.pk), data)  # `org` may carry a form's unsaved values
     for key, value in data.items():
         setattr(org, key, value)
+    moved = False
     if new_parent is not None and org.level == Level.BRANCH:
         current_parent = OrgUnit.objects.get_parent(org)
         if current_parent is None or new_parent.pk != current_parent.pk:
+            moved = True
             require_perm(actor, "orgs.add_branch", new_parent)
             OrgUnit.objects.move(org, new_parent, pos="sorted-child")
             org.refresh_from_db(fields=["path", "depth"])
             for key, value in data.items():
                 setattr(org, key, value)
             reason = (reason + "；" if reason else "") + f"调整至{new_parent.name}"
-    save_with_history(org, actor, reason)
+    if changed or moved:  # an unchanged row (e.g. re-importing the same file) writes no history
+        save_with_history(org, actor, reason)
     return org
+
+
+def _plain(value: Any) -> Any:
+    return value.pk if isinstance(value, models.Model) else value
+
+
+def org_differs(stored: OrgUnit, data: dict[str, Any]) -> bool:
+    """Would writing `data` (field → value; `parent` compared by street) change the stored row?"""
+    for key, value in data.items():
+        if key == "parent":
+            if value is not None and stored.path[: len(value.path)] != value.path:
+                return True
+        elif _plain(getattr(stored, key)) != _plain(value):
+            return True
+    return False
 
 
 @transaction.atomic
@@ -331,6 +350,8 @@ def import_orgs(actor: Any, fileobj: Any, reason: str = "Excel 导入") -> Impor
         if not actor.has_perm("orgs.change_orgunit", org):
             raise RowError(f"组织编码“{code}”已被其他街道/镇的组织使用", "code")
         data["parent"] = street
+        if not org_differs(org, data):
+            return "unchanged"
         update_org(actor, org, data, reason)
         return "updated"
 

@@ -481,11 +481,14 @@ def import_view(request: HttpRequest) -> HttpResponse:
         title, _columns, func, _example = IMPORTS[kind]
         report = func(request.user, form.cleaned_data["file"])
         if report.ok:
-            messages.success(
-                request,
-                _("%(title)s导入成功：新增 %(c)s 条，更新 %(u)s 条。")
-                % {"title": title, "c": report.created, "u": report.updated},
-            )
+            text = _("%(title)s导入成功：新增 %(c)s 条，更新 %(u)s 条。") % {
+                "title": title,
+                "c": report.created,
+                "u": report.updated,
+            }
+            if report.unchanged:
+                text += _("另有 %(n)s 条与系统中一致，未改动。") % {"n": report.unchanged}
+            messages.success(request, text)
             return redirect(request.path + f"?kind={kind}")
     return render(
         request, "orgs/import.html", {"form": form, "report": report, "kind": kind, "imports": IMPORTS}

@@ -111,13 +111,13 @@ def test_headers_with_spaces_and_in_any_order_are_accepted(world: Any) -> None:
     assert (org.name, org.member_count, org.assigned_unit) == ("南漳涧村", 30, None)
 
 
-def test_reimporting_the_same_file_updates_instead_of_duplicating(world: Any) -> None:
+def test_reimporting_the_same_file_duplicates_nothing_and_changes_nothing(world: Any) -> None:
     content = xlsx_bytes(ORG_HEADER, GOOD_ORGS)
     first = import_orgs(world.users["admin"], io.BytesIO(content))
     count = OrgUnit.objects.count()
     second = import_orgs(world.users["admin"], io.BytesIO(content))
     assert (first.created, first.updated) == (3, 0)
-    assert (second.created, second.updated, second.errors) == (0, 3, [])
+    assert (second.created, second.updated, second.unchanged, second.errors) == (0, 0, 3, [])
     assert OrgUnit.objects.count() == count
     assert OrgUnit.objects.filter(code="ZB010").count() == 1
 

@@ -57,3 +57,21 @@ def test_street_staff_cannot_assign_units_through_the_import(world):
     assert import_orgs(world.users["admin"], xlsx_file(headers, [[*row, "区民政局"]])).ok
     world.village_a.refresh_from_db()
     assert world.village_a.assigned_unit == world.other_unit
+
+
+@pytest.mark.django_db
+def test_reimporting_the_same_organisations_changes_nothing_and_writes_no_history(world):
+    from wuxing.core.tests.xlsxutil import xlsx_file
+    from wuxing.orgs.services import ORG_COLUMNS, import_orgs
+
+    headers = [c.header for c in ORG_COLUMNS]
+    rows = [["彰北街道", "ZB001", "西漳涧村", "农村", "党支部", 40, "区财政局"]]
+    admin = world.users["admin"]
+    history_before = OrgUnit.history.count()
+    report = import_orgs(admin, xlsx_file(headers, rows))
+    assert (report.created, report.updated, report.unchanged) == (0, 0, 1)
+    assert OrgUnit.history.count() == history_before
+    rows[0][5] = 41
+    report = import_orgs(admin, xlsx_file(headers, rows))
+    assert (report.created, report.updated, report.unchanged) == (0, 1, 0)
+    assert OrgUnit.history.count() == history_before + 1
