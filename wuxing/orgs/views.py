@@ -119,6 +119,11 @@ def org_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if org.level == Level.BRANCH:
         ctx["current_posts"], ctx["past_posts"] = queries.org_posts(org)
         ctx["people_without_post"] = Person.objects.filter(home_org=org, posts__isnull=True)
+        ctx["post_history"] = (
+            Post.history.filter(org_id=org.pk)
+            .select_related("history_user", "person")
+            .order_by("-history_date", "-history_id")[:50]
+        )
     else:
         children = queries.with_street_and_secretary(
             visible_orgs(request.user).filter(path__startswith=org.path, level=Level.BRANCH)
