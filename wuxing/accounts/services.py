@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from wuxing.accounts.models import ApiToken, Role, User
+from wuxing.core.excel import Column, build_workbook
 from wuxing.core.services import log_decision, real_user, require_perm, save_with_history
 from wuxing.orgs.models import DispatchedUnit, OrgUnit, Person, Post, PostRole
 from wuxing.orgs.queries import current_posts_q
@@ -350,3 +351,33 @@ def revoke_token(actor: Any, token: ApiToken, reason: str = "") -> ApiToken:
     comment = f"{token.name}（{token.prefix}…）" + (f"：{reason}" if reason else "")
     log_decision(token.user, "token_revoked", actor, comment=comment)
     return token
+
+
+SECRETARY_ACCOUNT_COLUMNS = [
+    Column("street", "街道/镇"),
+    Column("code", "组织编码"),
+    Column("org", "组织名称", width=24),
+    Column("name", "书记姓名"),
+    Column("username", "用户名", width=20),
+    Column("password", "初始密码", width=18),
+]
+
+
+def secretary_account_rows(created: Iterable[NewAccount]) -> list[list[str]]:
+    """One row per new secretary account, in SECRETARY_ACCOUNT_COLUMNS order (passwords in plain text:
+    shown once, never stored)."""
+    return [
+        [
+            getattr(a.org, "street_name", "") or "",
+            a.org.code if a.org else "",
+            a.org.name if a.org else "",
+            a.user.full_name,
+            a.user.username,
+            a.password,
+        ]
+        for a in created
+    ]
+
+
+def secretary_accounts_workbook(created: Iterable[NewAccount]) -> bytes:
+    return build_workbook([("书记账号", SECRETARY_ACCOUNT_COLUMNS, secretary_account_rows(created))])

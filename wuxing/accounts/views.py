@@ -313,15 +313,6 @@ def user_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- accounts for the secretaries in the registry ------------------------------------------------------
 
-SECRETARY_EXPORT_COLUMNS = [
-    Column("street", "街道/镇"),
-    Column("code", "组织编码"),
-    Column("org", "组织名称", width=24),
-    Column("name", "书记姓名"),
-    Column("username", "用户名", width=20),
-    Column("password", "初始密码", width=18),
-]
-
 
 @require_http_methods(["GET", "POST"])
 def secretary_accounts(request: HttpRequest) -> HttpResponse:
@@ -359,18 +350,7 @@ def secretary_accounts(request: HttpRequest) -> HttpResponse:
 
 def _secretary_accounts_done(request: HttpRequest, created: list[services.NewAccount]) -> HttpResponse:
     """The only moment the passwords exist in plain text: this page, and the Excel file embedded in it."""
-    rows = [
-        [
-            getattr(a.org, "street_name", "") or "",
-            a.org.code if a.org else "",
-            a.org.name if a.org else "",
-            a.user.full_name,
-            a.user.username,
-            a.password,
-        ]
-        for a in created
-    ]
-    content = build_workbook([("书记账号", SECRETARY_EXPORT_COLUMNS, rows)])
+    content = services.secretary_accounts_workbook(created)
     response = render(
         request,
         "accounts/secretary_accounts_done.html",

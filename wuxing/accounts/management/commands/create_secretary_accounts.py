@@ -9,18 +9,8 @@ from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 
 from wuxing.accounts import queries, services
-from wuxing.core.excel import Column, build_workbook
 from wuxing.core.management.base import WuxingCommand
 from wuxing.orgs.queries import visible_streets
-
-COLUMNS = [
-    Column("street", "街道/镇"),
-    Column("code", "组织编码"),
-    Column("org", "组织名称", width=24),
-    Column("name", "书记姓名"),
-    Column("username", "用户名", width=20),
-    Column("password", "初始密码", width=18),
-]
 
 
 class Command(WuxingCommand):
@@ -67,12 +57,9 @@ class Command(WuxingCommand):
         if not created:
             self.stdout.write("所有已登记的现任书记都已有账号，没有新建账号。")
             return
-        rows = [
-            [a.org.street_name, a.org.code, a.org.name, a.user.full_name, a.user.username, a.password]  # type: ignore[union-attr]
-            for a in created
-        ]
+        rows = services.secretary_account_rows(created)
         if output is not None:
-            content = build_workbook([("书记账号", COLUMNS, rows)])
+            content = services.secretary_accounts_workbook(created)
             fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as fh:
                 fh.write(content)
