@@ -67,7 +67,9 @@ def test_admin_walks_the_demo_tree_to_a_village_profile_and_the_list(page, login
     expect(page).to_have_url(re.compile(rf"/orgs/{_org_pk('后万金村')}/$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("后万金村")
     expect(page.locator("main")).to_contain_text("柏庄镇 › 后万金村")
-    secretary_row = page.locator("table tr", has=page.get_by_role("cell", name="党组织书记", exact=True))
+    secretary_row = page.locator(
+        "#current-posts tr", has=page.get_by_role("cell", name="党组织书记", exact=True)
+    )
     expect(secretary_row).to_contain_text(secretary)
 
     _main_menu(page).get_by_role("link", name="组织列表", exact=True).click()
