@@ -28,7 +28,7 @@ from wuxing.orgs.forms import (
     StreetForm,
     UnitForm,
 )
-from wuxing.orgs.models import DispatchedUnit, Level, OrgUnit, Person, Post, PostRole
+from wuxing.orgs.models import Level, OrgUnit, Person, Post, PostRole
 
 
 def _form_errors_to_form(form: Any, exc: ValidationError) -> None:
@@ -513,6 +513,3 @@ def end_post_today(request: HttpRequest, org_pk: int, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("已登记离任。"))
     return redirect("orgs:detail", pk=org_pk)
-
-
-__all__ = ["DispatchedUnit"]

@@ -8,7 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
@@ -523,6 +523,3 @@ def import_scores(actor: Any, fileobj: Any, year: int, kind: str, note: str = "E
             comment=f"{year}年得分导入：{report.created + report.updated} 个组织",
         )
     return report
-
-
-__all__ = ["PermissionDenied"]

@@ -576,6 +576,3 @@ def rulebook_clone(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("starrules:rulebook", pk=rb.pk)
     messages.success(request, _("已复制为 %(rb)s。") % {"rb": new})
     return redirect("starrules:rulebook", pk=new.pk)
-
-
-__all__ = ["build_workbook"]
