@@ -9,7 +9,7 @@ from django.utils.translation import gettext, gettext_noop
 
 # Kept in Chinese (templates and tests compare them); history.html translates them for display.
 TYPE_LABELS = {"+": gettext_noop("新建"), "~": gettext_noop("修改"), "-": gettext_noop("删除")}
-HIDDEN_FIELDS = {"path", "depth", "numchild", "id"}
+HIDDEN_FIELDS = {"path", "depth", "numchild", "id", "lock_version"}
 
 
 @dataclass
@@ -21,7 +21,8 @@ class HistoryEntry:
     changes: list[tuple[str, str, str]] = field(default_factory=list)
 
 
-def _display(record: Any, name: str) -> str:
+def display_value(record: Any, name: str) -> str:
+    """A history record's value of one field, as a person reads it."""
     model_field = record.instance_type._meta.get_field(name)
     value = getattr(record, model_field.attname)
     if value is None or value == "":
@@ -56,7 +57,7 @@ def history_entries(obj: Any, limit: int = 50) -> list[HistoryEntry]:
                     continue
                 label = str(record.instance_type._meta.get_field(change.field).verbose_name)
                 entry.changes.append(
-                    (label, _display(previous, change.field), _display(record, change.field))
+                    (label, display_value(previous, change.field), display_value(record, change.field))
                 )
         entries.append(entry)
     return entries

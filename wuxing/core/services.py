@@ -6,8 +6,9 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.db import models, transaction
 
+from wuxing.core.locking import Versioned, check_version
 from wuxing.core.models import DecisionLog
 
 
@@ -22,13 +23,24 @@ def real_user(actor: Any) -> Any:
     return actor if isinstance(actor, models.Model) else None
 
 
-def save_with_history(instance: models.Model, actor: Any, reason: str = "") -> None:
-    """Save and make sure the history row says who did it and why (also outside a web request)."""
-    if real_user(actor) is not None:
-        instance._history_user = actor  # type: ignore[attr-defined]
-    instance._change_reason = reason or ""  # type: ignore[attr-defined]
-    instance.full_clean()
-    instance.save()
+def save_with_history(
+    instance: models.Model, actor: Any, reason: str = "", *, expected_version: int | None = None
+) -> None:
+    """Save and make sure the history row says who did it and why (also outside a web request).
+
+    A ``Versioned`` row is locked and its ``lock_version`` counted up; with ``expected_version`` (what a
+    form or an API caller was shown) a row saved by someone else in between is refused with
+    ``core.locking.EditConflict`` and nothing is written.
+    """
+    with transaction.atomic():
+        if isinstance(instance, Versioned) and not instance._state.adding:
+            check_version(instance, expected_version)
+            instance.lock_version += 1
+        if real_user(actor) is not None:
+            instance._history_user = actor  # type: ignore[attr-defined]
+        instance._change_reason = reason or ""  # type: ignore[attr-defined]
+        instance.full_clean()
+        instance.save()
 
 
 def delete_with_history(instance: models.Model, actor: Any, reason: str = "") -> None:

@@ -11,10 +11,10 @@ from typing import Any, Literal
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Substr
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
-from wuxing.api.schemas import ErrorOut, Ref
+from wuxing.api.schemas import ConflictOut, ErrorOut, FieldErrorsOut, Ref
 from wuxing.core.scoping import get_visible, visible_orgs, visible_units
 from wuxing.orgs.models import Level, OrgUnit
 from wuxing.orgs.queries import branch_list, org_posts, visible_streets, with_street_and_secretary
@@ -56,6 +56,7 @@ class OrgOut(Schema):
     assigned_unit: Ref | None = Field(None, description="分包区直单位（无则为空）")
     secretary: str | None = Field(None, description="现任书记姓名（未登记则为空）")
     is_demo: bool = Field(..., description="是否演示数据（虚构名称）")
+    lock_version: int = Field(..., description="版本号：修改（PATCH）时原样发回，用于发现他人的并发修改")
 
     @staticmethod
     def resolve_street(obj: Any) -> dict[str, str] | None:
@@ -190,3 +191,65 @@ def list_streets(request: HttpRequest) -> Any:
     for street in streets:
         street.branch_count = counts.get(street.path, 0)
     return streets
+
+
+# --- writes --------------------------------------------------------------------------------------------
+
+
+class OrgPatchIn(Schema):
+    lock_version: int = Field(
+        ...,
+        ge=0,
+        le=2_000_000_000,
+        description="读到的版本号（GET 返回的 lock_version）；他人已修改时返回 409",
+    )
+    name: str | None = Field(None, min_length=1, max_length=100, description="组织名称")
+    member_count: int | None = Field(None, ge=0, le=100_000, description="党员人数")
+    branch_type: BranchTypeName | None = Field(None, description="组织形式")
+    area_kind: AreaKindName | None = Field(None, description="类型")
+    reason: str = Field("", max_length=200, description="修改原因（记入变更历史）")
+
+
+@router.patch(
+    "/{int:org_id}",
+    response={200: OrgDetailOut, 400: FieldErrorsOut, 403: ErrorOut, 404: ErrorOut, 409: ConflictOut},
+    summary="修改村/社区党组织",
+    description=(
+        "只修改给出的字段。必须带上读到的 lock_version：若他人在此之后修改过该组织，返回 409 并附上现在的内容，"
+        "不保存任何内容。"
+    ),
+)
+def patch_org(request: HttpRequest, org_id: int, payload: OrgPatchIn) -> Any:
+    from django.core.exceptions import ValidationError
+
+    from wuxing.core.locking import EditConflict
+    from wuxing.core.text import normalize_text
+    from wuxing.orgs import services
+
+    user = request.auth  # type: ignore[attr-defined]
+    org = get_visible(visible_orgs(user).filter(level=Level.BRANCH), pk=org_id)
+    if not user.has_perm("orgs.change_orgunit", org):
+        return Status(403, {"detail": "您没有权限修改该组织"})
+    data = payload.dict(exclude_unset=True, exclude={"lock_version", "reason"})
+    data = {k: (normalize_text(v) if isinstance(v, str) else v) for k, v in data.items() if v is not None}
+    try:
+        services.update_org(user, org, data, payload.reason, expected_version=payload.lock_version)
+    except EditConflict as exc:
+        current: Any = exc.current
+        return Status(
+            409,
+            {
+                "detail": exc.messages[0],
+                "current": {
+                    "lock_version": current.lock_version,
+                    "name": current.name,
+                    "member_count": current.member_count,
+                    "branch_type": current.branch_type,
+                    "area_kind": current.area_kind,
+                },
+            },
+        )
+    except ValidationError as exc:
+        errors = {k: "；".join(v) for k, v in exc.message_dict.items()} if hasattr(exc, "error_dict") else {}
+        return Status(400, {"detail": "；".join(exc.messages), "errors": errors})
+    return get_org(request, org.pk)

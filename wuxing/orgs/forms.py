@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from wuxing.core.forms import choice_field, model_choice_field
+from wuxing.core.forms import VersionedFormMixin, choice_field, model_choice_field
 from wuxing.core.text import normalize_text
 from wuxing.orgs.models import AreaKind, BranchType, DispatchedUnit, Level, OrgUnit, Person, Post
 
@@ -28,7 +28,7 @@ class NormalizingMixin:
         return cleaned
 
 
-class BranchForm(NormalizingMixin, forms.ModelForm):
+class BranchForm(VersionedFormMixin, NormalizingMixin, forms.ModelForm):
     parent = forms.ModelChoiceField(queryset=OrgUnit.objects.none(), label=_("所属街道/镇"), empty_label=None)
     reason = forms.CharField(**REASON_FIELD_KW)
 
@@ -58,7 +58,7 @@ class BranchForm(NormalizingMixin, forms.ModelForm):
         return normalize_text(self.cleaned_data["code"]).upper()
 
 
-class StreetForm(NormalizingMixin, forms.ModelForm):
+class StreetForm(VersionedFormMixin, NormalizingMixin, forms.ModelForm):
     reason = forms.CharField(**REASON_FIELD_KW)
 
     class Meta:
@@ -95,7 +95,7 @@ class OrgFilterForm(forms.Form):
         model_choice_field(self, "unit").queryset = units
 
 
-class PersonForm(NormalizingMixin, forms.ModelForm):
+class PersonForm(VersionedFormMixin, NormalizingMixin, forms.ModelForm):
     reason = forms.CharField(**REASON_FIELD_KW)
 
     class Meta:
@@ -115,7 +115,7 @@ class PersonForm(NormalizingMixin, forms.ModelForm):
         return phone
 
 
-class PostForm(NormalizingMixin, forms.ModelForm):
+class PostForm(VersionedFormMixin, NormalizingMixin, forms.ModelForm):
     reason = forms.CharField(**REASON_FIELD_KW)
 
     class Meta:
@@ -139,7 +139,7 @@ class PostForm(NormalizingMixin, forms.ModelForm):
         return cleaned
 
 
-class UnitForm(NormalizingMixin, forms.ModelForm):
+class UnitForm(VersionedFormMixin, NormalizingMixin, forms.ModelForm):
     reason = forms.CharField(**REASON_FIELD_KW)
 
     class Meta:

@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
+from wuxing.core.locking import Versioned
+
 
 class Level(models.TextChoices):
     DISTRICT = "district", _("区")
@@ -33,7 +35,7 @@ class BranchType(models.TextChoices):
     COMMITTEE = "committee", _("党委")
 
 
-class DispatchedUnit(models.Model):
+class DispatchedUnit(Versioned):
     """区直单位: a district-level unit assigned to help (分包) some organisations."""
 
     code = models.CharField(_("单位编码"), max_length=32, unique=True)
@@ -71,7 +73,7 @@ class OrgUnitManager(MP_NodeManager):
         return self.get_queryset().streets()
 
 
-class OrgUnit(MP_Node):
+class OrgUnit(Versioned, MP_Node):
     """One node of the organisation tree.
 
     The materialised path (`path`) makes "everything under this street" a prefix filter, which is what
@@ -161,7 +163,7 @@ class OrgUnit(MP_Node):
             raise ValidationError(errors)
 
 
-class Person(models.Model):
+class Person(Versioned):
     """A person who holds or held a post in an organisation (书记, 两委成员…)."""
 
     class Gender(models.TextChoices):
@@ -200,7 +202,7 @@ class PostRole(models.TextChoices):
     RESIDENT_COMMITTEE = "committee_member", _("村(居)委会委员")
 
 
-class Post(models.Model):
+class Post(Versioned):
     """A person's term in one post of one organisation ("两委": the party committee and the village or
     residents' committee)."""
 
@@ -222,6 +224,13 @@ class Post(models.Model):
             models.CheckConstraint(
                 condition=models.Q(end_date__isnull=True) | models.Q(end_date__gte=models.F("start_date")),
                 name="post_end_after_start",
+            ),
+            # at most one open-ended secretary term per organisation, enforced by the database so two
+            # people registering a secretary at the same moment cannot both succeed
+            models.UniqueConstraint(
+                fields=["org"],
+                condition=models.Q(role="secretary", end_date__isnull=True),
+                name="post_one_open_secretary",
             ),
         ]
         indexes = [models.Index(fields=["org", "role", "end_date"])]

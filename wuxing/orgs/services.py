@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from wuxing.core.excel import Column, ImportReport, RowError, run_import
+from wuxing.core.locking import check_version, integrity_to_validation
 from wuxing.core.scoping import scope
 from wuxing.core.services import delete_with_history, log_decision, real_user, require_perm, save_with_history
 from wuxing.core.text import normalize_number, normalize_text
@@ -25,6 +26,23 @@ from wuxing.orgs.models import (
 )
 
 BRANCH_FIELDS = ("code", "name", "area_kind", "branch_type", "member_count", "assigned_unit")
+
+# What the database says when two people claim the same key at the same moment, as a form would say it.
+ORG_UNIQUE = {"code": ("code", "该组织编码已被使用，请换一个编码")}
+UNIT_UNIQUE = {
+    "code": ("code", "该单位编码已被使用，请换一个编码"),
+    "name": ("name", "已有同名的区直单位"),
+}
+SECRETARY_UNIQUE = {
+    "post_one_open_secretary": ("start_date", "该组织已有现任书记（刚刚由他人登记），请先登记其离任日期"),
+}
+
+
+def _lock(org: OrgUnit) -> None:
+    """Serialise writes that depend on what is under (or attached to) `org`: new children (treebeard
+    computes the next path from the last sibling), the one-secretary check. On PostgreSQL a row lock;
+    SQLite serialises every writing transaction already."""
+    list(OrgUnit.objects.select_for_update().filter(pk=org.pk).values_list("pk", flat=True))
 
 
 def district_root() -> OrgUnit:
@@ -52,7 +70,10 @@ def create_street(actor: Any, data: dict[str, Any], reason: str = "", *, is_demo
     node.full_clean(exclude=["path", "depth"])
     node._history_user = real_user(actor)
     node._change_reason = reason
-    return OrgUnit.objects.add_child(district_root(), instance=node)
+    root = district_root()
+    _lock(root)
+    with integrity_to_validation(ORG_UNIQUE):
+        return OrgUnit.objects.add_child(root, instance=node)
 
 
 @transaction.atomic
@@ -66,13 +87,29 @@ def create_branch(
     node.full_clean(exclude=["path", "depth"])
     node._history_user = real_user(actor)
     node._change_reason = reason
-    return OrgUnit.objects.add_child(parent, instance=node)
+    _lock(parent)
+    parent.refresh_from_db(fields=["path", "numchild"])
+    with integrity_to_validation(ORG_UNIQUE):
+        return OrgUnit.objects.add_child(parent, instance=node)
 
 
 @transaction.atomic
-def update_org(actor: Any, org: OrgUnit, data: dict[str, Any], reason: str = "") -> OrgUnit:
-    """Change an organisation's attributes; a branch may also move to another street (`parent`)."""
+def update_org(
+    actor: Any,
+    org: OrgUnit,
+    data: dict[str, Any],
+    reason: str = "",
+    *,
+    expected_version: int | None = None,
+) -> OrgUnit:
+    """Change an organisation's attributes; a branch may also move to another street (`parent`).
+
+    `expected_version` is the lock_version the editor was shown: if someone saved the organisation in
+    between, core.locking.EditConflict is raised and nothing changes.
+    """
     require_perm(actor, "orgs.change_orgunit", org)
+    check_version(org, expected_version)
+    data = dict(data)
     new_parent = data.pop("parent", None)
     changed = org_differs(OrgUnit.objects.get(pk=org.pk), data)  # `org` may carry a form's unsaved values
     for key, value in data.items():
@@ -83,13 +120,15 @@ def update_org(actor: Any, org: OrgUnit, data: dict[str, Any], reason: str = "")
         if current_parent is None or new_parent.pk != current_parent.pk:
             moved = True
             require_perm(actor, "orgs.add_branch", new_parent)
+            _lock(new_parent)
             OrgUnit.objects.move(org, new_parent, pos="sorted-child")
             org.refresh_from_db(fields=["path", "depth"])
             for key, value in data.items():
                 setattr(org, key, value)
             reason = (reason + "；" if reason else "") + f"调整至{new_parent.name}"
     if changed or moved:  # an unchanged row (e.g. re-importing the same file) writes no history
-        save_with_history(org, actor, reason)
+        with integrity_to_validation(ORG_UNIQUE):
+            save_with_history(org, actor, reason)
     return org
 
 
@@ -120,43 +159,53 @@ def delete_org(actor: Any, org: OrgUnit, reason: str) -> None:
     # Records that other apps keep about the organisation (scores, veto events, accounts…) protect it:
     # a registry deletion must never take campaign history with it.
     for relation in org._meta.related_objects:
+        related: Any = relation.related_model
         if (
             relation.on_delete is models.PROTECT
-            and relation.related_model._default_manager.filter(**{relation.field.name: org}).exists()
+            and related._default_manager.filter(**{relation.field.name: org}).exists()
         ):
             raise ValidationError(
-                f"该组织已有{relation.related_model._meta.verbose_name}等业务数据，不能删除（历史数据须保留）"
+                f"该组织已有{related._meta.verbose_name}等业务数据，不能删除（历史数据须保留）"
             )
     delete_with_history(org, actor, reason)
 
 
 @transaction.atomic
-def save_unit(actor: Any, unit: DispatchedUnit, reason: str = "") -> DispatchedUnit:
+def save_unit(
+    actor: Any, unit: DispatchedUnit, reason: str = "", *, expected_version: int | None = None
+) -> DispatchedUnit:
     require_perm(actor, "orgs.manage_units")
-    save_with_history(unit, actor, reason)
+    with integrity_to_validation(UNIT_UNIQUE):
+        save_with_history(unit, actor, reason, expected_version=expected_version)
     return unit
 
 
 @transaction.atomic
-def save_person(actor: Any, person: Person, reason: str = "") -> Person:
+def save_person(
+    actor: Any, person: Person, reason: str = "", *, expected_version: int | None = None
+) -> Person:
     if person.pk is None:
         require_perm(actor, "orgs.change_orgunit", person.home_org)
     else:
         before = Person.objects.select_related("home_org").get(pk=person.pk)
         require_perm(actor, "orgs.change_person", before)
         require_perm(actor, "orgs.change_orgunit", person.home_org)
-    save_with_history(person, actor, reason)
+    save_with_history(person, actor, reason, expected_version=expected_version)
     return person
 
 
 @transaction.atomic
-def save_post(actor: Any, post: Post, reason: str = "") -> Post:
+def save_post(actor: Any, post: Post, reason: str = "", *, expected_version: int | None = None) -> Post:
     require_perm(actor, "orgs.change_orgunit", post.org)
     if post.pk is not None:
         before = Post.objects.select_related("org").get(pk=post.pk)
         require_perm(actor, "orgs.change_post", before)
+        check_version(post, expected_version)
+    if post.role == PostRole.SECRETARY:
+        _lock(post.org)  # two people registering a secretary at once: the second sees the first
     _check_single_secretary(post)
-    save_with_history(post, actor, reason)
+    with integrity_to_validation(SECRETARY_UNIQUE):
+        save_with_history(post, actor, reason)
     return post
 
 
@@ -182,9 +231,11 @@ def _check_single_secretary(post: Post) -> None:
 
 
 @transaction.atomic
-def end_post(actor: Any, post: Post, end_date: dt.date, reason: str = "") -> Post:
+def end_post(
+    actor: Any, post: Post, end_date: dt.date, reason: str = "", *, expected_version: int | None = None
+) -> Post:
     post.end_date = end_date
-    return save_post(actor, post, reason or "离任")
+    return save_post(actor, post, reason or "离任", expected_version=expected_version)
 
 
 # ---------------------------------------------------------------------------------------------------------

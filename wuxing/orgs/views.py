@@ -13,7 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from wuxing.core.excel import Column, build_template, build_workbook, xlsx_response
+from wuxing.core.forms import show_conflict
 from wuxing.core.history import history_entries
+from wuxing.core.locking import EditConflict, parse_version
 from wuxing.core.scoping import get_visible, scope, visible_orgs, visible_people, visible_posts, visible_units
 from wuxing.core.views import AuthenticatedHttpRequest, HtmxHttpRequest, paginate, querystring_without
 from wuxing.core.workdays import today
@@ -32,6 +34,9 @@ from wuxing.orgs.models import Level, OrgUnit, Person, Post, PostRole
 
 
 def _form_errors_to_form(form: Any, exc: ValidationError) -> None:
+    if isinstance(exc, EditConflict):
+        show_conflict(form, exc)
+        return
     if hasattr(exc, "error_dict"):
         for fld, errs in exc.error_dict.items():
             target = fld if fld in form.fields else None
@@ -206,7 +211,13 @@ def org_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = {k: form.cleaned_data[k] for k in fields}
         try:
-            services.update_org(request.user, org, data, form.cleaned_data["reason"])
+            services.update_org(
+                request.user,
+                org,
+                data,
+                form.cleaned_data["reason"],
+                expected_version=form.expected_version(),
+            )
         except ValidationError as exc:
             _form_errors_to_form(form, exc)
         else:
@@ -263,7 +274,7 @@ def people(request: HttpRequest) -> HttpResponse:
         "role": request.GET.get("role", ""),
         "status": request.GET.get("status", "current"),
         "street_leadership": request.GET.get("street_leadership", ""),
-        "street": streets.filter(pk=request.GET.get("street")).first()
+        "street": streets.filter(pk=request.GET["street"]).first()
         if request.GET.get("street", "").isdigit()
         else None,
     }
@@ -334,7 +345,12 @@ def person_edit(request: AuthenticatedHttpRequest, pk: int | None = None) -> Htt
     form = PersonForm(request.POST or None, instance=person, orgs=editable, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            saved = services.save_person(request.user, form.save(commit=False), form.cleaned_data["reason"])
+            saved = services.save_person(
+                request.user,
+                form.save(commit=False),
+                form.cleaned_data["reason"],
+                expected_version=form.expected_version(),
+            )
         except ValidationError as exc:
             _form_errors_to_form(form, exc)
         else:
@@ -359,7 +375,12 @@ def post_edit(request: HttpRequest, org_pk: int, pk: int | None = None) -> HttpR
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.save_post(request.user, form.save(commit=False), form.cleaned_data["reason"])
+            services.save_post(
+                request.user,
+                form.save(commit=False),
+                form.cleaned_data["reason"],
+                expected_version=form.expected_version(),
+            )
         except ValidationError as exc:
             _form_errors_to_form(form, exc)
         else:
@@ -437,7 +458,12 @@ def unit_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     form = UnitForm(request.POST or None, instance=unit)
     if request.method == "POST" and form.is_valid():
         try:
-            saved = services.save_unit(request.user, form.save(commit=False), form.cleaned_data["reason"])
+            saved = services.save_unit(
+                request.user,
+                form.save(commit=False),
+                form.cleaned_data["reason"],
+                expected_version=form.expected_version(),
+            )
         except ValidationError as exc:
             _form_errors_to_form(form, exc)
         else:
@@ -507,7 +533,13 @@ def end_post_today(request: HttpRequest, org_pk: int, pk: int) -> HttpResponse:
     post = get_visible(visible_posts(request.user), pk=pk, org_id=org_pk)
     end = request.POST.get("end_date") or today().isoformat()
     try:
-        services.end_post(request.user, post, dt.date.fromisoformat(end), request.POST.get("reason", ""))
+        services.end_post(
+            request.user,
+            post,
+            dt.date.fromisoformat(end),
+            request.POST.get("reason", ""),
+            expected_version=parse_version(request.POST.get("lock_version")),
+        )
     except (ValidationError, ValueError) as exc:
         messages.error(request, "；".join(getattr(exc, "messages", [str(exc)])))
     else:

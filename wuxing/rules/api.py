@@ -5,10 +5,10 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from django.http import Http404, HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
-from wuxing.api.schemas import ErrorOut, Ref
+from wuxing.api.schemas import ConflictOut, ErrorOut, FieldErrorsOut, Ref
 from wuxing.core.scoping import get_visible, visible_orgs
 from wuxing.orgs.models import Level
 from wuxing.rules import queries
@@ -157,3 +157,163 @@ def list_rulebooks(request: HttpRequest, year: int | None = None) -> Any:
 )
 def rulebook_detail(request: HttpRequest, rulebook_id: int) -> Any:
     return get_visible(RulebookVersion.objects.all(), pk=rulebook_id)
+
+
+# --- indicator values (scores) ---------------------------------------------------------------------------
+
+scores_router = Router()
+
+
+class ScoreValueOut(Schema):
+    indicator: str = Field(..., description="指标编码，如 cyxw.income")
+    name: str = Field(..., description="指标名称")
+    star: str = Field(..., description="所属星代码")
+    value: str | None = Field(..., description="填报值（与填报页显示的写法相同；未填报为 null）")
+    entered_by: Literal["secretary", "street", "district"] = Field(
+        ..., description="细则规定由谁填报：secretary 书记，street 街道（镇）专班，district 区委组织部"
+    )
+    may_edit: bool = Field(..., description="调用者能否修改这一项")
+    updated_by: str | None = Field(None, description="最近填报人")
+    updated_at: str | None = Field(None, description="最近填报时间（北京时间，ISO 8601）")
+
+
+class ScoreSheetOut(Schema):
+    org_id: int
+    org_code: str
+    year: int
+    rulebook_version: int = Field(..., description="填报所依据的细则版本号")
+    values: list[ScoreValueOut]
+
+
+class ScoreChangeIn(Schema):
+    indicator: str = Field(..., max_length=64, description="指标编码")
+    value: str | int | Decimal | bool | None = Field(
+        ..., description="新值：数字、“是/否”，null 表示清空（未填报）"
+    )
+    expected: str | int | Decimal | bool | None = Field(
+        ...,
+        description="您读到的旧值（GET 返回的 value；未填报为 null）。若他人已改动，返回 409，不保存任何内容",
+    )
+
+
+class ScoreChangesIn(Schema):
+    changes: list[ScoreChangeIn] = Field(
+        ..., max_length=200, description="要修改的指标，一次全部成功或全部不保存"
+    )
+    note: str = Field("", max_length=300, description="填报说明（记入变更历史）")
+
+
+class ScoreSaveOut(Schema):
+    created: int
+    updated: int
+    deleted: int
+    unchanged: int
+
+
+def _scored_org(request: HttpRequest, org_id: int, year: int) -> tuple[Any, Any]:
+    from wuxing.rules import services
+
+    org = get_visible(visible_orgs(request.auth).filter(level=Level.BRANCH), pk=org_id)  # type: ignore[attr-defined]
+    rb = services.active_rulebook(year, org.area_kind)
+    if rb is None:
+        raise Http404
+    return org, rb
+
+
+@scores_router.get(
+    "/{int:org_id}",
+    response={200: ScoreSheetOut, 404: ErrorOut},
+    summary="一个组织的指标填报值",
+    description="一个组织某年度每项指标的填报值、由谁填报、调用者能否修改。修改时把这里的 value 作为 expected 发回。",
+)
+def score_sheet(request: HttpRequest, org_id: int, year: int = Query(..., ge=2000, le=2100)) -> Any:
+    from django.utils import timezone
+
+    from wuxing.rules import services
+
+    user = request.auth  # type: ignore[attr-defined]
+    org, rb = _scored_org(request, org_id, year)
+    book = rb.rulebook
+    values = queries.org_values(org, year, book)
+    scores = {s.indicator_code: s for s in queries.scores_with_evidence(org, year)}
+    may_enter_org = user.has_perm("starrules.enter_scores_for", org)
+    rows = []
+    for star, ind in book.iter_indicators():
+        score = scores.get(ind.code)
+        shown = services.display_value(ind, values.get(ind.code))
+        rows.append(
+            {
+                "indicator": ind.code,
+                "name": ind.name,
+                "star": star.code,
+                "value": shown or None,
+                "entered_by": ind.entered_by,
+                "may_edit": may_enter_org and services.may_enter_indicator(user, ind),
+                "updated_by": (
+                    (score.entered_by.get_full_name() or score.entered_by.username)
+                    if score is not None and score.entered_by is not None
+                    else None
+                ),
+                "updated_at": timezone.localtime(score.entered_at).isoformat() if score is not None else None,
+            }
+        )
+    return {
+        "org_id": org.pk,
+        "org_code": org.code,
+        "year": year,
+        "rulebook_version": rb.version,
+        "values": rows,
+    }
+
+
+def _as_input(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return str(value)
+
+
+@scores_router.patch(
+    "/{int:org_id}",
+    response={200: ScoreSaveOut, 400: FieldErrorsOut, 403: ErrorOut, 404: ErrorOut, 409: ConflictOut},
+    summary="修改一个组织的指标填报值",
+    description=(
+        "逐项给出新值和读到的旧值（expected）。全部校验通过才保存；任何一项有误返回 400，"
+        "他人已改动返回 409（附现值），都不保存任何内容。细则规定由上级评定的指标，书记不能修改（400）。"
+    ),
+)
+def save_score_values(
+    request: HttpRequest,
+    org_id: int,
+    payload: ScoreChangesIn,
+    year: int = Query(..., ge=2000, le=2100),
+) -> Any:
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from wuxing.rules import services
+
+    user = request.auth  # type: ignore[attr-defined]
+    org, _rb = _scored_org(request, org_id, year)
+    if not user.has_perm("starrules.enter_scores_for", org):
+        return Status(403, {"detail": "您没有权限填报该组织的指标"})
+    raw = {c.indicator: _as_input(c.value) for c in payload.changes}
+    expected = {c.indicator: _as_input(c.expected) for c in payload.changes}
+    if len(raw) != len(payload.changes):
+        return Status(400, {"detail": "同一指标在一次请求中出现了多次", "errors": {}})
+    try:
+        counts = services.save_scores(user, org, year, raw, payload.note, expected=expected)
+    except services.ScoreConflict as exc:
+        return Status(
+            409,
+            {
+                "detail": "；".join(m for msgs in exc.message_dict.values() for m in msgs),
+                "current": exc.current,
+            },
+        )
+    except ValidationError as exc:
+        errors = {k: "；".join(v) for k, v in exc.message_dict.items()} if hasattr(exc, "error_dict") else {}
+        return Status(400, {"detail": "；".join(exc.messages), "errors": errors})
+    except PermissionDenied as exc:
+        return Status(403, {"detail": str(exc) or "您没有权限执行此操作"})
+    return counts

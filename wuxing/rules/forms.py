@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -8,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from wuxing.core.forms import choice_field
 from wuxing.orgs.models import AreaKind
 from wuxing.rules.schema import Rulebook
+from wuxing.rules.services import display_value
 
 
 class RatingFilterForm(forms.Form):
@@ -62,11 +64,24 @@ class CloneForm(forms.Form):
 
 
 class ScoreEntryForm(forms.Form):
-    """One field per indicator, grouped by star; validation is the engine's validate_value."""
+    """One field per indicator, grouped by star; validation is the engine's validate_value.
+
+    Each field has a hidden twin ``o_<code>`` holding the value the editor was shown, so the service saves
+    only what this editor changed and refuses a change to a value someone else changed meanwhile
+    (services.save_scores ``expected``). Indicators the user may not enter (the rulebook's ``entered_by``)
+    are shown read-only.
+    """
 
     note = forms.CharField(label=_("填报说明"), max_length=300, required=False)
 
-    def __init__(self, *args: Any, book: Rulebook, initial_values: dict[str, Any], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        book: Rulebook,
+        initial_values: dict[str, Any],
+        may_enter: Callable[[Any], bool] = lambda _ind: True,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.book = book
         self.groups: list[tuple[Any, list[tuple[Any, str]]]] = []
@@ -75,24 +90,52 @@ class ScoreEntryForm(forms.Form):
             for ind in star.indicators:
                 name = f"v_{ind.code}"
                 label = ind.name + (f"（{ind.unit}）" if ind.unit else "")
+                shown = display_value(ind, initial_values.get(ind.code))
                 if ind.form == "yes_no":
                     field: forms.Field = forms.ChoiceField(
                         label=label, required=False, choices=[("", "—未填报—"), ("是", "是"), ("否", "否")]
                     )
-                    init = initial_values.get(ind.code)
-                    self.initial[name] = "" if init is None else ("是" if init else "否")
                 else:
                     field = forms.CharField(label=label, required=False, max_length=30)
                     field.widget.attrs["inputmode"] = "decimal"
-                    init = initial_values.get(ind.code)
-                    self.initial[name] = "" if init is None else str(init)
+                self.initial[name] = shown
                 field.help_text = f"{ind.form_label}：{ind.requirement_text()}"
+                if not may_enter(ind):
+                    field.disabled = True
+                    field.help_text += f"（{ind.entered_by_label}，您只能查看）"
                 self.fields[name] = field
+                self.fields[f"o_{ind.code}"] = forms.CharField(
+                    widget=forms.HiddenInput, required=False, max_length=30, initial=shown
+                )
                 names.append((ind, name))
             self.groups.append((star, names))
 
     def raw_values(self) -> dict[str, Any]:
-        return {name[2:]: self.cleaned_data.get(name, "") for name in self.fields if name.startswith("v_")}
+        """The submitted values of the fields that were on the editor's page (each came with its hidden
+        "was shown" twin); a field missing from the submission is left alone, never cleared."""
+        return {
+            name[2:]: self.cleaned_data.get(name, "")
+            for name in self.fields
+            if name.startswith("v_") and f"o_{name[2:]}" in self.data
+        }
+
+    def shown_values(self) -> dict[str, Any] | None:
+        """What the editor was shown per indicator; None when the page sent none (an old page), which the
+        view refuses rather than overwrite blindly."""
+        shown = {
+            name[2:]: self.data.get(name)
+            for name in self.fields
+            if name.startswith("o_") and name in self.data
+        }
+        return shown or None
+
+    def show_current(self, current: dict[str, str]) -> None:
+        """After a conflict: the hidden "was shown" values become the values now stored, so submitting
+        again saves deliberately over them."""
+        data = cast(Any, self.data).copy()
+        for code, value in current.items():
+            data[f"o_{code}"] = value
+        self.data = data
 
 
 class VetoForm(forms.Form):

@@ -20,13 +20,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import BigIntegerField, QuerySet, Sum
+from django.db.models import BigIntegerField, Prefetch, QuerySet, Sum
 from django.db.models.functions import Cast
 
 from wuxing.core.scoping import org_filter, visible_orgs
 from wuxing.orgs.models import AreaKind, Level, OrgUnit
 from wuxing.rules import engine
-from wuxing.rules.models import RulebookVersion, Score, VetoEvent
+from wuxing.rules.models import Evidence, RulebookVersion, Score, VetoEvent
 from wuxing.rules.schema import Rulebook
 from wuxing.rules.services import from_stored
 
@@ -264,6 +264,6 @@ def org_values(org: OrgUnit, year: int, book: Rulebook) -> dict[str, Any]:
 def scores_with_evidence(org: OrgUnit, year: int) -> QuerySet[Score]:
     return (
         Score.objects.filter(org=org, year=year)
-        .select_related("entered_by", "rulebook")
-        .prefetch_related("evidence")
+        .select_related("entered_by", "rulebook", "org")
+        .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.select_related("uploaded_by")))
     )

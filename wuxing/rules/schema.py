@@ -71,6 +71,16 @@ FORM_LABELS: dict[str, str] = {
 }
 COUNT_FORMS = frozenset({"per_occurrence", "bonus", "penalty"})
 
+# Who enters an indicator's value (一星一细则 says who assesses what): the branch secretary's
+# self-report, the street/town working group, or the district. Those above may always enter or correct
+# what those below enter; those below may not change what those above assess.
+EnteredBy = Literal["secretary", "street", "district"]
+ENTERED_BY_LABELS: dict[str, str] = {
+    "secretary": "村（社区）书记填报",
+    "street": "街道（镇）专班评定",
+    "district": "区委组织部评定",
+}
+
 Op = Literal[">=", "<=", ">", "<"]
 OP_SYMBOLS: dict[str, str] = {">=": "≥", "<=": "≤", ">": "＞", "<": "＜"}
 
@@ -250,6 +260,7 @@ class Indicator(_Model):
     explanation: FreeText = ""
     focus_area: Text | None = None
     evidence: FreeText = ""
+    entered_by: EnteredBy = "secretary"
     placeholder: Flag = False
 
     @model_validator(mode="after")
@@ -283,6 +294,10 @@ class Indicator(_Model):
     @property
     def form_label(self) -> str:
         return FORM_LABELS[self.form]
+
+    @property
+    def entered_by_label(self) -> str:
+        return ENTERED_BY_LABELS[self.entered_by]
 
     @property
     def counts(self) -> bool:

@@ -8,9 +8,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from wuxing.core.excel import Column, ImportReport, RowError, run_import
 from wuxing.core.scoping import scope
@@ -337,34 +338,125 @@ def active_rulebook(year: int, kind: str) -> RulebookVersion | None:
     return RulebookVersion.objects.filter(year=year, kind=kind, is_active=True).first()
 
 
-# --- scores ------------------------------------------------------------------------------------------------
-
-
 def _check_can_enter(actor: Any, org: OrgUnit) -> None:
     require_perm(actor, "starrules.enter_scores_for", org)
 
 
+# --- scores ------------------------------------------------------------------------------------------------
+
+# Who may enter what (the rulebook's `entered_by`), and whose evidence a user may remove: a rank per role.
+ROLE_RANK = {"secretary": 1, "street_staff": 2, "district_admin": 3}
+ENTERED_BY_RANK = {"secretary": 1, "street": 2, "district": 3}
+
+
+def _rank(user: Any) -> int:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return 0
+    if user.is_superuser:
+        return ROLE_RANK["district_admin"]
+    return ROLE_RANK.get(user.role, 0)
+
+
+def may_enter_indicator(actor: Any, indicator: Indicator) -> bool:
+    """The rulebook says who enters each value; those above may enter or correct it too. The system
+    identity of batch commands (no User row) enters everything."""
+    if real_user(actor) is None:
+        return True
+    return _rank(actor) >= ENTERED_BY_RANK[indicator.entered_by]
+
+
+def may_delete_evidence(actor: Any, evidence: Evidence) -> bool:
+    """Evidence is removed only by whoever uploaded it, or by a reviewer above them (the street for a
+    secretary's file, the district for anyone's) who may enter this organisation's values."""
+    if real_user(actor) is None:
+        return True
+    if not actor.has_perm("starrules.enter_scores_for", evidence.score.org):
+        return False
+    if evidence.uploaded_by_id is not None and evidence.uploaded_by_id == actor.pk:
+        return True
+    if _rank(actor) >= ROLE_RANK["district_admin"]:
+        return True
+    uploader = evidence.uploaded_by
+    return uploader is not None and _rank(actor) > _rank(uploader)
+
+
+def display_value(indicator: Indicator, value: Any) -> str:
+    """A typed value as the score form shows it (and as it is sent back as what the editor saw)."""
+    if value is None:
+        return ""
+    if indicator.form == "yes_no":
+        return "是" if value else "否"
+    return str(value)
+
+
+class ScoreConflict(ValidationError):
+    """Some values changed since the editor loaded them. ``current`` maps those indicator codes to the
+    value now stored (as the form shows it), so the page can show it and accept a deliberate resubmit."""
+
+    def __init__(self, errors: dict[str, str], current: dict[str, str]) -> None:
+        super().__init__(errors)
+        self.current = current
+
+
+def _lock_org(org: OrgUnit) -> None:
+    """One writer at a time per organisation's values (a row lock on PostgreSQL; SQLite serialises every
+    writing transaction already): two people creating the same value never collide on the unique key."""
+    list(OrgUnit.objects.select_for_update().filter(pk=org.pk).values_list("pk", flat=True))
+
+
+def _typed_or_none(indicator: Indicator, raw: Any) -> Any:
+    try:
+        return validate_value(indicator, normalize_value(raw) if isinstance(raw, str) else raw)
+    except ValueError:
+        return _UNREADABLE
+
+
+_UNREADABLE = object()
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return bool(to_stored(a) == to_stored(b))
+
+
 @transaction.atomic
 def save_scores(
-    actor: Any, org: OrgUnit, year: int, raw_values: dict[str, Any], note: str = ""
+    actor: Any,
+    org: OrgUnit,
+    year: int,
+    raw_values: dict[str, Any],
+    note: str = "",
+    *,
+    expected: dict[str, Any] | None = None,
 ) -> dict[str, int]:
     """Validate and store one organisation's values (code → raw input). Blank input deletes the value.
 
-    Raises ValidationError with {indicator_code: message} and writes nothing if any value is invalid.
+    Raises ValidationError with {indicator_code: message} and writes nothing if any value is invalid,
+    if the actor may not enter that indicator (rulebook `entered_by`), or — with ``expected`` — if a value
+    the actor changed was changed by someone else since the actor loaded it (``ScoreConflict``).
+
+    ``expected`` maps indicator codes to the value the editor was shown (form text, or None/"" for not
+    entered). A code whose new value equals what was shown is left alone — whatever is stored now — so a
+    stale form never overwrites another person's change to a field its user did not touch. A code without
+    an entry in ``expected`` is written as given (imports and batch commands replace by design).
     """
     _check_can_enter(actor, org)
+    _lock_org(org)
     rb = active_rulebook(year, org.area_kind)
     if rb is None:
         raise ValidationError(f"{year}年尚未启用{org.get_area_kind_display()}星级细则")
     book = rb.rulebook
     errors: dict[str, str] = {}
     typed: dict[str, Any] = {}
+    indicators: dict[str, Indicator] = {}
     for code, raw in raw_values.items():
         try:
             indicator = book.indicator(code)
         except KeyError:
             errors[code] = f"细则中没有指标 {code}"
             continue
+        indicators[code] = indicator
         try:
             typed[code] = validate_value(indicator, normalize_value(raw) if isinstance(raw, str) else raw)
         except ValueError as exc:
@@ -372,22 +464,68 @@ def save_scores(
     if errors:
         raise ValidationError(errors)
     existing = {
-        s.indicator_code: s for s in Score.objects.filter(org=org, year=year, indicator_code__in=typed)
+        s.indicator_code: s
+        for s in Score.objects.filter(org=org, year=year, indicator_code__in=typed).select_related(
+            "entered_by"
+        )
     }
+    stored = {
+        code: from_stored(indicators[code], score.value) for code, score in existing.items() if code in typed
+    }
+    conflicts: dict[str, str] = {}
+    current: dict[str, str] = {}
+    for code in list(typed):
+        indicator = indicators[code]
+        if expected is not None and code in expected:
+            shown = _typed_or_none(indicator, expected[code])
+            if shown is not _UNREADABLE and _same(typed[code], shown):
+                del typed[code]  # not touched by this editor: leave whatever is stored now
+                continue
+            if shown is _UNREADABLE or not _same(stored.get(code), shown):
+                score = existing.get(code)
+                now = display_value(indicator, stored.get(code)) or "未填报"
+                was = display_value(indicator, None if shown is _UNREADABLE else shown) or "未填报"
+                who = ""
+                if score is not None:
+                    user = score.entered_by
+                    name = (user.get_full_name() or user.username) if user is not None else "系统"
+                    who = f"{name}于{timezone.localtime(score.entered_at):%Y-%m-%d %H:%M}"
+                conflicts[code] = (
+                    f"{indicator.name}：已被他人修改（{who}改为 {now}，您打开页面时为 {was}）。"
+                    "您的修改没有保存；如仍要修改，请核对后再次保存。"
+                )
+                current[code] = display_value(indicator, stored.get(code))
+                continue
+        if not may_enter_indicator(actor, indicator) and not _same(typed[code], stored.get(code)):
+            errors[code] = (
+                f"{indicator.name}：该指标由{indicator.entered_by_label.removesuffix('填报')}，您不能修改"
+            )
+    if conflicts:
+        raise ScoreConflict({**errors, **conflicts}, current)
+    if errors:
+        raise ValidationError(errors)
     counts = {"created": 0, "updated": 0, "deleted": 0, "unchanged": 0}
     for code, value in typed.items():
         score = existing.get(code)
         if value is None:
             if score is not None:
-                for evidence in score.evidence.all():  # its evidence goes with it, files included
+                for evidence in score.evidence.select_related("uploaded_by", "score__org"):
+                    if not may_delete_evidence(actor, evidence):
+                        raise ValidationError(
+                            {
+                                code: f"{indicators[code].name}：有他人上传的佐证材料（{evidence.original_name}），"
+                                "您无权删除，因此不能清空该指标"
+                            }
+                        )
+                    # its evidence goes with it, files included
                     delete_evidence(actor, evidence, note or "清空指标值")
                 score._history_user = real_user(actor)  # type: ignore[attr-defined]
                 score._change_reason = note or "清空"  # type: ignore[attr-defined]
                 score.delete()
                 counts["deleted"] += 1
             continue
-        stored = to_stored(value)
-        if score is not None and score.value == stored:
+        new_value = to_stored(value)
+        if score is not None and score.value == new_value:
             counts["unchanged"] += 1
             continue
         if score is None:
@@ -395,7 +533,7 @@ def save_scores(
             counts["created"] += 1
         else:
             counts["updated"] += 1
-        score.value = stored
+        score.value = new_value
         apply_cell(score, rb, value)
         score.rulebook = rb
         score.entered_by = real_user(actor)
@@ -415,8 +553,10 @@ def add_evidence(actor: Any, score: Score, uploaded: Any) -> Evidence:
 @transaction.atomic
 def delete_evidence(actor: Any, evidence: Evidence, reason: str = "") -> None:
     """Remove an evidence file (the history keeps who removed what, when and why; the stored file is
-    deleted once the transaction commits)."""
+    deleted once the transaction commits). Only the uploader or a reviewer above them may."""
     _check_can_enter(actor, evidence.score.org)
+    if not may_delete_evidence(actor, evidence):
+        raise PermissionDenied("只有上传人或其上级审核人员可以删除这份佐证材料")
     storage, name = evidence.file.storage, evidence.file.name
     delete_with_history(evidence, actor, reason or "删除佐证材料")
     transaction.on_commit(lambda: storage.delete(name) if name and storage.exists(name) else None)
@@ -453,8 +593,6 @@ def revoke_veto(actor: Any, event: VetoEvent, reason: str) -> VetoEvent:
     require_perm(actor, "starrules.record_veto", event.org)
     if not reason.strip():
         raise ValidationError({"reason": "撤销必须填写原因"})
-    from django.utils import timezone
-
     event.revoked_at = timezone.now()
     event.revoke_reason = reason
     save_with_history(event, actor, reason)

@@ -182,17 +182,38 @@ def score_form(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("starrules:card", pk=org.pk)
     book = rb.rulebook
     values = queries.org_values(org, year, book)
-    form = ScoreEntryForm(request.POST or None, book=book, initial_values=values)
+    form = ScoreEntryForm(
+        request.POST or None,
+        book=book,
+        initial_values=values,
+        may_enter=lambda ind: services.may_enter_indicator(request.user, ind),
+    )
     if request.method == "POST" and form.is_valid():
+        shown = form.shown_values()
         try:
+            if shown is None:
+                raise ValidationError(_("页面已过期，请刷新页面后重新填报（您的修改没有保存）。"))
             counts = services.save_scores(
-                request.user, org, year, form.raw_values(), form.cleaned_data["note"]
+                request.user, org, year, form.raw_values(), form.cleaned_data["note"], expected=shown
             )
         except ValidationError as exc:
-            for code, errs in exc.message_dict.items():
-                field = f"v_{code}"
-                for err in errs:
-                    form.add_error(field if field in form.fields else None, err)
+            if isinstance(exc, services.ScoreConflict):
+                form.show_current(exc.current)
+                form.add_error(
+                    None,
+                    _(
+                        "有 %(n)s 项指标在您打开页面后已被他人修改，本次没有保存任何内容；请核对标出的指标后再次保存。"
+                    )
+                    % {"n": len(exc.current)},
+                )
+            if hasattr(exc, "error_dict"):
+                for code, errs in exc.message_dict.items():
+                    field = f"v_{code}"
+                    for err in errs:
+                        form.add_error(field if field in form.fields else None, err)
+            else:
+                for err in exc.messages:
+                    form.add_error(None, err)
         else:
             messages.success(
                 request,
@@ -211,6 +232,12 @@ def score_form(request: HttpRequest, pk: int) -> HttpResponse:
             "book": book,
             "form": form,
             "scores": scores,
+            "deletable": {
+                ev.pk
+                for score in scores.values()
+                for ev in score.evidence.all()
+                if services.may_delete_evidence(request.user, ev)
+            },
             "evidence_form": EvidenceForm(),
         },
     )
@@ -252,8 +279,10 @@ def evidence_delete(request: HttpRequest, pk: int, evidence_pk: int) -> HttpResp
     from wuxing.rules.models import Evidence
 
     org = _branch(request, pk)
-    ev = get_visible(Evidence.objects.filter(score__org=org).select_related("score__org"), pk=evidence_pk)
-    if not request.user.has_perm("starrules.enter_scores_for", org):
+    ev = get_visible(
+        Evidence.objects.filter(score__org=org).select_related("score__org", "uploaded_by"), pk=evidence_pk
+    )
+    if not services.may_delete_evidence(request.user, ev):
         raise PermissionDenied
     services.delete_evidence(request.user, ev, request.POST.get("reason", ""))
     messages.success(request, _("已删除佐证材料：%(name)s") % {"name": ev.original_name})

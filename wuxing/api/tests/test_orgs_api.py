@@ -86,6 +86,7 @@ def test_list_item_shape(bearer, world):
             "assigned_unit": {"code": "U01", "name": "区财政局"},
             "secretary": "李建国",
             "is_demo": False,
+            "lock_version": 0,
         }
     ]
     community = bearer("admin").get("/api/v1/orgs?q=阳光").json()["items"][0]

@@ -323,6 +323,7 @@ def branch_post_data(w: Any, parent: OrgUnit, **over: Any) -> dict[str, Any]:
         "member_count": 30,
         "assigned_unit": "",
         "reason": "测试",
+        "lock_version": 0,
     }
     data.update(over)
     return data
@@ -533,6 +534,7 @@ def post_data(person: Person, **over: Any) -> dict[str, Any]:
         "start_date": "2022-01-01",
         "end_date": "",
         "reason": "",
+        "lock_version": 0,
     }
     data.update(over)
     return data

@@ -101,3 +101,17 @@ def text_of(response: Any) -> str:
     body = response.content.decode()
     body = re.sub(r"<(script|style)\b.*?</\1>", " ", body, flags=re.S)
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
+
+
+def score_form_data(client: Any, url: str, changes: dict[str, Any], note: str = "") -> dict[str, Any]:
+    """What a browser submits from the score form at `url` after its user typed `changes`
+    ({indicator code: text}): every field as the page showed it, with its hidden "was shown" twin."""
+    form = client.get(url).context["form"]
+    data: dict[str, Any] = {}
+    for name, field in form.fields.items():
+        if name.startswith(("v_", "o_")) and not field.disabled:
+            data[name] = form.initial.get(name, "")
+    for code, value in changes.items():
+        data[f"v_{code}"] = value
+    data["note"] = note
+    return data

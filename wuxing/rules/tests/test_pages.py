@@ -14,7 +14,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from wuxing.core.management.base import system_user
 from wuxing.rules import services
 from wuxing.rules.models import Evidence, RulebookVersion, Score, VetoEvent
-from wuxing.rules.tests.helpers import CYXW_AT_18, RURAL_FULL, STJY_FULL, YEAR, replace_once, text_of
+from wuxing.rules.tests.helpers import (
+    CYXW_AT_18,
+    RURAL_FULL,
+    STJY_FULL,
+    YEAR,
+    replace_once,
+    score_form_data,
+    text_of,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -84,7 +92,7 @@ MATRIX: list[tuple[str, str, dict[str, Any], dict[str, int]]] = [
     (
         "post",
         "/stars/orgs/{a}/scores/",
-        {"v_cyxw.income": "19"},
+        {"v_cyxw.income": "19", "o_cyxw.income": "18"},
         expect(302, "admin street_a secretary_a", "leader unit", "street_b"),
     ),
     (
@@ -254,7 +262,8 @@ def field_block(html: str, code: str) -> str:
 def test_score_entry_shows_chinese_errors_beside_the_field_and_saves_nothing(world, rulebooks, client_for):
     client = client_for("street_a")
     url = f"/stars/orgs/{world.village_a.pk}/scores/?year={YEAR}"
-    response = client.post(url, {"v_cyxw.income": "18", "v_stjy.toilets": "120", "v_cyxw.cooperative": "是"})
+    typed = {"cyxw.income": "18", "stjy.toilets": "120", "cyxw.cooperative": "是"}
+    response = client.post(url, score_form_data(client, url, typed))
     assert response.status_code == 200
     html = response.content.decode()
     assert "卫生厕所普及率：应为 0–100 之间的数（单位：%）" in field_block(html, "stjy.toilets")
@@ -262,11 +271,8 @@ def test_score_entry_shows_chinese_errors_beside_the_field_and_saves_nothing(wor
     assert 'value="18"' in field_block(html, "cyxw.income")  # what was typed is kept
     assert not Score.objects.exists()
 
-    response = client.post(
-        url,
-        {"v_cyxw.income": "１８", "v_stjy.toilets": "85", "v_cyxw.cooperative": "是", "note": "自评"},
-        follow=True,
-    )
+    typed = {"cyxw.income": "１８", "stjy.toilets": "85", "cyxw.cooperative": "是"}
+    response = client.post(url, score_form_data(client, url, typed, note="自评"), follow=True)
     assert "已保存：新增 3 项，修改 0 项，清空 0 项。" in text_of(response)
     values = dict(Score.objects.filter(org=world.village_a).values_list("indicator_code", "value"))
     assert values == {"cyxw.income": Decimal(18), "stjy.toilets": Decimal(85), "cyxw.cooperative": Decimal(1)}

@@ -155,10 +155,10 @@ def test_blank_deletes_the_value_and_history_records_user_and_reason(world, rule
 )
 def test_who_may_enter_values(world, rulebooks, save, role, org, allowed):
     target = getattr(world, org)
-    value = {"zbgy.secretary": "10"}
+    value = {"zbgy.org_life": "10"}
     if allowed:
         save(target, value, world.users[role])
-        assert stored(target) == {"zbgy.secretary": Decimal(10)}
+        assert stored(target) == {"zbgy.org_life": Decimal(10)}
     else:
         with pytest.raises(PermissionDenied):
             save(target, value, world.users[role])
