@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -147,36 +147,37 @@ def activate_version(actor: Any, rb: RulebookVersion, note: str = "") -> Ruleboo
     return rb
 
 
-SCORED_FIELDS = ["scored_with", "star_index", "cents", "bit", "met_bit", "required"]
+
+
+def cell_fields(rb: RulebookVersion, code: str, typed: Any) -> tuple[Any, ...] | None:
+    """(scored_with id, star_index, cents, bit, met_bit, required) of a value under rb, or None when it
+    cannot be scored there (no such indicator, or the value no longer fits it)."""
+    book = rb.rulebook
+    try:
+        indicator = book.indicator(code)
+    except KeyError:
+        return None
+    try:
+        checked = validate_value(indicator, typed)
+        cell = score_cell(book, code, checked) if checked is not None else None
+    except (ValueError, ScoreError):
+        return None
+    if cell is None:
+        return None
+    return (rb.pk, cell.star, cell.cents, cell.bit, cell.bit if cell.met else 0, cell.required)
+
+
+UNSCORED = (None, None, 0, 0, 0, False)
 
 
 def apply_cell(score: Score, rb: RulebookVersion, typed: Any) -> bool:
     """Fill the score's engine-computed columns for version `rb`; False when the value cannot be scored
     under it (no such indicator, or the value does not fit the indicator any more)."""
-    book = rb.rulebook
-    cell = None
-    try:
-        indicator = book.indicator(score.indicator_code)
-    except KeyError:
-        indicator = None
-    if indicator is not None:
-        try:
-            checked = validate_value(indicator, typed)
-            cell = score_cell(book, score.indicator_code, checked) if checked is not None else None
-        except (ValueError, ScoreError):
-            cell = None
-    if cell is None:
-        score.scored_with, score.star_index = None, None
-        score.cents = score.bit = score.met_bit = 0
-        score.required = False
-        return False
-    score.scored_with = rb
-    score.star_index = cell.star
-    score.cents = cell.cents
-    score.bit = cell.bit
-    score.met_bit = cell.bit if cell.met else 0
-    score.required = cell.required
-    return True
+    cell = cell_fields(rb, score.indicator_code, typed)
+    (score.scored_with_id, score.star_index, score.cents, score.bit, score.met_bit, score.required) = (
+        cell or UNSCORED
+    )
+    return cell is not None
 
 
 def rescore(
@@ -186,35 +187,69 @@ def rescore(
 
     Returns (how many were scored, [(org code, indicator code)] of values that do not fit rb).
     `progress(done, total)` is called after each batch (the `rescore` command shows a progress bar).
+
+    Set-based: values are read as plain tuples, each distinct (indicator, value) is scored once, and the
+    cells are written back `batch` rows per UPDATE … FROM (VALUES …) statement.
     """
     book = rb.rulebook
     scored = 0
     unscored: list[tuple[str, str]] = []
-    qs = Score.objects.filter(year=rb.year, org__area_kind=rb.kind).select_related("org").order_by("pk")
+    qs = (
+        Score.objects.filter(year=rb.year, org__area_kind=rb.kind)
+        .order_by("pk")
+        .values_list("pk", "org__code", "indicator_code", "value")
+    )
     total = qs.count() if progress else 0
     done = 0
-    pending: list[Score] = []
-    for score in qs.iterator(chunk_size=batch):
-        indicator = indicator_of(book, score.indicator_code)
-        # no such indicator in this version: apply_cell clears the cell
-        typed = from_stored(indicator, score.value) if indicator is not None else None
-        if apply_cell(score, rb, typed):
-            scored += 1
+    memo: dict[tuple[str, Decimal], tuple[Any, ...] | None] = {}
+    pending: list[tuple[Any, ...]] = []
+    for pk, org_code, code, value in qs.iterator(chunk_size=batch):
+        key = (code, value)
+        if key not in memo:
+            indicator = indicator_of(book, code)
+            typed = from_stored(indicator, value) if indicator is not None else None
+            memo[key] = cell_fields(rb, code, typed) if indicator is not None else None
+        cell = memo[key]
+        if cell is None:
+            unscored.append((org_code, code))
+            cell = UNSCORED
         else:
-            unscored.append((score.org.code, score.indicator_code))
-        pending.append(score)
+            scored += 1
+        pending.append((pk, *cell))
         if len(pending) >= batch:
-            Score.objects.bulk_update(pending, SCORED_FIELDS)
+            _write_cells(pending)
             done += len(pending)
             pending.clear()
             if progress:
                 progress(done, total)
     if pending:
-        Score.objects.bulk_update(pending, SCORED_FIELDS)
+        _write_cells(pending)
         done += len(pending)
     if progress:
         progress(done, total)
     return scored, unscored
+
+
+def _write_cells(rows: list[tuple[Any, ...]]) -> None:
+    """UPDATE the engine columns of many scores in one statement (PostgreSQL and SQLite ≥ 3.33)."""
+    table = connection.ops.quote_name(Score._meta.db_table)
+    casts = ("bigint", "bigint", "smallint", "bigint", "bigint", "bigint", "boolean")
+    if connection.vendor == "postgresql":
+        row_sql = "(" + ", ".join(f"%s::{c}" for c in casts) + ")"
+        names = "AS v(id, sw, si, cents, bit, met, req)"
+        cols = ("v.sw", "v.si", "v.cents", "v.bit", "v.met", "v.req", "v.id")
+    else:
+        row_sql = "(" + ", ".join(["%s"] * len(casts)) + ")"
+        names = "AS v"
+        cols = ("v.column2", "v.column3", "v.column4", "v.column5", "v.column6", "v.column7", "v.column1")
+    sql = (
+        f"UPDATE {table} SET scored_with_id = {cols[0]}, star_index = {cols[1]}, cents = {cols[2]}, "
+        f"bit = {cols[3]}, met_bit = {cols[4]}, required = {cols[5]} "
+        f"FROM (VALUES {', '.join([row_sql] * len(rows))}) {names} WHERE {table}.id = {cols[6]}"
+    )
+    params = [item for row in rows for item in row]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 @transaction.atomic

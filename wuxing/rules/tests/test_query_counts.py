@@ -83,3 +83,16 @@ def test_rating_outputs_do_not_grow_with_organisations(world, rulebooks, client_
             assert "测试村37" in body and "测试社区39" in body
             assert ("测试村38" in body) is (role == "admin")
     assert many == few
+
+
+def test_rescoring_does_not_run_a_statement_per_value(world, rulebooks):
+    """Activating a version rescores its year: statements grow with batches, never with values."""
+    rural = rulebooks["rural"]
+    add_scored_orgs(world, 0, 5)
+    with CaptureQueriesContext(connection) as few:
+        scored_few, _ = services.rescore(rural)
+    add_scored_orgs(world, 5, 35)
+    with CaptureQueriesContext(connection) as many:
+        scored_many, _ = services.rescore(rural)
+    assert scored_many > 3 * scored_few  # many more values were really rescored…
+    assert len(many) == len(few)  # …with the same statements
