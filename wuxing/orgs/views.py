@@ -452,9 +452,9 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def unit_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    unit = get_visible(visible_units(request.user), pk=pk) if pk else None  # an unseen unit is missing
     if not request.user.has_perm("orgs.manage_units"):
         raise PermissionDenied
-    unit = get_visible(visible_units(request.user), pk=pk) if pk else None
     form = UnitForm(request.POST or None, instance=unit)
     if request.method == "POST" and form.is_valid():
         try:

@@ -499,9 +499,9 @@ def rulebook_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def rulebook_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Edit in place while no scores exist; otherwise (or on request) save as a new version."""
+    rb = get_visible(RulebookVersion.objects.all(), pk=pk)
     if not request.user.has_perm("starrules.manage_rulebooks"):
         raise PermissionDenied
-    rb = get_visible(RulebookVersion.objects.all(), pk=pk)
     frozen = rb.has_scores()
     as_new = frozen or request.POST.get("as_new") == "1" or request.GET.get("as_new") == "1"
     form = RulebookYamlForm(request.POST or None, initial={"content": rb.content, "activate": True})
@@ -535,9 +535,9 @@ def rulebook_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def rulebook_tune(request: HttpRequest, pk: int) -> HttpResponse:
     """Change the numbers (达标分, 满分, 门槛值 …) without touching YAML; saving makes a new version."""
+    rb = get_visible(RulebookVersion.objects.all(), pk=pk)
     if not request.user.has_perm("starrules.manage_rulebooks"):
         raise PermissionDenied
-    rb = get_visible(RulebookVersion.objects.all(), pk=pk)
     book = rb.rulebook
     form = TuneForm(
         request.POST or None,

@@ -184,7 +184,9 @@ CASES = [
     Case(
         "unit_detail_u02", lambda w: f"/orgs/units/{w.other_unit.pk}/", statuses(200, 200, 404, 200, 404, 404)
     ),
-    Case("unit_edit", lambda w: f"/orgs/units/{w.unit.pk}/edit/", statuses(200, 403, 403, 403, 403, 403)),
+    # U01 helps street A only: street B's staff cannot see it, so for them it does not exist
+    Case("unit_edit", lambda w: f"/orgs/units/{w.unit.pk}/edit/", statuses(200, 403, 403, 404, 403, 403)),
+    Case("unit_edit_missing", lambda w: "/orgs/units/999999/edit/", statuses(404, 404, 404, 404, 404, 404)),
     Case("unit_create", lambda w: "/orgs/units/new/", statuses(200, 403, 403, 403, 403, 403)),
     # import
     Case("import", lambda w: "/orgs/import/", statuses(200, 403, 200, 200, 403, 403)),
@@ -600,13 +602,16 @@ def test_post_end_by_own_street_is_applied(client_for: Any, world: Any) -> None:
     assert str(post.end_date) == "2024-01-31"
 
 
-@pytest.mark.parametrize("role", ["leader", "street_a", "street_b", "secretary_a", "unit"])
-def test_refused_unit_edit_changes_nothing(client_for: Any, world: Any, role: str) -> None:
+@pytest.mark.parametrize(
+    "role, edit_status",
+    [("leader", 403), ("street_a", 403), ("street_b", 404), ("secretary_a", 403), ("unit", 403)],
+)
+def test_refused_unit_edit_changes_nothing(client_for: Any, world: Any, role: str, edit_status: int) -> None:
     before = list(DispatchedUnit.objects.values_list("code", "name", "contact", "phone").order_by("code"))
     client = client_for(role)
     edit = client.post(f"/orgs/units/{world.unit.pk}/edit/", {"code": "U01", "name": "改名局", "reason": ""})
     create = client.post("/orgs/units/new/", {"code": "U09", "name": "新局", "reason": ""})
-    assert (edit.status_code, create.status_code) == (403, 403)
+    assert (edit.status_code, create.status_code) == (edit_status, 403)
     assert (
         list(DispatchedUnit.objects.values_list("code", "name", "contact", "phone").order_by("code"))
         == before

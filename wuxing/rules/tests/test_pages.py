@@ -209,6 +209,13 @@ def test_a_street_user_cannot_reach_another_streets_evidence_through_its_own_org
     assert client_for("admin").get(url).status_code == 404
 
 
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("page", ["edit", "tune"])
+def test_a_missing_rulebook_is_missing_for_everybody(role, page, client_for, world):
+    """Existence is decided before permission: no role learns more from 403 than from 404."""
+    assert client_for(role).get(f"/stars/rulebooks/999999/{page}/").status_code == 404
+
+
 # --- what the pages say --------------------------------------------------------------------------------------
 
 
