@@ -1,8 +1,11 @@
 from django.urls import include, path
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language
 
 urlpatterns = [
     path("", include("wuxing.dashboard.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's language switcher, POST only (the footer form posts; a GET would only redirect).
+    path("i18n/setlang/", require_POST(set_language), name="set_language"),
     path("accounts/", include("wuxing.accounts.urls")),
     path("orgs/", include("wuxing.orgs.urls")),
     path("stars/", include("wuxing.rules.urls")),

@@ -12,14 +12,14 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from wuxing.accounts import queries, services
 from wuxing.accounts.forms import (
@@ -50,7 +50,14 @@ class LoginForm(AuthenticationForm):
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     form_class = LoginForm
+    http_method_names = ["get", "post", "head", "options"]  # FormView would take PUT as a POST
     redirect_authenticated_user = True
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        # Django's LoginView sends a logged-in user on before it looks at the method.
+        if (request.method or "").lower() not in self.http_method_names:
+            return self.http_method_not_allowed(request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
@@ -61,6 +68,7 @@ class LoginView(auth_views.LoginView):
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
     success_url = "/"
+    http_method_names = ["get", "post", "head", "options"]  # FormView would take PUT as a POST
 
     def form_valid(self, form: Any) -> Any:
         response = super().form_valid(form)
@@ -111,6 +119,7 @@ USER_EXPORT_COLUMNS = [
 ]
 
 
+@require_safe
 def users(request: HttpRequest) -> HttpResponse:
     _require_manage(request)
     form = UserFilterForm(request.GET or None)
@@ -178,6 +187,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/user_form.html", {"form": form, "title": gettext("新建账号")})
 
 
+@require_safe
 def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
     account = get_visible(queries.visible_users(request.user), pk=pk)
     decisions = list(queries.user_decisions(account))

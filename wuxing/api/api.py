@@ -11,6 +11,7 @@ INSTALLED_APPS), never from a CDN; the validator badge, which would call validat
 from typing import Any, Literal
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.views.decorators.http import require_safe
 from ninja import Field, NinjaAPI, Schema, Swagger
 from ninja.errors import AuthenticationError, HttpError
 
@@ -33,6 +34,7 @@ api = NinjaAPI(
     description=DESCRIPTION,
     auth=API_AUTH,
     docs=Swagger(settings={"validatorUrl": None, "persistAuthorization": False}),
+    docs_decorator=require_safe,  # the schema and the docs page answer GET only
 )
 
 UNAUTHORIZED = "未登录或令牌无效：请先登录，或在请求头中提供有效的 Authorization: Bearer <令牌>"

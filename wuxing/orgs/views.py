@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from wuxing.core.excel import Column, build_template, build_workbook, xlsx_response
 from wuxing.core.forms import show_conflict
@@ -50,6 +50,7 @@ def _form_errors_to_form(form: Any, exc: ValidationError) -> None:
 # --- tree and list ------------------------------------------------------------------------------------
 
 
+@require_safe
 def tree(request: HttpRequest) -> HttpResponse:
     groups = queries.tree(request.user)
     total = sum(len(g["branches"]) for g in groups)
@@ -69,6 +70,7 @@ ORG_EXPORT_COLUMNS = [
 ]
 
 
+@require_safe
 def org_list(request: HtmxHttpRequest) -> HttpResponse:
     form = OrgFilterForm(
         request.GET or None, streets=queries.visible_streets(request.user), units=visible_units(request.user)
@@ -113,6 +115,7 @@ def org_list(request: HtmxHttpRequest) -> HttpResponse:
 # --- organisation profile and edits ---------------------------------------------------------------------
 
 
+@require_safe
 def org_detail(request: HttpRequest, pk: int) -> HttpResponse:
     org = get_visible(visible_orgs(request.user).select_related("assigned_unit"), pk=pk)
     ctx: dict[str, Any] = {"org": org, "history": history_entries(org)}
@@ -267,6 +270,7 @@ PEOPLE_EXPORT_COLUMNS = [
 ]
 
 
+@require_safe
 def people(request: HttpRequest) -> HttpResponse:
     streets = queries.visible_streets(request.user)
     params: dict[str, Any] = {
@@ -312,6 +316,7 @@ def people(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_visible(visible_people(request.user), pk=pk)
     posts = person.posts.select_related("org").order_by("-start_date")
@@ -410,6 +415,7 @@ UNIT_EXPORT_COLUMNS = [
 ]
 
 
+@require_safe
 def units(request: HttpRequest) -> HttpResponse:
     qs = queries.unit_list(request.user)
     q = request.GET.get("q", "").strip()
@@ -433,6 +439,7 @@ def units(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     unit = get_visible(visible_units(request.user), pk=pk)
     orgs = queries.with_street_and_secretary(visible_orgs(request.user).filter(assigned_unit=unit)).order_by(
@@ -490,6 +497,7 @@ IMPORTS = {
 }
 
 
+@require_safe
 def import_template(request: HttpRequest, kind: str) -> HttpResponse:
     if not request.user.has_perm("orgs.import"):
         raise PermissionDenied
@@ -526,10 +534,9 @@ def import_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_POST
 def end_post_today(request: HttpRequest, org_pk: int, pk: int) -> HttpResponse:
-    """POST only: end a post as of a date (default today)."""
-    if request.method != "POST":
-        return redirect("orgs:detail", pk=org_pk)
+    """End a post as of a date (default today)."""
     post = get_visible(visible_posts(request.user), pk=pk, org_id=org_pk)
     end = request.POST.get("end_date") or today().isoformat()
     try:

@@ -10,7 +10,7 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from wuxing.core.excel import build_template, build_workbook, xlsx_response
 from wuxing.core.history import history_entries
@@ -71,6 +71,7 @@ def _year(request: HttpRequest) -> int:
     return year
 
 
+@require_safe
 def ratings(request: HttpRequest) -> HttpResponse:
     years = _years()
     streets = visible_streets(request.user)
@@ -126,6 +127,7 @@ def ratings(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 def card(request: HttpRequest, pk: int) -> HttpResponse:
     org = _branch(request, pk)
     year = _year(request)
@@ -264,6 +266,7 @@ def upload_evidence(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(f"/stars/orgs/{org.pk}/scores/?year={year}#ind-{form.cleaned_data['indicator']}")
 
 
+@require_safe
 def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> StreamingHttpResponse:
     from django.http import FileResponse
 
@@ -329,6 +332,7 @@ def veto_revoke(request: HttpRequest, pk: int, veto_pk: int) -> HttpResponse:
 # --- scores overview, Excel template / import / export -----------------------------------------------------
 
 
+@require_http_methods(["GET", "POST"])
 def scores(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("starrules.enter_scores"):
         raise PermissionDenied
@@ -379,6 +383,7 @@ def scores(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 def scores_template(request: HttpRequest, kind: str) -> HttpResponse:
     """The import template, or (with ?filled=1) the filled sheet exported back to Excel."""
     if not request.user.has_perm("starrules.enter_scores") and not request.GET.get("filled"):
@@ -430,6 +435,7 @@ def _cell(ind: Any, value: Any) -> Any:
 # --- rulebooks ---------------------------------------------------------------------------------------------
 
 
+@require_http_methods(["GET", "POST"])
 def rulebooks(request: HttpRequest) -> HttpResponse:
     qs = (
         RulebookVersion.objects.annotate(n_scores=Count("scores"))
@@ -461,6 +467,7 @@ def rulebooks(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 def rulebook_detail(request: HttpRequest, pk: int) -> HttpResponse:
     rb = get_visible(RulebookVersion.objects.select_related("based_on", "created_by"), pk=pk)
     if request.GET.get("format") == "yaml":
