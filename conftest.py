@@ -10,6 +10,9 @@ import pytest
 
 from wuxing.core.management.base import system_user
 
+# Prints the size of the authority matrix at the end of the run.
+pytest_plugins = ["wuxing.core.tests.authority_report"]
+
 
 @dataclass
 class World:

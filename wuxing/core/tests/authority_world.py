@@ -1,0 +1,123 @@
+"""The objects the authority table (`wuxing/*/authority.py`) is tried against.
+
+The conftest `world` (street A 彰北街道 with village A 西漳涧村 and 阳光社区; street B 柏庄镇 with 后万金村)
+plus what the routes name: an empty branch in street B, the shipped 2023 rulebooks, a score with an
+evidence file and a veto on each side's village, an inactive account per street, and an API token for
+every account. Each side is a namespace with the same attribute names, so a table entry says
+`o.branch` and means village A for "own" and 后万金村 for "other".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+from typing import Any
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from conftest import World, build_world
+from wuxing.core.authority import (
+    ANY,
+    DISTRICT_ADMIN,
+    LEADER,
+    OTHER,
+    OWN,
+    ROLES,
+    SECRETARY,
+    STREET_STAFF,
+    UNIT,
+)
+from wuxing.core.management.base import system_user
+
+YEAR = 2023
+# The world's users standing for each role (street_b is only ever the owner of "other" objects).
+USER_OF_ROLE = {
+    DISTRICT_ADMIN: "admin",
+    LEADER: "leader",
+    STREET_STAFF: "street_a",
+    SECRETARY: "secretary_a",
+    UNIT: "unit",
+}
+PASSWORDS = {  # as set by conftest.build_world
+    "admin": "pw-admin-1",
+    "leader": "pw-leader-1",
+    "street_a": "pw-street-1",
+    "street_b": "pw-street-2",
+    "secretary_a": "pw-sec-1",
+    "unit": "pw-unit-1",
+}
+
+
+def build() -> tuple[World, dict[str, SimpleNamespace]]:
+    """Build everything and return the world and the objects of each side ("own", "other", "any")."""
+    from wuxing.accounts.models import ApiToken, Role, User
+    from wuxing.orgs import services as org_services
+    from wuxing.orgs.models import Person, Post, PostRole
+    from wuxing.rules import services as rule_services
+
+    actor = system_user()
+    world = build_world()
+    empty_b = org_services.create_branch(
+        actor,
+        world.street_b,
+        {
+            "code": "BZ002",
+            "name": "柏庄社区",
+            "area_kind": "community",
+            "branch_type": "branch",
+            "member_count": 30,
+        },
+    )
+    rulebooks = {rb.kind: rb for rb in rule_services.load_shipped(actor)}
+    evidence, vetoes = {}, {}
+    for org in (world.village_a, world.village_b):
+        rule_services.save_scores(actor, org, YEAR, {"zbgy.secretary": "15"})
+        score = org.scores.get(year=YEAR, indicator_code="zbgy.secretary")
+        evidence[org.pk] = rule_services.add_evidence(
+            actor,
+            score,
+            SimpleUploadedFile("会议记录.pdf", b"%PDF-1.4 minutes", content_type="application/pdf"),
+        )
+        vetoes[org.pk] = rule_services.record_veto(
+            actor,
+            org,
+            YEAR,
+            veto_code="zbgy.weak_branch",
+            occurred_on=dt.date(YEAR, 5, 1),
+            description="测试",
+        )
+    inactive = {
+        street.pk: User.objects.create_user(
+            f"former_{street.code.lower()}", role=Role.STREET_STAFF, scope_org=street, is_active=False
+        )
+        for street in (world.street_a, world.street_b)
+    }
+    tokens = {key: ApiToken.issue(user, "测试")[0] for key, user in world.users.items()}
+    own_token_of = {role: tokens[USER_OF_ROLE[role]] for role in ROLES}
+    other_token_of = dict.fromkeys(ROLES, tokens["street_b"])
+    passwords = {role: PASSWORDS[USER_OF_ROLE[role]] for role in ROLES}
+
+    def side(name: str, street: Any, branch: Any, empty_branch: Any, unit: Any, account_key: str) -> Any:
+        return SimpleNamespace(
+            name=name,
+            street=street,
+            branch=branch,
+            empty_branch=empty_branch,
+            person=Person.objects.get(home_org=branch),
+            post=Post.objects.get(org=branch, role=PostRole.SECRETARY),
+            unit=unit,
+            evidence=evidence[branch.pk],
+            veto=vetoes[branch.pk],
+            account=world.users[account_key],
+            inactive_account=inactive[street.pk],
+            account_token=tokens[account_key],
+            token_of=own_token_of if name == OWN else other_token_of,
+            rulebook=rulebooks["rural"],
+            password_of=passwords,
+            year=YEAR,
+        )
+
+    own = side(OWN, world.street_a, world.village_a, world.community_a, world.unit, "street_a")
+    other = side(OTHER, world.street_b, world.village_b, empty_b, world.other_unit, "street_b")
+    # Routes without an object in the URL get street A's objects for their request bodies.
+    return world, {OWN: own, OTHER: other, ANY: SimpleNamespace(**{**vars(own), "name": ANY})}
