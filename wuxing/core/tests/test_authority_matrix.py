@@ -249,7 +249,9 @@ def test_route_answers_as_declared(matrix: Matrix, route: Route, method: str, re
     wrong = []
     tried = 0
     for role in CALLERS:
-        for side in target.sides:
+        # an anonymous caller of a page behind the login is refused before any object is looked up
+        sides = target.sides if role != ANONYMOUS or route.public else target.sides[:1]
+        for side in sides:
             tried += 1
             if role == ANONYMOUS:
                 want = anonymous_outcome(route, method, side)
