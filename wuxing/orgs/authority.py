@@ -42,11 +42,12 @@ def branch_form(o: Any, role: str) -> dict[str, Any]:
         "branch_type": "branch",
         "member_count": 41,
         "reason": "核对",
+        "lock_version": o.branch.lock_version,  # the version the form was shown
     }
 
 
 def new_branch_form(o: Any, role: str) -> dict[str, Any]:
-    return {**branch_form(o, role), "code": f"{o.street.code}050", "name": "新建测试村"}
+    return {**branch_form(o, role), "code": f"{o.street.code}050", "name": "新建测试村", "lock_version": ""}
 
 
 def person_form(o: Any, role: str) -> dict[str, Any]:
@@ -60,7 +61,22 @@ def person_form(o: Any, role: str) -> dict[str, Any]:
 
 
 def post_form(o: Any, role: str) -> dict[str, Any]:
-    return {"person": o.person.pk, "role": "secretary", "start_date": "2021-03-02", "reason": "更正日期"}
+    return {
+        "person": o.person.pk,
+        "role": "secretary",
+        "start_date": "2021-03-02",
+        "reason": "更正日期",
+        "lock_version": o.post.lock_version,
+    }
+
+
+def person_form_edit(o: Any, role: str) -> dict[str, Any]:
+    return {
+        "name": o.person.name,
+        "phone": "13900000000",
+        "home_org": o.branch.pk,
+        "lock_version": o.person.lock_version,
+    }
 
 
 def new_post_form(o: Any, role: str) -> dict[str, Any]:
@@ -155,7 +171,7 @@ ROUTES = [
             own=REGISTRY,
             other=ADMIN,
             ok=302,
-            data=lambda o, role: {"name": o.person.name, "phone": "13900000000", "home_org": o.branch.pk},
+            data=person_form_edit,
         ),
     ),
     page(
@@ -168,7 +184,11 @@ ROUTES = [
         "orgs:unit_edit",
         DISPATCHED_UNIT,
         get=allow(ADMIN),
-        post=allow(ADMIN, ok=302, data=lambda o, role: {"code": o.unit.code, "name": "改名局", "reason": ""}),
+        post=allow(
+            ADMIN,
+            ok=302,
+            data=lambda o, role: {"code": o.unit.code, "name": "改名局", "lock_version": o.unit.lock_version},
+        ),
     ),
     page(
         "orgs:import",
@@ -185,9 +205,22 @@ ROUTES = [
     page("orgs:import_template", fixed(kind="orgs"), get=allow(REGISTRY)),
 ]
 
-# The read-only API of the registry: the same scope as the pages.
+# The API of the registry: the same scope and the same rules as the pages.
 ROUTES += [
     api("/api/v1/orgs", get=allow(EVERYONE)),
-    api("/api/v1/orgs/{org_id}", BRANCH_ID, get=allow(own=EVERYONE, other=WHOLE_DISTRICT)),
+    api(
+        "/api/v1/orgs/{org_id}",
+        BRANCH_ID,
+        get=allow(own=EVERYONE, other=WHOLE_DISTRICT),
+        patch=allow(
+            own=REGISTRY,
+            other=ADMIN,
+            data=lambda o, role: {
+                "lock_version": o.branch.lock_version,
+                "member_count": 41,
+                "reason": "核对",
+            },
+        ),
+    ),
     api("/api/v1/streets", get=allow(EVERYONE)),
 ]

@@ -32,14 +32,15 @@ from wuxing.core.authority import (
 
 
 def score_form(o: Any, role: str) -> dict[str, Any]:
-    return {"v_zbgy.secretary": "15", "v_cyxw.income": "21", "note": "核对"}
+    # an indicator the secretary enters (the rulebook's entered_by), sent with the value the page showed
+    return {"v_cyxw.income": "21", "o_cyxw.income": "", "note": "核对"}
 
 
 def evidence_upload(o: Any, role: str) -> dict[str, Any]:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     pdf = SimpleUploadedFile("照片.pdf", b"%PDF-1.4 photo", content_type="application/pdf")
-    return {"indicator": "zbgy.secretary", "file": pdf}
+    return {"indicator": "zbgy.org_life", "file": pdf}
 
 
 def veto_form(o: Any, role: str) -> dict[str, Any]:
@@ -146,7 +147,7 @@ ROUTES = [
     ),
 ]
 
-# The read-only API of ratings and rulebooks: the same scope as the pages.
+# The API of ratings, rulebooks and indicator values: the same scope and the same rules as the pages.
 ROUTES += [
     api("/api/v1/ratings", get=allow(EVERYONE, query="year=2023")),
     api(
@@ -156,4 +157,15 @@ ROUTES += [
     ),
     api("/api/v1/rulebooks", get=allow(EVERYONE)),
     api("/api/v1/rulebooks/{rulebook_id}", RULEBOOK_ID, get=allow(EVERYONE)),
+    api(
+        "/api/v1/scores/{org_id}",
+        BRANCH_ID,
+        get=allow(own=EVERYONE, other=WHOLE_DISTRICT, query="year=2023"),
+        patch=allow(
+            own=SCORERS,
+            other=ADMIN,
+            query="year=2023",
+            data=lambda o, role: {"changes": [{"indicator": "cyxw.income", "value": "21", "expected": None}]},
+        ),
+    ),
 ]

@@ -147,8 +147,6 @@ def activate_version(actor: Any, rb: RulebookVersion, note: str = "") -> Ruleboo
     return rb
 
 
-
-
 def cell_fields(rb: RulebookVersion, code: str, typed: Any) -> tuple[Any, ...] | None:
     """(scored_with id, star_index, cents, bit, met_bit, required) of a value under rb, or None when it
     cannot be scored there (no such indicator, or the value no longer fits it)."""

@@ -1,9 +1,9 @@
 """The objects the authority table (`wuxing/*/authority.py`) is tried against.
 
 The conftest `world` (street A 彰北街道 with village A 西漳涧村 and 阳光社区; street B 柏庄镇 with 后万金村)
-plus what the routes name: an empty branch in street B, the shipped 2023 rulebooks, a score with an
-evidence file and a veto on each side's village, an inactive account per street, and an API token for
-every account. Each side is a namespace with the same attribute names, so a table entry says
+plus what the routes name: an empty branch in street B, the shipped 2023 rulebooks, a value with an
+evidence file (uploaded by village A's secretary, and by street B's staff) and a veto on each side's
+village, an inactive account per street, and an API token for every account. Each side is a namespace with the same attribute names, so a table entry says
 `o.branch` and means village A for "own" and 后万金村 for "other".
 """
 
@@ -52,7 +52,7 @@ def build() -> tuple[World, dict[str, SimpleNamespace]]:
     """Build everything and return the world and the objects of each side ("own", "other", "any")."""
     from wuxing.accounts.models import ApiToken, Role, User
     from wuxing.orgs import services as org_services
-    from wuxing.orgs.models import Person, Post, PostRole
+    from wuxing.orgs.models import DispatchedUnit, OrgUnit, Person, Post, PostRole
     from wuxing.rules import services as rule_services
 
     actor = system_user()
@@ -70,11 +70,12 @@ def build() -> tuple[World, dict[str, SimpleNamespace]]:
     )
     rulebooks = {rb.kind: rb for rb in rule_services.load_shipped(actor)}
     evidence, vetoes = {}, {}
+    uploaders = {world.village_a.pk: world.users["secretary_a"], world.village_b.pk: world.users["street_b"]}
     for org in (world.village_a, world.village_b):
-        rule_services.save_scores(actor, org, YEAR, {"zbgy.secretary": "15"})
-        score = org.scores.get(year=YEAR, indicator_code="zbgy.secretary")
+        rule_services.save_scores(actor, org, YEAR, {"zbgy.org_life": "12"})  # the secretary enters it
+        score = org.scores.get(year=YEAR, indicator_code="zbgy.org_life")
         evidence[org.pk] = rule_services.add_evidence(
-            actor,
+            uploaders[org.pk],
             score,
             SimpleUploadedFile("会议记录.pdf", b"%PDF-1.4 minutes", content_type="application/pdf"),
         )
@@ -98,14 +99,15 @@ def build() -> tuple[World, dict[str, SimpleNamespace]]:
     passwords = {role: PASSWORDS[USER_OF_ROLE[role]] for role in ROLES}
 
     def side(name: str, street: Any, branch: Any, empty_branch: Any, unit: Any, account_key: str) -> Any:
+        # fetched again now that everything is built: forms send back the current lock_version
         return SimpleNamespace(
             name=name,
-            street=street,
-            branch=branch,
-            empty_branch=empty_branch,
+            street=OrgUnit.objects.get(pk=street.pk),
+            branch=OrgUnit.objects.get(pk=branch.pk),
+            empty_branch=OrgUnit.objects.get(pk=empty_branch.pk),
             person=Person.objects.get(home_org=branch),
             post=Post.objects.get(org=branch, role=PostRole.SECRETARY),
-            unit=unit,
+            unit=DispatchedUnit.objects.get(pk=unit.pk),
             evidence=evidence[branch.pk],
             veto=vetoes[branch.pk],
             account=world.users[account_key],

@@ -16,6 +16,7 @@ The size of the matrix is printed at the end of the test run (see conftest.py).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -178,9 +179,12 @@ def matrix(_matrix: Matrix, db: Any) -> Matrix:
     return _matrix
 
 
-def send(client: Client, method: str, url: str, data: dict[str, Any] | None) -> Any:
+def send(client: Client, method: str, url: str, data: dict[str, Any] | None, api: bool = False) -> Any:
+    """GET; a form (POST) for pages; a JSON body for the API's writes."""
     if method == "GET":
         return client.get(url)
+    if api:
+        return client.generic(method, url, json.dumps(data or {}), content_type="application/json")
     if method == "POST":
         return client.post(url, data or {})
     return client.generic(method, url)
@@ -219,7 +223,7 @@ def attempt(m: Matrix, route: Route, method: str, role: str, side: str, baseline
         url += "?" + access.query
     data = access.data(objects, as_role) if access.data else None
     with transaction.atomic():
-        response = send(m.client(role), method, url, data)
+        response = send(m.client(role), method, url, data, api=route.api)
         status = response.status_code
         changed = m.changes_since(baseline)
         transaction.set_rollback(True)
@@ -285,7 +289,7 @@ def test_undeclared_methods_answer_405(matrix: Matrix, route: Route, record_prop
             want = 405
             tried += 1
             with transaction.atomic():
-                status = send(matrix.client(role), method, url, {}).status_code
+                status = send(matrix.client(role), method, url, {}, api=route.api).status_code
                 # a 405 answers before the view runs: nothing to compare then
                 changed = matrix.changes_since(baseline) if status != want else []
                 transaction.set_rollback(True)
