@@ -21,7 +21,8 @@ A role that does not succeed gets 403 (a Chinese page) if it can see the object 
 (a denied object looks like a missing one), unless `refused` names another status for that role (a
 form that refuses a choice answers 200 and writes nothing). Anonymous requests are sent to the login
 page (pages) or answered 401 in JSON (API), unless the route is public. A write that is refused must
-change nothing; one that succeeds must change something (unless `changes=False`); a GET changes nothing.
+change nothing; one that succeeds must change something (unless its `changes` says otherwise); a GET
+changes nothing.
 """
 
 from __future__ import annotations
