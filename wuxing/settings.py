@@ -174,6 +174,21 @@ MEDIA_ROOT = VAR_DIR / "media"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 20000
 
+# Uploads (docs/operator.md §7): an Excel import is refused above WUXING_IMPORT_MAX_MB before anything is
+# unpacked, and its zip parts are held to WUXING_XLSX_LIMITS before any XML is parsed
+# (wuxing/core/xlsx_reader.py); an evidence file above WUXING_EVIDENCE_MAX_MB is refused.
+WUXING_IMPORT_MAX_BYTES = int(os.environ.get("WUXING_IMPORT_MAX_MB", "10")) * 1024 * 1024
+WUXING_EVIDENCE_MAX_BYTES = int(os.environ.get("WUXING_EVIDENCE_MAX_MB", "20")) * 1024 * 1024
+WUXING_XLSX_LIMITS = {
+    "max_members": 2000,  # parts in the zip
+    "max_member_bytes": 50 * 1024 * 1024,  # one part, unpacked
+    "max_total_bytes": 100 * 1024 * 1024,  # all parts, unpacked
+    "max_ratio": 100,  # unpacked : packed, for parts over 1 MB
+    "max_rows": 20000,  # data rows per import
+    "max_columns": 200,
+    "max_cell_chars": 2000,
+}
+
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 # The Beiguan demo accounts may only log in while DEBUG is on.

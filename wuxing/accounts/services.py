@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from wuxing.accounts.models import ApiToken, Role, User
-from wuxing.core.excel import Column, build_workbook
+from wuxing.core.excel import Column, Sheet, build_workbook
 from wuxing.core.services import log_decision, real_user, require_perm, save_with_history
 from wuxing.orgs.models import DispatchedUnit, OrgUnit, Person, Post, PostRole
 from wuxing.orgs.queries import current_posts_q
@@ -379,5 +379,9 @@ def secretary_account_rows(created: Iterable[NewAccount]) -> list[list[str]]:
     ]
 
 
+def secretary_accounts_sheets(created: Iterable[NewAccount]) -> list[Sheet]:
+    return [Sheet("书记账号", SECRETARY_ACCOUNT_COLUMNS, secretary_account_rows(created))]
+
+
 def secretary_accounts_workbook(created: Iterable[NewAccount]) -> bytes:
-    return build_workbook([("书记账号", SECRETARY_ACCOUNT_COLUMNS, secretary_account_rows(created))])
+    return build_workbook(secretary_accounts_sheets(created))

@@ -30,7 +30,7 @@ from wuxing.accounts.forms import (
     UserEditForm,
     UserFilterForm,
 )
-from wuxing.core.excel import XLSX_MIME, Column, build_workbook, xlsx_response
+from wuxing.core.excel import XLSX_MIME, Column, Sheet, workbook_response
 from wuxing.core.history import history_entries
 from wuxing.core.scoping import get_visible
 from wuxing.core.services import log_decision
@@ -120,7 +120,7 @@ USER_EXPORT_COLUMNS = [
 
 
 @require_safe
-def users(request: HttpRequest) -> HttpResponse:
+def users(request: HttpRequest) -> HttpResponseBase:
     _require_manage(request)
     form = UserFilterForm(request.GET or None)
     params: dict[str, Any] = {}
@@ -141,10 +141,11 @@ def users(request: HttpRequest) -> HttpResponse:
                 _naive(u.date_joined),
                 "是" if u.is_demo else "",
             ]
-            for u in qs
+            for u in qs.iterator(chunk_size=2000)
         )
-        content = build_workbook([("账号列表", USER_EXPORT_COLUMNS, rows)])
-        return xlsx_response(content, f"账号列表-{today():%Y%m%d}.xlsx")
+        return workbook_response(
+            [Sheet("账号列表", USER_EXPORT_COLUMNS, rows)], f"账号列表-{today():%Y%m%d}.xlsx"
+        )
     page, qs_params = paginate(request, qs)
     return render(request, "accounts/users.html", {"form": form, "page": page, "qs_params": qs_params})
 

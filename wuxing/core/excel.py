@@ -1,33 +1,66 @@
-"""Excel in and out (openpyxl).
+"""Excel in and out.
 
-Export: one header row, typed cells, formula-looking text stored as text (never evaluated).
-Import: all-or-nothing. Every problem is reported as "第N行 第M列（表头）：…" — rows and columns
-counted the way Excel shows them — and nothing is written unless every row is valid.
+Out: every workbook the product writes — exports, import templates (with or without rows), the
+secretary-accounts file — goes through `write_workbook`. It streams: openpyxl's write-only mode, rows
+taken one at a time from any iterable, so the work per row is constant and memory does not grow with
+the number of rows. Header row bold (required columns shaded), column widths, the header frozen,
+drop-downs for choice columns on templates. Text is always stored as text: a value that Excel or
+LibreOffice would take for a formula (= + - @ first, also after leading spaces, or a tab, CR or LF
+first) or an error code (#N/A) is written as a string cell with Excel's "quote prefix", never as a
+formula. `workbook_response` writes to a temporary file and streams that file to the browser.
+
+In: all-or-nothing. The upload is checked before anything is unpacked and read as a stream
+(`wuxing.core.xlsx_reader`); the importer reads the sheet its template names, refuses a hidden one,
+and reports every problem as "第N行 第M列（表头）：…" — rows and columns counted the way Excel shows
+them. Nothing is written unless every row is valid.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Callable, Iterable, Sequence
+import re
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from itertools import chain
+from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
+from django.utils import timezone
 from django.utils.encoding import escape_uri_path
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from wuxing.core.text import normalize_text
+from wuxing.core.text import excerpt, normalize_text
+from wuxing.core.xlsx_reader import (
+    NO_CACHED_VALUE,
+    ErrorValue,
+    SheetRef,
+    TooWide,
+    XlsxBook,
+    XlsxLimits,
+    XlsxRejected,
+    megabytes,
+)
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# What makes a spreadsheet program treat typed text as a formula: these as the first character, also
+# after leading white space (LibreOffice), and the full-width forms an input method produces.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
 MAX_IMPORT_ROWS = 20000
+MAX_REPORTED_ERRORS = 200
+NOTES_TITLE = "说明"
+_RISKY_FIRST = frozenset(FORMULA_START)
+_ERROR_CODES = frozenset(ERROR_CODES)
+_SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
 @dataclass(frozen=True)
@@ -48,14 +81,20 @@ class Column:
 
 @dataclass
 class CellError:
+    """A problem at a place in the sheet; row 0 means the file as a whole."""
+
     row: int
     col: int | None
     header: str
     message: str
 
     def __str__(self) -> str:
+        if not self.row:
+            return self.message
         if self.col is None:
             return f"第{self.row}行：{self.message}"
+        if not self.header:
+            return f"第{self.row}行 第{self.col}列：{self.message}"
         return f"第{self.row}行 第{self.col}列（{self.header}）：{self.message}"
 
 
@@ -65,13 +104,21 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     errors: list[CellError] = field(default_factory=list)
+    truncated: bool = False  # more problems than MAX_REPORTED_ERRORS; the rest were not looked for
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
+    @property
+    def error_limit(self) -> int:
+        return MAX_REPORTED_ERRORS
+
     def messages(self) -> list[str]:
-        return [str(e) for e in self.errors]
+        out = [str(e) for e in self.errors]
+        if self.truncated:
+            out.append(f"错误过多，只列出前 {MAX_REPORTED_ERRORS} 处，请修改后重新上传")
+        return out
 
 
 class ImportAborted(Exception):
@@ -89,128 +136,299 @@ class RowError(Exception):
         self.field = field
 
 
-def _safe_cell_value(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return value  # openpyxl writes Decimal as a number
-    if isinstance(value, bool | int | dt.date | dt.datetime) or value is None:
+# --- writing -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Sheet:
+    """One sheet to write: a header row from `columns`, then `rows` (any iterable, read once, lazily).
+    `dropdowns` adds a list validation to each column with choices (import templates)."""
+
+    title: str
+    columns: Sequence[Column]
+    rows: Iterable[Sequence[Any]] = ()
+    dropdowns: bool = False
+
+
+SheetSpec = Sheet | tuple[str, Sequence[Column], Iterable[Sequence[Any]]]
+
+_HEADER_FONT = Font(bold=True)
+_REQUIRED_FILL = PatternFill("solid", fgColor="FDE9D9")
+
+
+def _sheet_title(title: str) -> str:
+    return _SHEET_TITLE_FORBIDDEN.sub("_", title).strip("'")[:31] or "Sheet"
+
+
+def _as_text_cell(ws: Any, text: str) -> Any:
+    cell = WriteOnlyCell(ws)
+    cell._value = text
+    cell.data_type = "s"
+    cell.quotePrefix = True
+    return cell
+
+
+def _cell(ws: Any, value: Any) -> Any:
+    """A value as openpyxl should write it: numbers, booleans and dates typed; everything else text,
+    and text that would be a formula or an error code forced to stay text."""
+    kind = type(value)
+    if value is None or kind in (int, float, Decimal, bool, dt.date):
         return value
-    return str(value)
+    if kind is dt.datetime:
+        if value.tzinfo is not None:  # Excel has no time zones: show Beijing time
+            value = timezone.localtime(value).replace(tzinfo=None)
+        return value
+    text = value if kind is str else str(value)
+    if ILLEGAL_CHARACTERS_RE.search(text):  # control characters an .xlsx cannot hold
+        text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    if len(text) > 32767:
+        text = text[:32767]
+    first = text[:1]
+    if (
+        first in _RISKY_FIRST
+        or (first.isspace() and text.lstrip()[:1] in _RISKY_FIRST)
+        or text in _ERROR_CODES
+    ):
+        return _as_text_cell(ws, text)
+    return text
 
 
-def build_workbook(sheets: Iterable[tuple[str, Sequence[Column], Iterable[Sequence[Any]]]]) -> bytes:
-    """Write sheets of (title, columns, rows) to xlsx bytes."""
-    wb = Workbook()
-    wb.remove(wb.active)
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="FDE9D9")
-    for title, columns, rows in sheets:
-        ws = wb.create_sheet(title=title[:31])
-        ws.append([c.header for c in columns])
-        for idx, col in enumerate(columns, start=1):
-            cell = ws.cell(row=1, column=idx)
-            cell.font = bold
-            if col.required:
-                cell.fill = fill
-            ws.column_dimensions[get_column_letter(idx)].width = col.width
-        for row in rows:
-            ws.append([_safe_cell_value(v) for v in row])
-            for cell in ws[ws.max_row]:
-                if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
-                    # Keep the text as typed, but never as a formula Excel would evaluate.
-                    cell.data_type = "s"
-                    cell.quotePrefix = True
-        ws.freeze_panes = "A2"
+def _validation(col: Column, letter: str) -> DataValidation:
+    dv = DataValidation(type="list", formula1='"' + ",".join(col.choices) + '"', allow_blank=True)
+    dv.error = "请从下拉列表中选择"
+    dv.add(f"{letter}2:{letter}{MAX_IMPORT_ROWS}")
+    return dv
+
+
+def _write_sheet(wb: Workbook, sheet: Sheet) -> None:
+    ws = wb.create_sheet(title=_sheet_title(sheet.title))
+    header = []
+    for idx, col in enumerate(sheet.columns, start=1):
+        letter = get_column_letter(idx)
+        ws.column_dimensions[letter].width = col.width
+        if sheet.dropdowns and col.choices:
+            ws.data_validations.append(_validation(col, letter))
+        cell = (
+            _as_text_cell(ws, col.header) if col.header[:1] in _RISKY_FIRST else WriteOnlyCell(ws, col.header)
+        )
+        cell.font = _HEADER_FONT
+        if col.required:
+            cell.fill = _REQUIRED_FILL
+        header.append(cell)
+    ws.freeze_panes = "A2"
+    ws.append(header)
+    for row in sheet.rows:
+        ws.append([_cell(ws, v) for v in row])
+
+
+def write_workbook(sheets: Iterable[SheetSpec], out: IO[bytes]) -> None:
+    """Write sheets to `out` (a binary file object or path) as .xlsx, streaming their rows."""
+    wb = Workbook(write_only=True)
+    for spec in sheets:
+        _write_sheet(wb, spec if isinstance(spec, Sheet) else Sheet(*spec))
+    wb.save(out)
+
+
+def build_workbook(sheets: Iterable[SheetSpec]) -> bytes:
+    """The workbook as bytes — for small files embedded elsewhere (a data: URL); pages stream with
+    `workbook_response`."""
     buf = io.BytesIO()
-    wb.save(buf)
+    write_workbook(sheets, buf)
     return buf.getvalue()
 
 
-def build_template(title: str, columns: Sequence[Column], example: Sequence[Any] | None = None) -> bytes:
-    """An import template: the header row and drop-downs for choices on the first sheet, and a 说明 sheet
-    that explains each column with an example value (kept off the data sheet, so it is never imported)."""
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = title[:31]
-    ws.append([c.header for c in columns])
-    fill = PatternFill("solid", fgColor="FDE9D9")
-    for idx, col in enumerate(columns, start=1):
-        cell = ws.cell(row=1, column=idx)
-        cell.font = Font(bold=True)
-        if col.required:
-            cell.fill = fill
-        ws.column_dimensions[get_column_letter(idx)].width = col.width
-        if col.choices:
-            letter = get_column_letter(idx)
-            dv = DataValidation(type="list", formula1='"' + ",".join(col.choices) + '"', allow_blank=True)
-            dv.error = "请从下拉列表中选择"
-            ws.add_data_validation(dv)
-            dv.add(f"{letter}2:{letter}{MAX_IMPORT_ROWS}")
-    ws.freeze_panes = "A2"
-    notes = wb.create_sheet("说明")
-    notes.append(["列", "是否必填", "说明", "示例"])
+NOTES_COLUMNS = [
+    Column("header", "列", width=28),
+    Column("required", "是否必填", width=10),
+    Column("help", "说明", width=80),
+    Column("example", "示例", width=20),
+]
+
+
+def import_rules_text() -> list[str]:
+    """The limits a user must know, for the 说明 sheet of every template."""
+    limits = XlsxLimits.from_settings()
+    return [
+        "导入规则：整份文件全部正确才会导入；任何一行出错都不会写入任何数据，请按提示修改后重新上传。",
+        "第一行为表头，请勿修改；数字可用全角或半角；单元格前后的空格会被忽略。",
+        f"数据填在第一个工作表（不要改名、不要隐藏）；本“{NOTES_TITLE}”表不会被导入。",
+        f"一次最多 {limits.max_rows} 行、{limits.max_columns} 列，每个单元格不超过 "
+        f"{limits.max_cell_chars} 个字，文件不超过 {megabytes(limits.max_upload_bytes)}；更多请拆分为几个文件。",
+        "用公式算出的单元格请先复制，再“选择性粘贴 → 数值”，否则可能无法读取。",
+    ]
+
+
+def _notes_rows(columns: Sequence[Column], example: Sequence[Any] | None) -> Iterator[list[Any]]:
     for i, c in enumerate(columns):
         sample = example[i] if example and i < len(example) else None
-        notes.append([c.header, "必填" if c.required else "选填", c.help, _safe_cell_value(sample)])
-    notes.append([])
-    notes.append(
-        ["导入规则：整份文件全部正确才会导入；任何一行出错都不会写入任何数据，请按提示修改后重新上传。"]
-    )
-    notes.append(["第一行为表头，请勿修改；数字可用全角或半角；单元格前后的空格会被忽略。"])
-    notes.column_dimensions["C"].width = 80
-    notes["C1"].alignment = Alignment(wrap_text=True)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+        yield [c.header, "必填" if c.required else "选填", c.help, sample]
+    yield []
+    for line in import_rules_text():
+        yield [line]
+
+
+def template_sheets(
+    title: str,
+    columns: Sequence[Column],
+    example: Sequence[Any] | None = None,
+    rows: Iterable[Sequence[Any]] = (),
+) -> list[Sheet]:
+    """An import template: the header row (and `rows`, e.g. the organisations to fill in) with
+    drop-downs for choices on the data sheet, and a 说明 sheet that explains each column with an example
+    value (kept off the data sheet, so it is never imported)."""
+    return [
+        Sheet(title, columns, rows, dropdowns=True),
+        Sheet(NOTES_TITLE, NOTES_COLUMNS, _notes_rows(columns, example)),
+    ]
+
+
+def build_template(
+    title: str,
+    columns: Sequence[Column],
+    example: Sequence[Any] | None = None,
+    rows: Iterable[Sequence[Any]] = (),
+) -> bytes:
+    return build_workbook(template_sheets(title, columns, example, rows))
+
+
+def _disposition(filename: str) -> str:
+    return f"attachment; filename*=UTF-8''{escape_uri_path(filename)}"
 
 
 def xlsx_response(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type=XLSX_MIME)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{escape_uri_path(filename)}"
+    response["Content-Disposition"] = _disposition(filename)
     return response
 
 
+def workbook_response(sheets: Iterable[SheetSpec], filename: str) -> FileResponse:
+    """Write the workbook to a temporary file (rows streamed, nothing held in memory) and send that file;
+    it is deleted when the response is closed."""
+    out = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 (FileResponse closes it)
+    try:
+        write_workbook(sheets, out)
+        out.seek(0)
+    except BaseException:
+        out.close()
+        raise
+    response = FileResponse(out, content_type=XLSX_MIME)
+    response["Content-Disposition"] = _disposition(filename)
+    return response
+
+
+# --- reading -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Reading:
+    data: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    errors: list[CellError] = field(default_factory=list)
+    positions: dict[str, int] = field(default_factory=dict)
+    truncated: bool = False
+
+    @staticmethod
+    def fail(error: CellError) -> _Reading:
+        return _Reading(errors=[error])
+
+
 def read_sheet(
-    fileobj: Any, columns: Sequence[Column]
+    fileobj: Any, columns: Sequence[Column], sheet: str | None = None
 ) -> tuple[list[tuple[int, dict[str, Any]]], list[CellError]]:
-    """Read the first sheet into (excel_row_number, {key: value}) pairs.
+    """Read the data sheet into (excel_row_number, {key: value}) pairs.
 
-    Headers are matched by their (normalised) text, in any order; unknown headers are an error so a
-    misspelt column is never silently dropped. Completely empty rows are skipped. String values are
-    normalised (full-width → half-width, stray spaces trimmed).
+    The data sheet is the one titled `sheet` (the template's), else the only sheet besides 说明; a
+    hidden one is refused. Headers are matched by their (normalised) text, in any order; unknown headers
+    are an error so a misspelt column is never silently dropped. Completely empty rows are skipped.
+    String values are normalised (full-width → half-width, stray spaces trimmed).
     """
-    data, errors, _positions = _read_sheet(fileobj, columns)
-    return data, errors
+    reading = _read_sheet(fileobj, columns, sheet)
+    return reading.data, reading.errors
 
 
-def _read_sheet(
-    fileobj: Any, columns: Sequence[Column]
-) -> tuple[list[tuple[int, dict[str, Any]]], list[CellError], dict[str, int]]:
-    """read_sheet, plus where each column key sits in the sheet (1-based, as Excel counts)."""
-    errors: list[CellError] = []
+def _data_sheet(book: XlsxBook, title: str | None) -> tuple[SheetRef | None, str]:
+    worksheets = [s for s in book.sheets if s.path is not None]
+    chosen = None
+    if title:
+        wanted = normalize_text(title)
+        chosen = next((s for s in worksheets if normalize_text(s.title) == wanted), None)
+    if chosen is None:
+        candidates = [s for s in worksheets if normalize_text(s.title) != NOTES_TITLE]
+        if not candidates:
+            return None, "文件中没有可读取的工作表"
+        if len(candidates) > 1:
+            if title:
+                return None, (
+                    f"找不到数据表“{excerpt(title)}”：文件有多个工作表，请在下载的模板中填写，不要修改工作表名称"
+                )
+            return None, "文件有多个工作表，请只保留要导入的一个"
+        chosen = candidates[0]
+    if not chosen.visible:
+        return None, f"数据表“{excerpt(chosen.title)}”被隐藏，请取消隐藏后再上传"
+    return chosen, ""
+
+
+def _cell_problem(value: Any, limits: XlsxLimits) -> str:
+    if value is NO_CACHED_VALUE:
+        return "是公式，请粘贴为数值"
+    if isinstance(value, ErrorValue):
+        return f"单元格显示错误值 {excerpt(value.code)}，请修改后再上传"
+    if isinstance(value, str) and len(value) > limits.max_cell_chars:
+        return f"内容超过 {limits.max_cell_chars} 个字符（“{excerpt(value)}”）"
+    return ""
+
+
+def _read_sheet(fileobj: Any, columns: Sequence[Column], sheet: str | None = None) -> _Reading:
+    limits = XlsxLimits.from_settings()
+    reading = _Reading()
     try:
-        wb = load_workbook(fileobj, read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for non-xlsx input
-        return [], [CellError(1, None, "", "无法读取文件，请上传由模板填写的 .xlsx 文件")], {}
-    ws = wb.worksheets[0]
-    rows = ws.iter_rows(values_only=True)
-    try:
-        header = next(rows)
-    except StopIteration:
-        return [], [CellError(1, None, "", "文件是空的")], {}
+        book = XlsxBook(fileobj, limits)
+    except XlsxRejected as exc:
+        return reading.fail(CellError(0, None, "", exc.message))
+    with book:
+        ref, problem = _data_sheet(book, sheet)
+        if ref is None:
+            return reading.fail(CellError(0, None, "", problem))
+        try:
+            return _read_rows(book.rows(ref), columns, limits)
+        except TooWide as exc:
+            return reading.fail(
+                CellError(exc.row, exc.column, "", f"超过 {limits.max_columns} 列，请删除多余的列")
+            )
+        except XlsxRejected as exc:
+            return reading.fail(CellError(0, None, "", exc.message))
+
+
+def _read_rows(
+    rows: Iterator[tuple[int, dict[int, Any]]], columns: Sequence[Column], limits: XlsxLimits
+) -> _Reading:
+    reading = _Reading()
+    first = next(rows, None)
+    if first is None:
+        return reading.fail(CellError(1, None, "", "文件是空的"))
+    header: dict[int, Any] = {}
+    if first[0] == 1:
+        header = first[1]
+    else:
+        rows = chain([first], rows)
     by_header = {normalize_text(c.header): c for c in columns}
     by_key = {c.key: c for c in columns}
     positions: dict[int, Column] = {}
-    for idx, raw in enumerate(header, start=1):
+    errors = reading.errors
+    for idx in sorted(header):
+        raw = header[idx]
+        problem = _cell_problem(raw, limits)
+        if problem:
+            errors.append(CellError(1, idx, "", problem))
+            continue
         text = normalize_text(raw)
         if not text:
             continue
         col = by_header.get(text) or by_key.get(text) or by_key.get(_bracketed_code(text))
         if col is None:
-            errors.append(CellError(1, idx, text, "不认识的表头，请使用下载的模板"))
+            errors.append(CellError(1, idx, excerpt(text, 40), "不认识的表头，请使用下载的模板"))
             continue
         if col in positions.values():
-            errors.append(CellError(1, idx, text, "表头重复"))
+            errors.append(CellError(1, idx, excerpt(text, 40), "表头重复"))
             continue
         positions[idx] = col
     present = set(positions.values())
@@ -218,28 +436,36 @@ def _read_sheet(
         if col.required and col not in present:
             errors.append(CellError(1, None, col.header, f"缺少必填列“{col.header}”"))
     if errors:
-        return [], errors, {}
-    data: list[tuple[int, dict[str, Any]]] = []
-    for rownum, values in enumerate(rows, start=2):
+        return reading
+    for rownum, cells in rows:
         record: dict[str, Any] = {}
         empty = True
         for idx, col in positions.items():
-            value = values[idx - 1] if idx - 1 < len(values) else None
-            if isinstance(value, str):
-                value = normalize_text(value)
-                if value == "":
-                    value = None
+            value = cells.get(idx)
+            problem = _cell_problem(value, limits)
+            if problem:
+                errors.append(CellError(rownum, idx, col.header, problem))
+                value = None
+            elif isinstance(value, str):
+                value = normalize_text(value) or None
             if value is not None:
                 empty = False
             record[col.key] = value
-        if not empty:
-            data.append((rownum, record))
-        if len(data) > MAX_IMPORT_ROWS:
-            return [], [CellError(rownum, None, "", f"一次最多导入 {MAX_IMPORT_ROWS} 行，请拆分文件")], {}
-    if not data:
+        if len(errors) >= MAX_REPORTED_ERRORS:
+            reading.truncated = True
+            break
+        if empty:
+            continue
+        reading.data.append((rownum, record))
+        if len(reading.data) > limits.max_rows:
+            return reading.fail(CellError(rownum, None, "", f"一次最多导入 {limits.max_rows} 行，请拆分文件"))
+    if errors:
+        reading.data = []
+        return reading
+    if not reading.data:
         errors.append(CellError(2, None, "", "没有可导入的数据行"))
-    wb.close()
-    return data, errors, {col.key: idx for idx, col in positions.items()}
+    reading.positions = {col.key: idx for idx, col in positions.items()}
+    return reading
 
 
 def _bracketed_code(header: str) -> str:
@@ -253,21 +479,29 @@ def run_import(
     fileobj: Any,
     columns: Sequence[Column],
     handle_row: Callable[[int, dict[str, Any]], str],
+    sheet: str | None = None,
 ) -> ImportReport:
     """Validate and apply every row inside one transaction; any error rolls everything back.
 
-    `handle_row(row_number, record)` writes one row and returns "created", "updated" or "unchanged"; it raises
-    RowError (or Django's ValidationError with a field→message dict) for bad input.
+    `sheet` is the title of the template's data sheet. `handle_row(row_number, record)` writes one row
+    and returns "created", "updated" or "unchanged"; it raises RowError (or Django's ValidationError
+    with a field→message dict) for bad input. After MAX_REPORTED_ERRORS problems the rest of the file
+    is not looked at (the report says so).
     """
     report = ImportReport()
-    records, errors, col_index = _read_sheet(fileobj, columns)
-    if errors:
-        report.errors = errors
+    reading = _read_sheet(fileobj, columns, sheet)
+    if reading.errors:
+        report.errors = reading.errors
+        report.truncated = reading.truncated
         return report
+    col_index = reading.positions
     headers = {c.key: c.header for c in columns}
     try:
         with transaction.atomic():
-            for rownum, record in records:
+            for rownum, record in reading.data:
+                if len(report.errors) >= MAX_REPORTED_ERRORS:
+                    report.truncated = True
+                    break
                 try:
                     with transaction.atomic():
                         outcome = handle_row(rownum, record)

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from wuxing.core.forms import VersionedFormMixin, choice_field, model_choice_field
 from wuxing.core.text import normalize_text
+from wuxing.core.uploads import check_xlsx_upload
 from wuxing.orgs.models import AreaKind, BranchType, DispatchedUnit, Level, OrgUnit, Person, Post
 
 REASON_FIELD_KW: dict[str, Any] = {
@@ -158,6 +159,5 @@ class ImportForm(forms.Form):
         f = self.cleaned_data["file"]
         if not f.name.lower().endswith(".xlsx"):
             raise forms.ValidationError(_("请上传 .xlsx 格式的 Excel 文件"))
-        if f.size > 10 * 1024 * 1024:
-            raise forms.ValidationError(_("文件不能超过 10MB"))
+        check_xlsx_upload(f)  # size and zip, before anything is unpacked
         return f

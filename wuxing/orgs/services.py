@@ -12,7 +12,7 @@ from wuxing.core.excel import Column, ImportReport, RowError, run_import
 from wuxing.core.locking import check_version, integrity_to_validation
 from wuxing.core.scoping import scope
 from wuxing.core.services import delete_with_history, log_decision, real_user, require_perm, save_with_history
-from wuxing.core.text import normalize_number, normalize_text
+from wuxing.core.text import excerpt, normalize_number, normalize_text
 from wuxing.orgs.models import (
     AreaKind,
     BranchType,
@@ -242,6 +242,10 @@ def end_post(
 # Excel import of organisations and people
 # ---------------------------------------------------------------------------------------------------------
 
+# The data sheets of the two import templates (the importer reads the sheet of this title).
+ORG_SHEET = "组织"
+PERSON_SHEET = "人员任职"
+
 ORG_COLUMNS = [
     Column("street", "所属街道/镇", required=True, help="填写街道/镇的名称或编码，须已在系统中", width=16),
     Column("code", "组织编码", required=True, help="全区唯一；已存在的编码将更新该组织", width=16),
@@ -285,7 +289,7 @@ def _choice(value: Any, choices: Any, field: str, label: str) -> str:
         if text in (str(choice.label), choice.value):
             return str(choice.value)
     allowed = "、".join(str(c.label) for c in choices)
-    raise RowError(f"“{text}”不是有效的{label}，应为：{allowed}", field)
+    raise RowError(f"“{excerpt(text)}”不是有效的{label}，应为：{allowed}", field)
 
 
 def _int(value: Any, field: str, label: str) -> int:
@@ -300,7 +304,7 @@ def _int(value: Any, field: str, label: str) -> int:
     else:
         text = normalize_number(value)
         if not text.isdigit():
-            raise RowError(f"“{normalize_text(value)}”不是有效的{label}，应为非负整数", field)
+            raise RowError(f"“{excerpt(normalize_text(value))}”不是有效的{label}，应为非负整数", field)
         number = int(text)
     if number < 0:
         raise RowError(f"{label}不能为负数", field)
@@ -326,7 +330,7 @@ def _date(value: Any, field: str, label: str, *, required: bool = False) -> dt.d
             return dt.date.fromisoformat(sep_text) if len(sep_text) == 10 else _loose_date(sep_text)
         except ValueError:
             continue
-    raise RowError(f"“{normalize_text(value)}”不是有效的日期，请写成 2021-03-15", field)
+    raise RowError(f"“{excerpt(normalize_text(value))}”不是有效的日期，请写成 2021-03-15", field)
 
 
 def _loose_date(text: str) -> dt.date:
@@ -346,7 +350,7 @@ def _bool(value: Any, field: str, label: str) -> bool:
         return True
     if text in {"否", "n", "no", "false", "0", "×"}:
         return False
-    raise RowError(f"“{text}”应填写“是”或“否”", field)
+    raise RowError(f"“{excerpt(text)}”应填写“是”或“否”", field)
 
 
 def import_orgs(actor: Any, fileobj: Any, reason: str = "Excel 导入") -> ImportReport:
@@ -364,12 +368,12 @@ def import_orgs(actor: Any, fileobj: Any, reason: str = "Excel 导入") -> Impor
         street_key = normalize_text(rec.get("street"))
         street = streets.get(street_key)
         if street is None:
-            raise RowError(f"找不到街道/镇“{street_key}”，或您无权在该街道/镇下导入", "street")
+            raise RowError(f"找不到街道/镇“{excerpt(street_key)}”，或您无权在该街道/镇下导入", "street")
         code = normalize_number(rec.get("code")).upper()
         if not code:
             raise RowError("组织编码不能为空", "code")
         if code in seen:
-            raise RowError(f"组织编码“{code}”与第{seen[code]}行重复", "code")
+            raise RowError(f"组织编码“{excerpt(code)}”与第{seen[code]}行重复", "code")
         seen[code] = rownum
         name = normalize_text(rec.get("name"))
         if not name:
@@ -386,7 +390,7 @@ def import_orgs(actor: Any, fileobj: Any, reason: str = "Excel 导入") -> Impor
         if unit_key:
             unit = units.get(unit_key)
             if unit is None:
-                raise RowError(f"找不到区直单位“{unit_key}”", "assigned_unit")
+                raise RowError(f"找不到区直单位“{excerpt(unit_key)}”", "assigned_unit")
         org = existing.get(code)
         if may_assign_units:
             data["assigned_unit"] = unit
@@ -399,14 +403,14 @@ def import_orgs(actor: Any, fileobj: Any, reason: str = "Excel 导入") -> Impor
             create_branch(actor, street, data, reason)
             return "created"
         if not actor.has_perm("orgs.change_orgunit", org):
-            raise RowError(f"组织编码“{code}”已被其他街道/镇的组织使用", "code")
+            raise RowError(f"组织编码“{excerpt(code)}”已被其他街道/镇的组织使用", "code")
         data["parent"] = street
         if not org_differs(org, data):
             return "unchanged"
         update_org(actor, org, data, reason)
         return "updated"
 
-    report = run_import(fileobj, ORG_COLUMNS, handle)
+    report = run_import(fileobj, ORG_COLUMNS, handle, sheet=ORG_SHEET)
     if report.ok:
         log_decision(
             district_root(),
@@ -426,13 +430,13 @@ def import_people(actor: Any, fileobj: Any, reason: str = "Excel 导入") -> Imp
         code = normalize_number(rec.get("org")).upper()
         org = orgs.get(code)
         if org is None or not actor.has_perm("orgs.change_orgunit", org):
-            raise RowError(f"找不到组织编码“{code}”，或您无权维护该组织", "org")
+            raise RowError(f"找不到组织编码“{excerpt(code)}”，或您无权维护该组织", "org")
         name = normalize_text(rec.get("name")).replace(" ", "")
         if not name:
             raise RowError("姓名不能为空", "name")
         phone = normalize_number(rec.get("phone")).replace("-", "")
         if phone and (not phone.isdigit() or len(phone) != 11):
-            raise RowError(f"“{phone}”不是有效的 11 位手机号", "phone")
+            raise RowError(f"“{excerpt(phone)}”不是有效的 11 位手机号", "phone")
         gender = ""
         if rec.get("gender") is not None:
             gender = {"男": "M", "女": "F"}.get(normalize_text(rec.get("gender")), "?")
@@ -465,7 +469,7 @@ def import_people(actor: Any, fileobj: Any, reason: str = "Excel 导入") -> Imp
             raise RowError("填写了任职日期但没有填写职务", "role")
         return outcome
 
-    report = run_import(fileobj, PERSON_COLUMNS, handle)
+    report = run_import(fileobj, PERSON_COLUMNS, handle, sheet=PERSON_SHEET)
     if report.ok:
         log_decision(
             district_root(),

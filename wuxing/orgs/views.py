@@ -8,11 +8,12 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from wuxing.core.excel import Column, build_template, build_workbook, xlsx_response
+from wuxing.core.excel import Column, Sheet, template_sheets, workbook_response
 from wuxing.core.forms import show_conflict
 from wuxing.core.history import history_entries
 from wuxing.core.locking import EditConflict, parse_version
@@ -71,7 +72,7 @@ ORG_EXPORT_COLUMNS = [
 
 
 @require_safe
-def org_list(request: HtmxHttpRequest) -> HttpResponse:
+def org_list(request: HtmxHttpRequest) -> HttpResponseBase:
     form = OrgFilterForm(
         request.GET or None, streets=queries.visible_streets(request.user), units=visible_units(request.user)
     )
@@ -92,10 +93,11 @@ def org_list(request: HtmxHttpRequest) -> HttpResponse:
                 o.assigned_unit.name if o.assigned_unit else "",
                 "是" if o.is_demo else "",
             ]
-            for o in qs
+            for o in qs.iterator(chunk_size=2000)
         )
-        content = build_workbook([("组织列表", ORG_EXPORT_COLUMNS, rows)])
-        return xlsx_response(content, f"组织列表-{today():%Y%m%d}.xlsx")
+        return workbook_response(
+            [Sheet("组织列表", ORG_EXPORT_COLUMNS, rows)], f"组织列表-{today():%Y%m%d}.xlsx"
+        )
     page, qs_params = paginate(request, qs)
     template = "orgs/_org_rows.html" if request.htmx and request.GET.get("partial") else "orgs/org_list.html"
     return render(
@@ -271,7 +273,7 @@ PEOPLE_EXPORT_COLUMNS = [
 
 
 @require_safe
-def people(request: HttpRequest) -> HttpResponse:
+def people(request: HttpRequest) -> HttpResponseBase:
     streets = queries.visible_streets(request.user)
     params: dict[str, Any] = {
         "q": request.GET.get("q", ""),
@@ -297,10 +299,10 @@ def people(request: HttpRequest) -> HttpResponse:
                 p.end_date,
                 "是" if p.on_street_leadership else "否",
             ]
-            for p in qs
+            for p in qs.iterator(chunk_size=2000)
         )
-        return xlsx_response(
-            build_workbook([("人员任职", PEOPLE_EXPORT_COLUMNS, rows)]), f"人员任职-{today():%Y%m%d}.xlsx"
+        return workbook_response(
+            [Sheet("人员任职", PEOPLE_EXPORT_COLUMNS, rows)], f"人员任职-{today():%Y%m%d}.xlsx"
         )
     page, qs_params = paginate(request, qs)
     return render(
@@ -416,15 +418,15 @@ UNIT_EXPORT_COLUMNS = [
 
 
 @require_safe
-def units(request: HttpRequest) -> HttpResponse:
+def units(request: HttpRequest) -> HttpResponseBase:
     qs = queries.unit_list(request.user)
     q = request.GET.get("q", "").strip()
     if q:
         qs = qs.filter(name__icontains=q)
     if request.GET.get("format") == "xlsx":
-        rows = ([u.code, u.name, u.contact, u.phone, u.org_count] for u in qs)
-        return xlsx_response(
-            build_workbook([("区直单位", UNIT_EXPORT_COLUMNS, rows)]), f"区直单位-{today():%Y%m%d}.xlsx"
+        rows = ([u.code, u.name, u.contact, u.phone, u.org_count] for u in qs.iterator(chunk_size=2000))
+        return workbook_response(
+            [Sheet("区直单位", UNIT_EXPORT_COLUMNS, rows)], f"区直单位-{today():%Y%m%d}.xlsx"
         )
     page, qs_params = paginate(request, qs)
     return render(
@@ -483,13 +485,13 @@ def unit_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 IMPORTS = {
     "orgs": (
-        "组织",
+        services.ORG_SHEET,
         services.ORG_COLUMNS,
         services.import_orgs,
         ["红旗路街道", "HQL-099", "示例社区党支部", "城市社区", "党支部", "36", ""],
     ),
     "people": (
-        "人员任职",
+        services.PERSON_SHEET,
         services.PERSON_COLUMNS,
         services.import_people,
         ["HQL-099", "张三", "男", "13800000000", "1980-05-01", "党组织书记", "2021-03-15", "", "否"],
@@ -498,13 +500,13 @@ IMPORTS = {
 
 
 @require_safe
-def import_template(request: HttpRequest, kind: str) -> HttpResponse:
+def import_template(request: HttpRequest, kind: str) -> HttpResponseBase:
     if not request.user.has_perm("orgs.import"):
         raise PermissionDenied
     if kind not in IMPORTS:
         raise Http404
     title, columns, _func, example = IMPORTS[kind]
-    return xlsx_response(build_template(title, columns, example), f"{title}导入模板.xlsx")
+    return workbook_response(template_sheets(title, columns, example), f"{title}导入模板.xlsx")
 
 
 @require_http_methods(["GET", "POST"])

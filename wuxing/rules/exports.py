@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
-from wuxing.core.excel import Column, build_workbook
+from wuxing.core.excel import Column, Sheet
 from wuxing.rules.queries import RatingRow, distribution
 
 
@@ -17,11 +18,12 @@ def _star_codes(rows: Sequence[RatingRow]) -> list[tuple[str, list[tuple[str, st
     return list(seen.items())
 
 
-def ratings_workbook(rows: Sequence[RatingRow], year: int) -> bytes:
+def ratings_sheets(rows: Sequence[RatingRow], year: int) -> list[Sheet]:
+    """The rating table for Excel: one sheet per kind (rows produced as the writer asks for them) and
+    the star distribution."""
     sheets = []
     for kind, stars in _star_codes(rows):
-        kind_rows = [r for r in rows if r.kind == kind]
-        label = kind_rows[0].kind_label
+        label = next(r.kind_label for r in rows if r.kind == kind)
         columns = [
             Column("street", "街道/镇"),
             Column("code", "组织编码"),
@@ -32,31 +34,34 @@ def ratings_workbook(rows: Sequence[RatingRow], year: int) -> bytes:
             Column("gaps", "差距清单", width=80),
             Column("version", "细则版本"),
         ]
-        names = dict(stars)
-        data = [
-            [
-                r.street,
-                r.org_code,
-                r.org_name,
-                r.level,
-                "、".join(names[c] for c in r.result.stars),
-                *[r.result.points[code] for code, _n in stars],
-                "\n".join(r.gaps),
-                f"{r.rulebook.year}-{kind}-v{r.rulebook.version}"
-                + ("（含默认条目）" if r.result.placeholder else ""),
-            ]
-            for r in kind_rows
-        ]
-        sheets.append((f"{year}年{label}", columns, data))
+        sheets.append(Sheet(f"{year}年{label}", columns, _rating_rows(rows, kind, stars)))
     dist = distribution(rows)
     sheets.append(
-        (
+        Sheet(
             "星级分布",
             [Column("level", "星级"), Column("count", "组织数")],
             [[f"{k}星", v] for k, v in sorted(dist.items())],
         )
     )
-    return build_workbook(sheets)
+    return sheets
+
+
+def _rating_rows(rows: Sequence[RatingRow], kind: str, stars: list[tuple[str, str]]) -> Iterator[list[Any]]:
+    names = dict(stars)
+    for r in rows:
+        if r.kind != kind:
+            continue
+        yield [
+            r.street,
+            r.org_code,
+            r.org_name,
+            r.level,
+            "、".join(names[c] for c in r.result.stars),
+            *[r.result.points[code] for code, _n in stars],
+            "\n".join(r.gaps),
+            f"{r.rulebook.year}-{kind}-v{r.rulebook.version}"
+            + ("（含默认条目）" if r.result.placeholder else ""),
+        ]
 
 
 def ratings_table(rows: Sequence[RatingRow]) -> str:

@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from wuxing.core.forms import choice_field
+from wuxing.core.uploads import check_xlsx_upload
 from wuxing.orgs.models import AreaKind
 from wuxing.rules.schema import Rulebook
 from wuxing.rules.services import display_value
@@ -159,6 +160,7 @@ class ImportScoresForm(forms.Form):
         f = self.cleaned_data["file"]
         if not f.name.lower().endswith(".xlsx"):
             raise forms.ValidationError(_("请上传 .xlsx 格式的 Excel 文件"))
+        check_xlsx_upload(f)  # size and zip, before anything is unpacked
         return f
 
 

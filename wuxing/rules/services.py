@@ -16,7 +16,7 @@ from django.utils import timezone
 from wuxing.core.excel import Column, ImportReport, RowError, run_import
 from wuxing.core.scoping import scope
 from wuxing.core.services import delete_with_history, log_decision, real_user, require_perm, save_with_history
-from wuxing.core.text import normalize_number, normalize_value
+from wuxing.core.text import excerpt, normalize_number, normalize_value
 from wuxing.orgs.models import Level, OrgUnit
 from wuxing.rules.engine import ScoreError, indicator_of, score_cell, validate_value
 from wuxing.rules.models import Evidence, RulebookVersion, Score, VetoEvent
@@ -487,7 +487,7 @@ def save_scores(
         try:
             indicator = book.indicator(code)
         except KeyError:
-            errors[code] = f"细则中没有指标 {code}"
+            errors[code] = f"细则中没有指标 {excerpt(code)}"
             continue
         indicators[code] = indicator
         try:
@@ -654,6 +654,12 @@ def score_columns(book: Rulebook) -> list[Column]:
     return cols
 
 
+def score_sheet_title(rb: RulebookVersion) -> str:
+    """The data sheet of the score template and of the filled export, e.g. "2023年农村得分"; the importer
+    reads the sheet of this title."""
+    return f"{rb.year}年{rb.get_kind_display()}得分"
+
+
 def import_scores(actor: Any, fileobj: Any, year: int, kind: str, note: str = "Excel 导入") -> ImportReport:
     """One row per organisation, one column per indicator; all rows or none."""
     rb = active_rulebook(year, kind)
@@ -673,9 +679,11 @@ def import_scores(actor: Any, fileobj: Any, year: int, kind: str, note: str = "E
         rec.pop("org_name", None)
         org = orgs.get(code)
         if org is None:
-            raise RowError(f"找不到组织编码“{code}”（或不属于本细则的适用类型，或您无权填报）", "org_code")
+            raise RowError(
+                f"找不到组织编码“{excerpt(code)}”（或不属于本细则的适用类型，或您无权填报）", "org_code"
+            )
         if code in seen:
-            raise RowError(f"组织编码“{code}”与第{seen[code]}行重复", "org_code")
+            raise RowError(f"组织编码“{excerpt(code)}”与第{seen[code]}行重复", "org_code")
         seen[code] = rownum
         if not actor.has_perm("starrules.enter_scores_for", org):
             raise RowError("您无权填报该组织的得分", "org_code")
@@ -685,7 +693,7 @@ def import_scores(actor: Any, fileobj: Any, year: int, kind: str, note: str = "E
             return "unchanged"
         return "created" if counts["created"] and not counts["updated"] else "updated"
 
-    report = run_import(fileobj, columns, handle)
+    report = run_import(fileobj, columns, handle, sheet=score_sheet_title(rb))
     if report.ok:
         log_decision(
             rb,

@@ -8,11 +8,12 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from wuxing.core.excel import build_template, build_workbook, xlsx_response
+from wuxing.core.excel import Sheet, template_sheets, workbook_response
 from wuxing.core.history import history_entries
 from wuxing.core.scoping import get_visible, scope, visible_orgs
 from wuxing.core.workdays import today
@@ -72,7 +73,7 @@ def _year(request: HttpRequest) -> int:
 
 
 @require_safe
-def ratings(request: HttpRequest) -> HttpResponse:
+def ratings(request: HttpRequest) -> HttpResponseBase:
     years = _years()
     streets = visible_streets(request.user)
     form = RatingFilterForm(request.GET or {"year": years[0]}, years=years, streets=streets)
@@ -102,7 +103,7 @@ def ratings(request: HttpRequest) -> HttpResponse:
     sort = request.GET.get("sort") or "street"
     rows.sort(key=SORTS.get(sort, SORTS["street"]))
     if request.GET.get("format") == "xlsx":
-        return xlsx_response(exports.ratings_workbook(rows, year), f"星级评定-{year}-{today():%Y%m%d}.xlsx")
+        return workbook_response(exports.ratings_sheets(rows, year), f"星级评定-{year}-{today():%Y%m%d}.xlsx")
     versions = queries.active_versions(year)
     star_heads = {kind: [(s.code, s.name) for s in rb.rulebook.stars] for kind, rb in versions.items()}
     total = len(rows)
@@ -384,7 +385,7 @@ def scores(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def scores_template(request: HttpRequest, kind: str) -> HttpResponse:
+def scores_template(request: HttpRequest, kind: str) -> HttpResponseBase:
     """The import template, or (with ?filled=1) the filled sheet exported back to Excel."""
     if not request.user.has_perm("starrules.enter_scores") and not request.GET.get("filled"):
         raise PermissionDenied
@@ -394,34 +395,27 @@ def scores_template(request: HttpRequest, kind: str) -> HttpResponse:
         raise Http404
     book = rb.rulebook
     columns = services.score_columns(book)
-    orgs = list(
-        scope(visible_orgs(request.user).filter(level=Level.BRANCH, area_kind=kind), request.user).order_by(
-            "path"
-        )
-    )
+    title = services.score_sheet_title(rb)
+    orgs = scope(
+        visible_orgs(request.user).filter(level=Level.BRANCH, area_kind=kind), request.user
+    ).order_by("path")
     if request.GET.get("filled"):
         values = queries.load_values(
             visible_orgs(request.user).filter(level=Level.BRANCH, area_kind=kind).values("pk"), year, book
         )
         indicators = [ind for _s, ind in book.iter_indicators()]
-        rows = []
-        for o in orgs:
-            v = values.get(o.pk, {})
-            rows.append([o.code, o.name, *[_cell(ind, v.get(ind.code)) for ind in indicators]])
-        content = build_workbook([(f"{year}年{rb.get_kind_display()}得分", columns, rows)])
-        return xlsx_response(content, f"指标得分-{year}-{kind}-{today():%Y%m%d}.xlsx")
-    content = build_template(f"{year}年{rb.get_kind_display()}得分", columns)
-    from io import BytesIO
-
-    from openpyxl import load_workbook
-
-    wb = load_workbook(BytesIO(content))
-    ws = wb.worksheets[0]
-    for o in orgs:
-        ws.append([o.code, o.name])
-    buf = BytesIO()
-    wb.save(buf)
-    return xlsx_response(buf.getvalue(), f"指标得分导入模板-{year}-{kind}.xlsx")
+        rows = (
+            [o.code, o.name, *[_cell(ind, values.get(o.pk, {}).get(ind.code)) for ind in indicators]]
+            for o in orgs.iterator(chunk_size=2000)
+        )
+        return workbook_response(
+            [Sheet(title, columns, rows)], f"指标得分-{year}-{kind}-{today():%Y%m%d}.xlsx"
+        )
+    # The template: the header, one row per organisation to fill in (code and name), drop-downs, 说明.
+    names = ([o.code, o.name] for o in orgs.only("code", "name").iterator(chunk_size=2000))
+    return workbook_response(
+        template_sheets(title, columns, rows=names), f"指标得分导入模板-{year}-{kind}.xlsx"
+    )
 
 
 def _cell(ind: Any, value: Any) -> Any:

@@ -90,7 +90,7 @@ def test_list_exports_excel(client_for, world):
     response = client_for("admin").get("/accounts/users/?role=street_staff&format=xlsx")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    ws = load_workbook(io.BytesIO(response.content)).active
+    ws = load_workbook(io.BytesIO(response.getvalue())).active
     rows = list(ws.iter_rows(values_only=True))
     assert rows[0][:5] == ("用户名", "姓名", "角色", "街道/镇", "负责范围")
     assert {r[0] for r in rows[1:]} == {"street_a", "street_b"}

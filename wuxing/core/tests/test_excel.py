@@ -23,6 +23,7 @@ from wuxing.core.excel import (
 from wuxing.core.models import DecisionLog
 from wuxing.core.tests.xlsxutil import load, read_rows, sheet_xml, xlsx_file
 
+NOT_XLSX = "不是有效的 .xlsx 文件，请上传由模板填写的 Excel 文件"
 COLUMNS = [
     Column("code", "编码", required=True),
     Column("name", "名称", required=True),
@@ -75,6 +76,79 @@ def test_formula_looking_text_is_stored_as_text(text: str) -> None:
     assert "<f>" not in sheet_xml(content)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        " =1+1",  # LibreOffice takes a formula after leading spaces
+        "\u3000=1+1",  # … and after an ideographic space
+        "\n=1+1",
+        "＝1+1",  # full-width, as a Chinese input method types it
+        "#N/A",  # an error code would otherwise be written as an error cell
+        "#DIV/0!",
+    ],
+)
+def test_text_a_spreadsheet_would_evaluate_stays_text_with_a_quote_prefix(text: str) -> None:
+    content = build_workbook([("表", COLUMNS[:1], [[text], ["a=b"], ["1-2"]])])
+    ws = load(content).worksheets[0]
+    cell = ws["A2"]
+    assert (cell.value, cell.data_type) == (text, "s")
+    assert cell.quotePrefix  # Excel keeps it text when someone edits the cell
+    assert "<f>" not in sheet_xml(content)
+    # text that no spreadsheet evaluates is left as it is
+    assert [(ws[c].value, ws[c].quotePrefix) for c in ("A3", "A4")] == [("a=b", False), ("1-2", False)]
+
+
+def test_values_an_xlsx_cannot_hold_are_written_not_refused() -> None:
+    """Control characters are dropped (an .xlsx cannot hold them); an aware time is shown in Beijing
+    time (Excel has no time zones)."""
+    aware = dt.datetime(2024, 1, 1, 0, 30, tzinfo=dt.UTC)
+    content = build_workbook([("表", COLUMNS[:2], [["名\x00称\x07", aware]])])
+    ws = load(content).worksheets[0]
+    assert ws["A2"].value == "名称"
+    assert ws["B2"].value == dt.datetime(2024, 1, 1, 8, 30)  # noqa: DTZ001 (Excel dates are naive)
+
+
+def test_writing_does_not_rescan_the_sheet_per_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Export work per row is constant: nothing in the writer asks openpyxl for the sheet's size (which
+    scans every cell written so far) while rows are written — 2,000 rows cost no more scans than 20."""
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    scans = {"n": 0}
+    original = Worksheet.max_row
+
+    def counting(ws: Any) -> int:
+        scans["n"] += 1
+        return int(original.fget(ws))
+
+    monkeypatch.setattr(Worksheet, "max_row", property(counting))
+    counts = []
+    for n in (20, 2000):
+        scans["n"] = 0
+        build_workbook([("表", COLUMNS, ([f"A{i}", f"名称{i}", "甲", i] for i in range(n)))])
+        counts.append(scans["n"])
+    assert counts[1] == counts[0], counts
+
+
+def test_rows_are_streamed_so_memory_does_not_grow_with_rows() -> None:
+    """The writer takes rows from a generator one at a time and keeps none of them: peak memory while
+    writing 8,000 rows is about that of 1,000 (an in-memory workbook needs 8 times as much)."""
+    import gc
+    import tracemalloc
+
+    def peak(n: int) -> int:
+        rows = ([f"A{i}", f"名称{i}", "甲", Decimal(i)] for i in range(n))
+        gc.collect()
+        tracemalloc.start()
+        try:
+            build_workbook([("表", COLUMNS, rows)])
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    small, large = peak(1000), peak(8000)
+    assert large < 2 * small, (small, large)
+
+
 def test_negative_numbers_stay_numbers() -> None:
     content = build_workbook([("表", COLUMNS[:1], [[-5], [Decimal("-1.50")]])])
     ws = load(content).worksheets[0]
@@ -82,6 +156,28 @@ def test_negative_numbers_stay_numbers() -> None:
         (-5, "n"),
         (-1.5, "n"),
     ]
+
+
+def test_template_with_rows_header_styles_and_limits_in_the_notes() -> None:
+    """A template may carry rows to fill in (the score template lists the organisations): they go through
+    the same writer, so a name that looks like a formula stays text."""
+    name = '=HYPERLINK("http://example.com","点我")'
+    content = build_template("导入", COLUMNS, rows=[["A1", name], ["A2", "名称二"]])
+    wb = load(content)
+    ws = wb["导入"]
+    assert [[c.value for c in row] for row in ws.iter_rows()] == [
+        ["编码", "名称", "类型", "金额"],
+        ["A1", name, None, None],
+        ["A2", "名称二", None, None],
+    ]
+    assert ws["B2"].data_type == "s" and "<f>" not in sheet_xml(content)
+    assert [ws.cell(row=1, column=c).font.bold for c in (1, 2, 3, 4)] == [True] * 4
+    assert [ws.cell(row=1, column=c).fill.fgColor.rgb[-6:] for c in (1, 2)] == ["FDE9D9", "FDE9D9"]
+    assert ws.cell(row=1, column=3).fill.fill_type is None  # not required: not shaded
+    assert (ws.freeze_panes, ws.column_dimensions["B"].width) == ("A2", 16)
+    notes = " ".join(str(c.value) for row in wb["说明"].iter_rows() for c in row if c.value)
+    assert "一次最多 20000 行、200 列，每个单元格不超过 2000 个字，文件不超过 10MB" in notes
+    assert "不要改名、不要隐藏" in notes and "粘贴 → 数值" in notes
 
 
 def test_template_has_header_notes_with_examples_and_dropdowns() -> None:
@@ -197,9 +293,13 @@ def test_run_import_error_on_a_column_absent_from_the_sheet_names_the_row() -> N
 @pytest.mark.parametrize(
     "content, message",
     [
-        (b"", "第1行：无法读取文件，请上传由模板填写的 .xlsx 文件"),
-        (b"PK\x03\x04 broken zip", "第1行：无法读取文件，请上传由模板填写的 .xlsx 文件"),
-        ("编码,名称\nA1,甲\n".encode("gbk"), "第1行：无法读取文件，请上传由模板填写的 .xlsx 文件"),
+        (b"", NOT_XLSX),
+        (b"PK\x03\x04 broken zip", NOT_XLSX),
+        ("编码,名称\nA1,甲\n".encode("gbk"), NOT_XLSX),
+        (
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504),
+            "文件已加密或是旧版 .xls 格式：请取消密码，另存为 .xlsx 后再上传",
+        ),
     ],
 )
 def test_unreadable_files(content: bytes, message: str) -> None:

@@ -259,7 +259,7 @@ def test_exports_are_xlsx_for_every_role(client_for: Any) -> None:
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
             ), (role, url)
             assert response["Content-Disposition"].startswith("attachment; filename*=UTF-8''"), (role, url)
-            assert response.content[:2] == b"PK", (role, url)
+            assert response.getvalue()[:2] == b"PK", (role, url)
 
 
 # --- what each role sees in the lists ---

@@ -41,7 +41,7 @@ UNIT_HEADERS = ["单位编码", "单位名称", "联系人", "联系电话", "�
 def export(client: Any, url: str) -> list[list[Any]]:
     response = client.get(url)
     assert response.status_code == 200
-    return read_rows(response.content)
+    return read_rows(response.getvalue())
 
 
 def test_org_export_for_admin_has_every_branch_with_typed_cells(client_for: Any) -> None:
@@ -179,7 +179,7 @@ def test_formula_looking_names_are_stored_as_text(client_for: Any, world: Any) -
             actor, Post(person=person, org=org, role=PostRole.PARTY_COMMITTEE, start_date=dt.date(2022, 1, 1))
         )
     for url, column in (("/orgs/?format=xlsx", 3), ("/orgs/people/?format=xlsx", 4)):
-        content = client_for("street_a").get(url).content
+        content = client_for("street_a").get(url).getvalue()
         ws = load(content).worksheets[0]
         cells = {
             ws.cell(row=r, column=column).value: ws.cell(row=r, column=column)
@@ -193,8 +193,27 @@ def test_formula_looking_names_are_stored_as_text(client_for: Any, world: Any) -
 
 def test_formula_looking_unit_name_is_text(client_for: Any) -> None:
     services.save_unit(system_user(), DispatchedUnit(code="U03", name="=cmd|' /C calc'!A0"))
-    content = client_for("admin").get("/orgs/units/?format=xlsx").content
+    content = client_for("admin").get("/orgs/units/?format=xlsx").getvalue()
     ws = load(content).worksheets[0]
     cell = ws.cell(row=4, column=2)
     assert (cell.value, cell.data_type) == ("=cmd|' /C calc'!A0", "s")
     assert "<f>" not in sheet_xml(content)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/orgs/?format=xlsx",
+        "/orgs/people/?format=xlsx",
+        "/orgs/units/?format=xlsx",
+        "/orgs/import/template/orgs.xlsx",
+    ],
+)
+def test_workbooks_are_streamed_from_a_temporary_file(client_for: Any, url: str) -> None:
+    """The workbook is written to a temporary file and that file is sent: the response streams (no copy
+    of the whole file in memory) and says how long it is."""
+    response = client_for("admin").get(url)
+    assert response.status_code == 200 and response.streaming
+    content = b"".join(response.streaming_content)
+    assert int(response["Content-Length"]) == len(content)
+    assert load(content).worksheets[0]["A1"].font.bold

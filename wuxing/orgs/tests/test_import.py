@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
+import zipfile
 from typing import Any
 
 import pytest
@@ -290,10 +292,10 @@ def test_read_only_roles_cannot_import(world: Any, role: str) -> None:
 @pytest.mark.parametrize(
     "content, message",
     [
-        (b"\x00\x01garbage bytes, not a zip", "第1行：无法读取文件，请上传由模板填写的 .xlsx 文件"),
+        (b"\x00\x01garbage bytes, not a zip", "不是有效的 .xlsx 文件，请上传由模板填写的 Excel 文件"),
         (
             "所属街道/镇,组织编码\n彰北街道,ZB040\n".encode(),
-            "第1行：无法读取文件，请上传由模板填写的 .xlsx 文件",
+            "不是有效的 .xlsx 文件，请上传由模板填写的 Excel 文件",
         ),
         (xlsx_bytes(ORG_HEADER, []), "第2行：没有可导入的数据行"),
         (xlsx_bytes(None, []), "第1行：文件是空的"),
@@ -527,7 +529,7 @@ def test_import_page_bad_row_shows_exact_position_and_writes_nothing(client_for:
     [
         ("orgs.csv", "所属街道/镇,组织编码\n彰北街道,ZB040\n".encode(), "请上传 .xlsx 格式的 Excel 文件"),
         ("orgs.xls", b"\xd0\xcf\x11\xe0", "请上传 .xlsx 格式的 Excel 文件"),
-        ("orgs.xlsx", b"this is not a spreadsheet", "第1行：无法读取文件，请上传由模板填写的 .xlsx 文件"),
+        ("orgs.xlsx", b"this is not a spreadsheet", "不是有效的 .xlsx 文件，请上传由模板填写的 Excel 文件"),
     ],
 )
 def test_import_page_wrong_file_type(
@@ -546,7 +548,7 @@ def test_template_round_trip(client_for: Any, world: Any) -> None:
     """The downloaded template, filled in, imports (its header row is exactly what the importer expects)."""
     client = client_for("admin")
     response = client.get("/orgs/import/template/orgs.xlsx")
-    wb = load_workbook(io.BytesIO(response.content))
+    wb = load_workbook(io.BytesIO(response.getvalue()))
     ws = wb.worksheets[0]
     assert [c.value for c in ws[1]] == ORG_HEADER
     assert wb.sheetnames[1] == "说明"
@@ -561,5 +563,67 @@ def test_template_round_trip(client_for: Any, world: Any) -> None:
 
 def test_people_template_headers(client_for: Any) -> None:
     response = client_for("street_a").get("/orgs/import/template/people.xlsx")
-    ws = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    ws = load_workbook(io.BytesIO(response.getvalue())).worksheets[0]
     assert [c.value for c in ws[1]] == PERSON_HEADER
+
+
+# --- bounded messages and uploads ---
+
+
+@pytest.mark.parametrize(
+    "row, message",
+    [
+        (
+            ["彰" * 1500, "ZB040", "村", "农村", "党支部", 1, None],
+            "第2行 第1列（所属街道/镇）：找不到街道/镇“" + "彰" * 20 + "…”，或您无权在该街道/镇下导入",
+        ),
+        (
+            ["彰北街道", "ZB040", "村", "农" * 1500, "党支部", 1, None],
+            "第2行 第4列（类型）：“" + "农" * 20 + "…”不是有效的类型，应为：农村、城市社区",
+        ),
+        (
+            ["彰北街道", "ZB040", "村", "农村", "党支部", "9" * 30 + "x", None],
+            "第2行 第6列（党员人数）：“" + "9" * 20 + "…”不是有效的党员人数，应为非负整数",
+        ),
+        (
+            ["彰北街道", "ZB040", "村", "农村", "党支部", 1, "单" * 1500],
+            "第2行 第7列（分包区直单位）：找不到区直单位“" + "单" * 20 + "…”",
+        ),
+    ],
+    ids=["street", "choice", "number", "unit"],
+)
+def test_messages_quote_only_a_short_prefix_of_the_cell(world: Any, row: list[Any], message: str) -> None:
+    before = org_snapshot()
+    report = import_orgs(world.users["admin"], xlsx_file(ORG_HEADER, [row]))
+    assert report.messages() == [message]
+    assert_nothing_written(before)
+
+
+def test_people_messages_quote_only_a_short_prefix(world: Any) -> None:
+    report = import_people(
+        world.users["admin"],
+        xlsx_file(
+            PERSON_HEADER,
+            [
+                ["Z" * 1500, "张三"],
+                ["ZB001", "李四", None, "1" * 40],
+                ["ZB001", "王五", None, None, "x" * 99],
+            ],
+        ),
+    )
+    assert report.messages() == [
+        "第2行 第1列（组织编码）：找不到组织编码“" + "Z" * 20 + "…”，或您无权维护该组织",
+        "第3行 第4列（手机号）：“" + "1" * 20 + "…”不是有效的 11 位手机号",
+        "第4行 第5列（出生日期）：“" + "x" * 20 + "…”不是有效的日期，请写成 2021-03-15",
+    ]
+
+
+def test_import_page_refuses_a_file_over_10mb_before_reading_it(client_for: Any, world: Any) -> None:
+    before = org_snapshot()
+    buf = io.BytesIO(xlsx_bytes(ORG_HEADER, GOOD_ORGS))
+    with zipfile.ZipFile(buf, "a", zipfile.ZIP_STORED) as z:
+        z.writestr("xl/media/photo.bin", os.urandom(10 * 1024 * 1024))
+    response = client_for("admin").post("/orgs/import/", {"kind": "orgs", "file": upload(buf.getvalue())})
+    assert response.status_code == 200
+    assert "文件超过 10MB，请拆分后上传" in response.content.decode()
+    assert org_snapshot() == before

@@ -71,7 +71,7 @@ def test_query_count_does_not_grow_with_organisations(client_for: Any, world: An
         many[url], response = queries_for(client, url)
         # The extra rows really were there: the last branch of street A (测试村39, 书记39, helped by U01).
         if url.endswith("format=xlsx"):
-            rows = read_rows(response.content)
+            rows = read_rows(response.getvalue())
             text = " ".join(str(v) for row in rows for v in row)
         else:
             text = response.content.decode()

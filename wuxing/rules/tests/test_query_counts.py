@@ -73,7 +73,7 @@ def test_rating_outputs_do_not_grow_with_organisations(world, rulebooks, client_
         # the new organisations really were rated: admin sees 3 + 40, street A 2 + 20
         shown = 43 if role == "admin" else 22
         if "format=xlsx" in url:
-            rows = read_rows(response.content, sheet=-1)  # 星级分布
+            rows = read_rows(response.getvalue(), sheet=-1)  # 星级分布
             assert sum(n for _level, n in rows[1:]) == shown
         elif url.startswith("/api/"):
             assert response.json()["count"] == shown

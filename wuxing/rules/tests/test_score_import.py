@@ -9,6 +9,8 @@ indicators of each star in order — 支部过硬星 3–10, 产业兴旺星 11�
 from __future__ import annotations
 
 import io
+import os
+import zipfile
 from decimal import Decimal
 from typing import Any
 
@@ -16,7 +18,7 @@ import pytest
 from openpyxl import load_workbook
 
 from wuxing.core.management.base import system_user
-from wuxing.core.tests.xlsxutil import read_rows, upload, xlsx_bytes, xlsx_file
+from wuxing.core.tests.xlsxutil import read_rows, sheet_xml, upload, xlsx_bytes, xlsx_file
 from wuxing.rules import services
 from wuxing.rules.models import Score
 from wuxing.rules.tests.helpers import CYXW_AT_18, RURAL_FULL, STJY_FULL, YEAR, text_of
@@ -58,7 +60,8 @@ def test_the_template_has_one_row_per_visible_organisation_and_codes_in_the_head
     response = client_for("admin").get(TEMPLATE)
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    rows = read_rows(response.content)
+    content = response.getvalue()
+    rows = read_rows(content)
     header = rows[0]
     assert len(header) == 42
     assert header[:3] == ["组织编码", "组织名称", "村党组织书记履职尽责 [zbgy.secretary]"]
@@ -70,17 +73,17 @@ def test_the_template_has_one_row_per_visible_organisation_and_codes_in_the_head
     assert all(h.endswith("]") and "[" in h for h in header[2:])
     # ordered by the tree, whose siblings sort by code: 柏庄镇 (BZ) before 彰北街道 (ZB)
     assert [r[:2] for r in rows[1:]] == [["BZ001", "后万金村"], ["ZB001", "西漳涧村"]]
-    assert load_workbook(io.BytesIO(response.content)).sheetnames[1] == "说明"
+    assert load_workbook(io.BytesIO(content)).sheetnames[1] == "说明"
 
-    street = read_rows(client_for("street_a").get(TEMPLATE).content)
+    street = read_rows(client_for("street_a").get(TEMPLATE).getvalue())
     assert [r[:2] for r in street[1:]] == [["ZB001", "西漳涧村"]]
-    community = read_rows(client_for("street_b").get(f"/stars/scores/community.xlsx?year={YEAR}").content)
+    community = read_rows(client_for("street_b").get(f"/stars/scores/community.xlsx?year={YEAR}").getvalue())
     assert community[1:] == []  # 柏庄镇 has no community
 
 
 def test_a_good_file_imports_every_row(world, rulebooks, client_for):
     content = fill(
-        client_for("admin").get(TEMPLATE).content,
+        client_for("admin").get(TEMPLATE).getvalue(),
         {
             "ZB001": {"cyxw.income": 18, "stjy.toilets": "85", "cyxw.cooperative": "是"},
             "BZ001": {"cyxw.income": 25.5},
@@ -102,7 +105,7 @@ def test_a_good_file_imports_every_row(world, rulebooks, client_for):
 
 def test_one_bad_cell_imports_nothing_and_says_where(world, rulebooks, client_for):
     content = fill(
-        client_for("admin").get(TEMPLATE).content,
+        client_for("admin").get(TEMPLATE).getvalue(),
         {
             "BZ001": {"cyxw.income": 30, "stjy.toilets": 85},
             "ZB001": {"cyxw.income": 18, "wmxf.insurance": 101},
@@ -118,7 +121,7 @@ def test_one_bad_cell_imports_nothing_and_says_where(world, rulebooks, client_fo
 
 def test_several_bad_cells_are_all_reported(world, rulebooks, client_for):
     content = fill(
-        client_for("street_a").get(TEMPLATE).content,
+        client_for("street_a").get(TEMPLATE).getvalue(),
         {
             "ZB001": {
                 "stjy.toilets": "120",
@@ -224,13 +227,14 @@ def test_the_filled_export_imports_back_unchanged(world, rulebooks, save, client
 
     exported = client_for("leader").get(FILLED)  # read-only roles may export
     assert exported.status_code == 200
-    rows = read_rows(exported.content)
+    content = exported.getvalue()
+    rows = read_rows(content)
     by_code = {r[0]: dict(zip(rows[0], r, strict=True)) for r in rows[1:]}
     assert by_code["ZB001"][INCOME] == 18 and by_code["ZB001"][COOPERATIVE] == "是"
     assert by_code["ZB001"]["城乡居民医保参保率（%） [wmxf.insurance]"] == 94.75
     assert by_code["ZB001"]["按月开展主题党日（次） [zbgy.org_life]"] is None
 
-    report = run(world.users["admin"], exported.content)
+    report = run(world.users["admin"], content)
     assert report.ok, report.messages()
     assert {s.pk: (s.value, s.entered_at) for s in Score.objects.all()} == before
     assert Score.history.count() == history  # nothing was rewritten
@@ -275,3 +279,86 @@ def test_import_without_an_active_rulebook(world, rulebooks):
     content = xlsx_file(["组织编码", INCOME], [["ZB001", 18]])
     report = services.import_scores(system_user(), content, 2030, "rural")
     assert report.messages() == ["第1行：2030年尚未启用该类型的星级细则"]
+
+
+# --- the template is written by the product's one writer; the importer reads only its data sheet ---
+
+
+def test_the_template_keeps_organisation_names_as_text(world, rulebooks, client_for):
+    """The organisations are pre-filled through the escaping writer: a name that looks like a formula is
+    a plain string cell (with Excel's quote prefix), never a live link."""
+    from wuxing.orgs import services as org_services
+
+    name = '=HYPERLINK("http://example.com","点我")'
+    org_services.create_branch(
+        system_user(),
+        world.street_a,
+        {"code": "ZB077", "name": name, "area_kind": "rural", "branch_type": "branch"},
+    )
+    content = client_for("admin").get(TEMPLATE).getvalue()
+    ws = load_workbook(io.BytesIO(content)).worksheets[0]
+    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=1).value == "ZB077")
+    cell = ws.cell(row=row, column=2)
+    assert (cell.value, cell.data_type, cell.quotePrefix) == (name, "s", True)
+    assert "<f>" not in sheet_xml(content)
+    # and the template, filled in, still imports (the name column is only for checking)
+    report = run(world.users["admin"], fill(content, {"ZB077": {"cyxw.income": 18}}))
+    assert report.ok, report.messages()
+
+
+def test_a_hidden_data_sheet_is_refused(world, rulebooks, client_for):
+    wb = load_workbook(
+        io.BytesIO(fill(client_for("admin").get(TEMPLATE).getvalue(), {"ZB001": {"cyxw.income": 18}}))
+    )
+    wb.active = 1
+    wb.worksheets[0].sheet_state = "hidden"
+    buf = io.BytesIO()
+    wb.save(buf)
+    report = run(world.users["admin"], buf.getvalue())
+    assert report.messages() == ["数据表“2023年农村得分”被隐藏，请取消隐藏后再上传"]
+    assert not Score.objects.exists()
+
+
+def test_the_data_sheet_is_found_by_its_title(world, rulebooks, client_for):
+    wb = load_workbook(
+        io.BytesIO(fill(client_for("admin").get(TEMPLATE).getvalue(), {"ZB001": {"cyxw.income": 18}}))
+    )
+    scratch = wb.create_sheet("草稿", 0)  # a sheet of one's own in front of the data sheet
+    scratch.append(["组织编码", INCOME])
+    scratch.append(["ZB001", 99])
+    buf = io.BytesIO()
+    wb.save(buf)
+    report = run(world.users["admin"], buf.getvalue())
+    assert report.ok, report.messages()
+    assert stored(world.village_a) == {"cyxw.income": Decimal(18)}
+
+
+def test_a_formula_without_a_value_is_reported_not_skipped(world, rulebooks, client_for):
+    content = fill(client_for("admin").get(TEMPLATE).getvalue(), {"ZB001": {"cyxw.income": "=9+9"}})
+    report = run(world.users["admin"], content)
+    assert report.messages() == ["第3行 第11列（村集体经济收入（万元） [cyxw.income]）：是公式，请粘贴为数值"]
+    assert not Score.objects.exists()
+
+
+def test_messages_quote_only_a_short_prefix_of_what_was_uploaded(world, rulebooks):
+    code = "ZB" + "9" * 1998  # 2,000 characters: read, and quoted short
+    report = run(world.users["admin"], xlsx_bytes(["组织编码", INCOME], [[code, 18]]))
+    assert report.messages() == [
+        "第2行 第1列（组织编码）：找不到组织编码“ZB999999999999999999…”（或不属于本细则的适用类型，或您无权填报）"
+    ]
+    report = run(world.users["admin"], xlsx_bytes(["组织编码", INCOME], [["ZB001", 18], ["Z" * 100_000, 18]]))
+    assert report.messages() == ["第3行 第1列（组织编码）：内容超过 2000 个字符（“ZZZZZZZZZZZZZZZZZZZZ…”）"]
+    assert not Score.objects.exists()
+
+
+def test_the_form_refuses_a_file_over_the_size_limit(world, rulebooks, client_for):
+    good = xlsx_bytes(["组织编码", INCOME], [["ZB001", 18]])
+    buf = io.BytesIO(good)
+    with zipfile.ZipFile(buf, "a", zipfile.ZIP_STORED) as z:
+        z.writestr("xl/media/photo.bin", os.urandom(10 * 1024 * 1024))
+    response = client_for("street_a").post(
+        f"/stars/scores/?year={YEAR}", {"kind": "rural", "file": upload(buf.getvalue())}
+    )
+    assert response.status_code == 200
+    assert "文件超过 10MB，请拆分后上传" in text_of(response)
+    assert not Score.objects.exists()

@@ -9,6 +9,7 @@ from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 
 from wuxing.accounts import queries, services
+from wuxing.core.excel import write_workbook
 from wuxing.core.management.base import WuxingCommand
 from wuxing.orgs.queries import visible_streets
 
@@ -59,10 +60,9 @@ class Command(WuxingCommand):
             return
         rows = services.secretary_account_rows(created)
         if output is not None:
-            content = services.secretary_accounts_workbook(created)
             fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as fh:
-                fh.write(content)
+                write_workbook(services.secretary_accounts_sheets(created), fh)
             self.stdout.write(f"账号和初始密码已写入 {output}（仅本人可读）。请分发后妥善销毁该文件。")
         else:
             self.stdout.write("用户名与初始密码（只显示这一次）：")

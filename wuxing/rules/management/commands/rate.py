@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
+from wuxing.core.excel import write_workbook
 from wuxing.core.management.base import WuxingCommand
 from wuxing.core.scoping import visible_orgs
 from wuxing.orgs.models import Level
@@ -41,7 +42,7 @@ class Command(WuxingCommand):
             if not options["output"]:
                 raise CommandError("--format xlsx 需要 --output 文件名")
             with open(options["output"], "wb") as fh:
-                fh.write(exports.ratings_workbook(rows, options["year"]))
+                write_workbook(exports.ratings_sheets(rows, options["year"]), fh)
             self.stderr.write(f"已写入 {options['output']}（{len(rows)} 个组织）")
             return
         if fmt == "json":
