@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from wuxing.core.forms import choice_field
-from wuxing.core.uploads import check_xlsx_upload
+from wuxing.core.uploads import check_evidence, check_xlsx_upload
 from wuxing.orgs.models import AreaKind
 from wuxing.rules.schema import Rulebook
 from wuxing.rules.services import display_value
@@ -170,11 +170,7 @@ class EvidenceForm(forms.Form):
 
     def clean_file(self) -> Any:
         f = self.cleaned_data["file"]
-        if f.size > 20 * 1024 * 1024:
-            raise forms.ValidationError(_("文件不能超过 20MB"))
-        allowed = (".jpg", ".jpeg", ".png", ".pdf", ".doc", ".docx", ".xls", ".xlsx")
-        if not f.name.lower().endswith(allowed):
-            raise forms.ValidationError(_("只接受图片、PDF、Word、Excel 文件"))
+        check_evidence(f)  # size, and the type by content (magic bytes), not by name
         return f
 
 

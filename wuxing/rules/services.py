@@ -17,6 +17,7 @@ from wuxing.core.excel import Column, ImportReport, RowError, run_import
 from wuxing.core.scoping import scope
 from wuxing.core.services import delete_with_history, log_decision, real_user, require_perm, save_with_history
 from wuxing.core.text import excerpt, normalize_number, normalize_value
+from wuxing.core.uploads import check_evidence
 from wuxing.orgs.models import Level, OrgUnit
 from wuxing.rules.engine import ScoreError, indicator_of, score_cell, validate_value
 from wuxing.rules.models import Evidence, RulebookVersion, Score, VetoEvent
@@ -577,7 +578,10 @@ def save_scores(
 
 @transaction.atomic
 def add_evidence(actor: Any, score: Score, uploaded: Any) -> Evidence:
+    """Attach a file to a value. Raises ValidationError (Chinese) for a file that is too large or whose
+    content is not an image, PDF, .docx or .xlsx — whatever its name says."""
     _check_can_enter(actor, score.org)
+    check_evidence(uploaded)
     ev = Evidence(score=score, file=uploaded, original_name=uploaded.name[:255], uploaded_by=real_user(actor))
     save_with_history(ev, actor, "上传佐证材料")
     return ev

@@ -262,8 +262,12 @@ def upload_evidence(request: HttpRequest, pk: int) -> HttpResponse:
     if score is None:
         messages.error(request, _("请先填报该指标的数值，再上传佐证材料。"))
     else:
-        services.add_evidence(request.user, score, form.cleaned_data["file"])
-        messages.success(request, _("佐证材料已上传。"))
+        try:
+            services.add_evidence(request.user, score, form.cleaned_data["file"])
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.success(request, _("佐证材料已上传。"))
     return redirect(f"/stars/orgs/{org.pk}/scores/?year={year}#ind-{form.cleaned_data['indicator']}")
 
 

@@ -327,7 +327,7 @@ def test_evidence_upload_and_download(world, rulebooks, save, client_for):
         },
         follow=True,
     )
-    assert "只接受图片、PDF、Word、Excel 文件" in text_of(response)
+    assert "只接受 JPG/PNG 图片、PDF、Word（.docx）和 Excel（.xlsx）文件" in text_of(response)
     assert Evidence.objects.count() == 1
 
     # removing it: refused for a reader, done for the secretary, recorded in the history
