@@ -178,6 +178,8 @@ def _cell(ws: Any, value: Any) -> Any:
         if value.tzinfo is not None:  # Excel has no time zones: show Beijing time
             value = timezone.localtime(value).replace(tzinfo=None)
         return value
+    if isinstance(value, int):  # a subclass such as an IntegerChoices member: still a number
+        return int(value)
     text = value if kind is str else str(value)
     if ILLEGAL_CHARACTERS_RE.search(text):  # control characters an .xlsx cannot hold
         text = ILLEGAL_CHARACTERS_RE.sub("", text)

@@ -42,5 +42,5 @@ def excerpt(value: object, limit: int = 20) -> str:
     """A short, single-line quotation of user input for an error message: at most `limit` characters,
     with "…" when cut. Messages that echo what someone uploaded go through this, so a 100,000-character
     cell never turns into a 100,000-character error page."""
-    text = " ".join(str(value if value is not None else "")[: limit * 4 + 1].split())
+    text = " ".join(str(value if value is not None else "").lstrip()[: limit * 4 + 1].split())
     return text if len(text) <= limit else text[:limit] + "…"

@@ -49,6 +49,7 @@ _CHUNK = 64 * 1024
 _RATIO_FLOOR = MB  # parts smaller than this are not held to the ratio limit
 _COORD = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
 _XSTRING_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+_ESCAPE_WIDTH = 7  # "_x000D_" is one character: keep enough raw text to know the unescaped length
 
 
 @dataclass(frozen=True)
@@ -228,10 +229,11 @@ def _unescape(text: str) -> str:
 
 class _TextCollector:
     """The text of one <si>/<is> element (its <t>, and the <t> of its rich-text runs, but not the
-    phonetic <rPh>), cut at `cap` characters."""
+    phonetic <rPh>), cut at `cap` + 1 characters once unescaped."""
 
     def __init__(self, cap: int):
         self.cap = cap
+        self.raw_cap = (cap + 1) * _ESCAPE_WIDTH
         self.parts: list[str] = []
         self.length = 0
         self.in_t = False
@@ -256,8 +258,8 @@ class _TextCollector:
             self.in_phonetic = False
 
     def chars(self, data: str) -> None:
-        if self.in_t and self.length <= self.cap:
-            piece = data[: self.cap + 1 - self.length]
+        if self.in_t and self.length < self.raw_cap:
+            piece = data[: self.raw_cap - self.length]
             self.parts.append(piece)
             self.length += len(piece)
 
@@ -458,6 +460,7 @@ class _SheetReader:
         self.row = 0
         self.col = 0
         self.cells: dict[int, Any] = {}
+        self.in_data = False
         self.in_cell = False
         self.in_inline = False
         self.in_value = False
@@ -487,6 +490,8 @@ class _SheetReader:
                 self.text.reset()
             elif self.in_inline:
                 self.text.start(name)
+        elif not self.in_data:
+            self.in_data = name == "sheetData"
         elif name == "c":
             self.in_cell = True
             ref = attrs.get("r")
@@ -511,7 +516,11 @@ class _SheetReader:
 
     def end(self, name: str) -> None:
         name = name.rpartition(" ")[2]
-        if name == "c":
+        if not self.in_data:
+            return
+        if name == "sheetData":
+            self.in_data = False
+        elif name == "c":
             self.in_cell = False
             value = self._cell_value()
             if value is not None and value != "":
@@ -533,9 +542,10 @@ class _SheetReader:
 
     def chars(self, data: str) -> None:
         if self.in_value and self.value is not None:
-            if self.value_length <= self.text.cap:
-                self.value.append(data)
-                self.value_length += len(data)
+            if self.value_length < self.text.raw_cap:
+                piece = data[: self.text.raw_cap - self.value_length]
+                self.value.append(piece)
+                self.value_length += len(piece)
         elif self.in_inline:
             self.text.chars(data)
 

@@ -101,11 +101,17 @@ def test_text_a_spreadsheet_would_evaluate_stays_text_with_a_quote_prefix(text: 
 def test_values_an_xlsx_cannot_hold_are_written_not_refused() -> None:
     """Control characters are dropped (an .xlsx cannot hold them); an aware time is shown in Beijing
     time (Excel has no time zones)."""
+    from django.db.models import IntegerChoices
+
+    class Level(IntegerChoices):
+        THREE = 3, "三星"
+
     aware = dt.datetime(2024, 1, 1, 0, 30, tzinfo=dt.UTC)
-    content = build_workbook([("表", COLUMNS[:2], [["名\x00称\x07", aware]])])
+    content = build_workbook([("表", COLUMNS[:3], [["名\x00称\x07", aware, Level.THREE]])])
     ws = load(content).worksheets[0]
     assert ws["A2"].value == "名称"
     assert ws["B2"].value == dt.datetime(2024, 1, 1, 8, 30)  # noqa: DTZ001 (Excel dates are naive)
+    assert (ws["C2"].value, ws["C2"].data_type) == (3, "n")  # an int subclass is still a number
 
 
 def test_writing_does_not_rescan_the_sheet_per_row(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -198,6 +198,19 @@ def test_cell_length_limit_at_its_boundary() -> None:
     assert messages(too_long) == ["第2行 第2列（名称）：内容超过 2000 个字符（“" + "长" * 20 + "…”）"]
     inline = xlsx_bytes(["编码", "名称"], [["A1", "名" * 2001]])
     assert messages(inline) == ["第2行 第2列（名称）：内容超过 2000 个字符（“" + "名" * 20 + "…”）"]
+    # Excel writes a line break as _x000D_: the limit counts characters as shown, and nothing is cut
+    header = row_xml(1, text_cell("A1", "编码"), text_cell("B1", "名称"))
+    shown_2000 = "_x000A_" * 400 + "名" * 1600
+    data, errors = read_sheet(
+        io.BytesIO(
+            raw_xlsx([("Sheet1", header + row_xml(2, text_cell("A2", "A1"), text_cell("B2", shown_2000)))])
+        ),
+        COLUMNS,
+    )
+    assert errors == [] and data[0][1]["name"] == "名" * 1600  # the line breaks fold into nothing
+    shown_2001 = "_x000A_" * 401 + "名" * 1600
+    content = raw_xlsx([("Sheet1", header + row_xml(2, text_cell("A2", "A1"), text_cell("B2", shown_2001)))])
+    assert messages(content) == ["第2行 第2列（名称）：内容超过 2000 个字符（“" + "名" * 20 + "…”）"]
 
 
 def test_a_long_unknown_header_is_quoted_short() -> None:
