@@ -30,7 +30,7 @@ def _office_kind(fileobj: Any) -> str | None:
             if info.file_size > _CONTENT_TYPES_MAX:
                 return None
             types = archive.read(info)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError, RuntimeError):
+    except Exception:  # not a zip, no [Content_Types].xml, encrypted or damaged: not an Office file
         return None
     if _DOCX_MAIN in types:
         return "docx"

@@ -151,7 +151,7 @@ def open_archive(fileobj: Any, limits: XlsxLimits) -> zipfile.ZipFile:
     check_upload(fileobj, limits.max_upload_bytes)
     try:
         archive = zipfile.ZipFile(fileobj)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+    except Exception as exc:  # BadZipFile, and whatever else a damaged directory makes zipfile raise
         raise XlsxRejected("不是有效的 .xlsx 文件，请上传由模板填写的 Excel 文件") from exc
     try:
         _check_members(archive, limits)

@@ -15,6 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from wuxing.core.excel import Column, RowError, read_sheet, run_import
@@ -336,3 +339,38 @@ def test_typed_cells_as_excel_and_wps_write_them() -> None:
         '<c r="B2" t="inlineStr"><is><t>第一行_x000D_第二行</t></is></c>'
     )
     assert cells_of(rich) == {"code": "后万金村", "name": "第一行 第二行"}
+
+
+# --- damaged files ---
+
+_GOOD_FILES = [
+    xlsx_bytes(["编码", "名称"], [["A1", "甲"], ["A2", 3]]),
+    raw_xlsx(
+        [
+            (
+                "S",
+                row_xml(1, s_cell("A1", 0), s_cell("B1", 1))
+                + row_xml(2, s_cell("A2", 2), '<c r="B2"><f>1</f><v>1</v></c>'),
+            )
+        ],
+        ["编码", "名称", "x"],
+    ),
+]
+
+
+@given(
+    which=st.sampled_from(range(len(_GOOD_FILES))),
+    damage=st.lists(
+        st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 255)), min_size=1, max_size=6
+    ),
+)
+@hypothesis_settings(max_examples=300, deadline=None)
+def test_a_damaged_file_gives_a_message_never_an_exception(
+    which: int, damage: list[tuple[float, int]]
+) -> None:
+    content = bytearray(_GOOD_FILES[which])
+    for where, byte in damage:
+        content[int(where * len(content))] = byte
+    data, errors = read_sheet(io.BytesIO(bytes(content)), COLUMNS)
+    assert data or errors
+    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in str(e)) for e in errors)  # Chinese, for the user
