@@ -25,7 +25,7 @@ Then every part is read as a stream with expat (no DTDs, no entities), never as 
 
 openpyxl is used for its date helpers only: its read-only mode still parses the shared strings, the
 styles and parts of each worksheet (column definitions, merged cells, validations) into whole element
-trees, whose size in memory is many times the part's (docs/decisions.md §12).
+trees, whose size in memory is many times the part's (docs/decisions.md §15).
 """
 
 from __future__ import annotations
