@@ -1,14 +1,23 @@
-"""Typed access to a form's fields.
+"""Shared form fields and helpers.
+
+``PlainIntegerField`` and ``BoundedDateField`` bound what people type: a number is checked as text
+before it is converted, a year lies in 1900–2100. ``VersionedFormMixin`` and ``show_conflict`` carry
+the optimistic lock of an edit form (core.locking).
 
 django-stubs types ``form.fields[name]`` as the base ``Field``, which has no ``choices`` or ``queryset``;
-these helpers say which kind of field a name is (a cast: nothing is checked or converted at run time).
+``choice_field`` and ``model_choice_field`` say which kind of field a name is (a cast: nothing is
+checked or converted at run time).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, cast
 
 from django import forms
+
+from wuxing.core.dates import DateError, check_year
+from wuxing.core.numbers import NumberError, parse_whole
 
 
 def choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
@@ -55,3 +64,35 @@ def show_conflict(form: forms.BaseForm, exc: Any) -> None:
     data = cast(Any, form.data).copy()
     data["lock_version"] = str(exc.current.lock_version)
     form.data = data
+
+
+class PlainIntegerField(forms.IntegerField):
+    """A whole number between min_value and max_value, checked as text before it is converted
+    (wuxing.core.numbers): full-width digits and thousands separators are fine, exponent notation and
+    absurdly long input get their own Chinese message instead of a giant int()."""
+
+    def __init__(self, *, min_value: int = 0, max_value: int, **kwargs: Any) -> None:
+        super().__init__(min_value=min_value, max_value=max_value, **kwargs)
+        self.widget.attrs.setdefault("inputmode", "numeric")
+
+    def to_python(self, value: Any) -> int | None:
+        if value in self.empty_values or (isinstance(value, str) and not value.strip()):
+            return None
+        assert self.max_value is not None and self.min_value is not None
+        try:
+            return parse_whole(value, max_value=int(self.max_value), min_value=int(self.min_value))
+        except NumberError as exc:
+            raise forms.ValidationError(str(exc), code="invalid") from None
+
+
+class BoundedDateField(forms.DateField):
+    """A date field that refuses years outside YEAR_MIN–YEAR_MAX (wuxing.core.dates) in Chinese."""
+
+    def to_python(self, value: Any) -> dt.date | None:
+        date = super().to_python(value)
+        if date is not None:
+            try:
+                check_year(date)
+            except DateError as exc:
+                raise forms.ValidationError(str(exc), code="invalid") from None
+        return date
