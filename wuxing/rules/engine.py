@@ -36,10 +36,12 @@ import operator
 import threading
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Protocol, TypeVar
 
-from .schema import Indicator, Rulebook, Star, format_number
+from wuxing.core.numbers import NumberError, parse_decimal, parse_whole
+
+from .schema import VALUE_INT_DIGITS, VALUE_PLACES, Indicator, Rulebook, Star, format_number
 
 __all__ = [
     "Cell",
@@ -291,7 +293,12 @@ def _type_error(indicator: Indicator, value: object, expected: str) -> ScoreErro
 
 
 def _as_count(indicator: Indicator, value: object) -> int:
-    whole_decimal = isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value()
+    whole_decimal = (
+        isinstance(value, Decimal)
+        and value.is_finite()
+        and value.adjusted() < VALUE_INT_DIGITS  # never int() of a giant Decimal such as 1E+1000000
+        and value == value.to_integral_value()
+    )
     if (isinstance(value, int) and not isinstance(value, bool)) or whole_decimal:
         count = int(value)  # type: ignore[call-overload]
         if count >= 0:
@@ -906,9 +913,13 @@ def _number_text(text: str, unit: str | None) -> str:
 def validate_value(indicator: Indicator, raw: object) -> Value | None:
     """Turn user input (a form field or an Excel cell, already NFKC-normalised) into the typed value.
 
-    yes_no → bool; per_occurrence/bonus/penalty → int ≥ 0; threshold and scale → Decimal in range.
-    A blank input (None or "") returns None, meaning "not entered". Anything else raises ValueError
-    with a Chinese message, e.g. "应为 0–100 之间的数（单位：%）".
+    yes_no → bool; per_occurrence/bonus/penalty → int from 0 to the indicator's ``max_count``;
+    threshold and scale → Decimal in range. A blank input (None or "") returns None, meaning "not
+    entered". Anything else raises ValueError with a Chinese message, e.g. "应为 0–100 之间的数（单位：%）".
+
+    Text is checked for form and size before it is converted (``wuxing.core.numbers``): exponent
+    notation and more integer digits than a score can hold (``VALUE_INT_DIGITS``) are refused with
+    their own messages, so no input makes this function build a giant number.
     """
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
@@ -927,44 +938,40 @@ def validate_value(indicator: Indicator, raw: object) -> Value | None:
         raise ValueError("应填“是”或“否”（也可填 有/无、√/×、1/0）")
 
     if indicator.counts:
-        message = f"应为不小于 0 的整数（单位：{indicator.count_unit}）"
-        if isinstance(raw, bool):
-            raise ValueError(message)
-        number: Decimal
+        most = indicator.effective_max_count
+        message = f"应为 0–{most} 之间的整数（单位：{indicator.count_unit}）"
         try:
-            if isinstance(raw, int):
-                number = Decimal(raw)
-            elif isinstance(raw, float):
-                number = Decimal(str(raw))
-            elif isinstance(raw, Decimal):
-                number = raw
-            else:
-                number = Decimal(_number_text(str(raw).strip(), indicator.count_unit))
-        except InvalidOperation:
+            return parse_whole(_number_input(raw, indicator.count_unit), max_value=most)
+        except NumberError as exc:
+            if exc.kind in ("exponent", "too_big"):
+                raise
             raise ValueError(message) from None
-        if not number.is_finite() or number != number.to_integral_value() or number < 0:
-            raise ValueError(message)
-        return int(number)
 
     if form == "threshold":
         low, high = indicator.input_bounds
         unit = indicator.unit or ""
+        places = VALUE_PLACES
     else:  # scale
         low, high, unit = ZERO, indicator.max_points, "分"
+        places = 2
     message = _range_text(low, high, unit)
-    if isinstance(raw, bool):
-        raise ValueError(message)
     try:
-        if isinstance(raw, Decimal):
-            number = raw
-        elif isinstance(raw, int | float):
-            number = Decimal(str(raw))
-        else:
-            number = Decimal(_number_text(str(raw).strip(), unit))
-    except InvalidOperation:
+        number = parse_decimal(_number_input(raw, unit), int_digits=VALUE_INT_DIGITS, places=places)
+    except NumberError as exc:
+        if exc.kind in ("exponent", "too_big"):
+            raise
+        if exc.kind == "places":
+            raise ValueError("评分最多保留两位小数" if form == "scale" else str(exc)) from None
         raise ValueError(message) from None
-    if not number.is_finite() or number < low or (high is not None and number > high):
+    if number < low or (high is not None and number > high):
         raise ValueError(message)
-    if form == "scale" and number != number.quantize(CENT, rounding=ROUND_HALF_UP):
-        raise ValueError("评分最多保留两位小数")
     return number
+
+
+def _number_input(raw: object, unit: str | None) -> str | int | float | Decimal:
+    """A cell's number as it came, or typed text without its unit ("18万元" → "18")."""
+    if isinstance(raw, bool):
+        raise NumberError("form", "请填写数字")
+    if isinstance(raw, int | float | Decimal):
+        return raw
+    return _number_text(str(raw).strip(), unit)

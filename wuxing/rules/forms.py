@@ -6,7 +6,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from wuxing.core.forms import choice_field
+from wuxing.core.forms import BoundedDateField, choice_field
 from wuxing.core.uploads import check_evidence, check_xlsx_upload
 from wuxing.orgs.models import AreaKind
 from wuxing.rules.schema import Rulebook
@@ -97,8 +97,10 @@ class ScoreEntryForm(forms.Form):
                         label=label, required=False, choices=[("", "—未填报—"), ("是", "是"), ("否", "否")]
                     )
                 else:
-                    field = forms.CharField(label=label, required=False, max_length=30)
-                    field.widget.attrs["inputmode"] = "decimal"
+                    # No server-side max_length: the engine's validate_value checks the length and
+                    # form of the number itself and says what is wrong ("数字过大：最多 11 位整数").
+                    field = forms.CharField(label=label, required=False)
+                    field.widget.attrs.update({"inputmode": "decimal", "maxlength": "30"})
                 self.initial[name] = shown
                 field.help_text = f"{ind.form_label}：{ind.requirement_text()}"
                 if not may_enter(ind):
@@ -141,7 +143,7 @@ class ScoreEntryForm(forms.Form):
 
 class VetoForm(forms.Form):
     veto_code = forms.ChoiceField(label=_("否决事项"))
-    occurred_on = forms.DateField(label=_("发生日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    occurred_on = BoundedDateField(label=_("发生日期"), widget=forms.DateInput(attrs={"type": "date"}))
     description = forms.CharField(label=_("情况说明"), widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args: Any, book: Rulebook, **kwargs: Any) -> None:

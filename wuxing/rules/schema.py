@@ -33,10 +33,13 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 __all__ = [
+    "DEFAULT_MAX_COUNT",
     "FORMS",
     "FORM_LABELS",
     "KIND_LABELS",
     "OP_SYMBOLS",
+    "VALUE_INT_DIGITS",
+    "VALUE_PLACES",
     "Award",
     "Form",
     "Indicator",
@@ -45,6 +48,7 @@ __all__ = [
     "RulebookError",
     "Star",
     "Veto",
+    "error_message",
     "format_number",
     "load_rulebook_file",
     "load_rulebook_yaml",
@@ -54,6 +58,17 @@ __all__ = [
 
 STAR_COUNT = 5
 CENT = Decimal("0.01")
+
+# The largest value an indicator can take. rules.Score.value is DecimalField(max_digits=16,
+# decimal_places=4), but SQLite keeps such a column as a double, exact to 15 significant digits (Django
+# reads it back rounded to 15 and fails on 999999999999.9999), so a value has at most 11 digits before
+# the point and 4 after: 15 in all, stored and read back exactly on SQLite and PostgreSQL. Rulebook
+# numbers and entered values are bounded by it.
+VALUE_INT_DIGITS = 11
+VALUE_PLACES = 4
+VALUE_LIMIT = 10**VALUE_INT_DIGITS  # exclusive
+# Count indicators (per_occurrence, bonus, penalty) accept 0 up to ``max_count``; without one, 9999.
+DEFAULT_MAX_COUNT = 9999
 PASS_RATIO = Decimal("0.6")
 
 Kind = Literal["rural", "community"]
@@ -87,9 +102,9 @@ OP_SYMBOLS: dict[str, str] = {">=": "≥", "<=": "≤", ">": "＞", "<": "＜"}
 # Which optional fields each form uses, and which of those it cannot do without.
 _FORM_FIELDS: dict[str, frozenset[str]] = {
     "yes_no": frozenset(),
-    "per_occurrence": frozenset({"points_each", "min_count", "unit"}),
-    "bonus": frozenset({"points_each", "min_count", "unit"}),
-    "penalty": frozenset({"points_each", "unit"}),
+    "per_occurrence": frozenset({"points_each", "min_count", "max_count", "unit"}),
+    "bonus": frozenset({"points_each", "min_count", "max_count", "unit"}),
+    "penalty": frozenset({"points_each", "max_count", "unit"}),
     "threshold": frozenset({"unit", "op", "target", "min_value", "max_value"}),
     "scale": frozenset({"pass_points"}),
 }
@@ -104,6 +119,7 @@ _FORM_REQUIRED: dict[str, tuple[str, ...]] = {
 _OPTIONAL_FORM_FIELDS = (
     "points_each",
     "min_count",
+    "max_count",
     "unit",
     "op",
     "target",
@@ -191,7 +207,25 @@ def _reject_float_noise(value: Any) -> Any:
     return value
 
 
+def _check_number(value: Decimal) -> Decimal:
+    """A rulebook number: finite, at most VALUE_INT_DIGITS digits before the point and VALUE_PLACES after
+    (checked from the exponent, before any arithmetic, so 1e1000000 costs nothing)."""
+    if not value.is_finite():
+        raise PydanticCustomError("finite_number", "应为有限的数字")
+    if not value.is_zero() and value.adjusted() >= VALUE_INT_DIGITS:
+        raise _problem(f"数字过大：最多 {VALUE_INT_DIGITS} 位整数")
+    exponent = value.as_tuple().exponent
+    if (
+        isinstance(exponent, int)
+        and -exponent > VALUE_PLACES
+        and value != value.quantize(Decimal(1).scaleb(-VALUE_PLACES))
+    ):
+        raise _problem(f"最多保留 {VALUE_PLACES} 位小数")
+    return value
+
+
 def _check_points(value: Decimal) -> Decimal:
+    _check_number(value)
     if value < 0:
         raise _problem("不能为负数")
     if value != value.quantize(CENT, rounding=ROUND_HALF_UP):
@@ -203,10 +237,10 @@ StarCode = Annotated[str, Strict(), AfterValidator(_check_star_code)]
 ItemCode = Annotated[str, Strict(), AfterValidator(_check_item_code)]
 Text = Annotated[str, Strict(), AfterValidator(_check_not_blank)]
 FreeText = Annotated[str, Strict()]
-Number = Annotated[Decimal, BeforeValidator(_reject_float_noise)]
+Number = Annotated[Decimal, BeforeValidator(_reject_float_noise), AfterValidator(_check_number)]
 Points = Annotated[Decimal, BeforeValidator(_reject_float_noise), AfterValidator(_check_points)]
 Flag = Annotated[bool, Strict()]
-Count = Annotated[int, Strict(), Field(ge=1)]
+Count = Annotated[int, Strict(), Field(ge=1, lt=VALUE_LIMIT)]
 
 
 class _Model(BaseModel):
@@ -250,6 +284,7 @@ class Indicator(_Model):
     # form-specific fields (None when the form does not use them)
     points_each: Points | None = None
     min_count: Count | None = None
+    max_count: Count | None = None
     unit: Text | None = None
     op: Op | None = None
     target: Number | None = None
@@ -283,6 +318,13 @@ class Indicator(_Model):
                     problems.append((("target",), f"target 不能小于允许填报的最小值 {format_number(low)}"))
                 if high is not None and self.target > high:
                     problems.append((("target",), f"target 不能大于允许填报的最大值 {format_number(high)}"))
+        if self.form in COUNT_FORMS and self.effective_min_count > self.effective_max_count:
+            problems.append(
+                (
+                    ("max_count",),
+                    f"max_count（{self.effective_max_count}）不能小于 min_count（{self.effective_min_count}）",
+                )
+            )
         if self.form == "scale" and self.pass_points is not None and self.pass_points > self.max_points:
             problems.append((("pass_points",), "pass_points 不能大于 max_points"))
         if problems:
@@ -307,6 +349,11 @@ class Indicator(_Model):
     @property
     def effective_min_count(self) -> int:
         return self.min_count if self.min_count is not None else 1
+
+    @property
+    def effective_max_count(self) -> int:
+        """The largest count a 书记 may enter (max_count, or DEFAULT_MAX_COUNT when the rulebook says none)."""
+        return self.max_count if self.max_count is not None else DEFAULT_MAX_COUNT
 
     @property
     def effective_pass_points(self) -> Decimal:
@@ -590,7 +637,8 @@ _SIMPLE_MESSAGES: dict[str, str] = {
 }
 
 
-def _message(error: Mapping[str, Any]) -> str:
+def error_message(error: Mapping[str, Any]) -> str:
+    """One pydantic error (type, ctx, msg) in Chinese; also used for the API's 422 answers."""
     kind = error["type"]
     ctx = error.get("ctx") or {}
     if kind.startswith("wuxing_"):
@@ -640,7 +688,7 @@ def _messages_from(exc: ValidationError, lines: Mapping[tuple[str | int, ...], i
             for relative, text in error["ctx"]["problems"]:
                 found.append(((*loc, *relative), text))
         else:
-            found.append((loc, _message(error)))
+            found.append((loc, error_message(error)))
     messages = []
     for loc, text in found:
         line = _line_for(loc, lines)
@@ -691,7 +739,17 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[
     return result
 
 
+def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    # Python refuses int() of more than 4300 digits with a ValueError; anything this long is too big anyway
+    if len(str(node.value).replace("_", "")) > VALUE_INT_DIGITS + 3:  # sign and 0x/0o prefixes
+        raise yaml.constructor.ConstructorError(
+            None, None, f"数字过大：最多 {VALUE_INT_DIGITS} 位整数", node.start_mark
+        )
+    return int(loader.construct_yaml_int(node))
+
+
 _Loader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 

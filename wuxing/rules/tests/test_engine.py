@@ -615,7 +615,7 @@ def test_validate_count(raw, expected):
 
 @pytest.mark.parametrize("raw", ["-1", "1.5", "三", True, 2.5])
 def test_validate_count_rejects(raw):
-    with pytest.raises(ValueError, match=r"应为不小于 0 的整数（单位：次）"):
+    with pytest.raises(ValueError, match=r"应为 0–9999 之间的整数（单位：次）"):
         validate_value(indicator(form="penalty", points_each=1), raw)
 
 

@@ -134,7 +134,7 @@ def test_several_bad_cells_are_all_reported(world, rulebooks, client_for):
     report = run(world.users["street_a"], content)
     assert sorted(report.messages()) == sorted(
         [
-            "第2行 第5列（按月开展主题党日（次） [zbgy.org_life]）：按月开展主题党日：应为不小于 0 的整数（单位：次）",
+            "第2行 第5列（按月开展主题党日（次） [zbgy.org_life]）：按月开展主题党日：应为 0–9999 之间的整数（单位：次）",
             "第2行 第14列（形成“一村一品”特色主导产业 [cyxw.featured]）："
             "形成“一村一品”特色主导产业：应填“是”或“否”（也可填 有/无、√/×、1/0）",
             "第2行 第19列（卫生厕所普及率（%） [stjy.toilets]）：卫生厕所普及率：应为 0–100 之间的数（单位：%）",

@@ -81,7 +81,7 @@ def test_save_scores_stores_typed_values_and_the_engine_columns(world, rulebooks
         ("cyxw.income", "-1", "村集体经济收入：应为不小于 0 的数（单位：万元）"),
         ("stjy.toilets", "120", "卫生厕所普及率：应为 0–100 之间的数（单位：%）"),
         ("zbgy.secretary", "16", "村党组织书记履职尽责：应为 0–15 之间的数（单位：分）"),
-        ("cyxw.projects", "2.5", "当年新引进或实施产业项目：应为不小于 0 的整数（单位：个）"),
+        ("cyxw.projects", "2.5", "当年新引进或实施产业项目：应为 0–9999 之间的整数（单位：个）"),
         ("cyxw.cooperative", "也许", "应填“是”或“否”（也可填 有/无、√/×、1/0）"),
         ("cyxw.nothing", "1", "细则中没有指标 cyxw.nothing"),
     ],
