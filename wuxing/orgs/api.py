@@ -12,8 +12,9 @@ from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Substr
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from wuxing.api.pagination import BoundedPages
 from wuxing.api.schemas import ConflictOut, ErrorOut, FieldErrorsOut, Ref
 from wuxing.core.scoping import get_visible, visible_orgs, visible_units
 from wuxing.orgs.models import Level, OrgUnit
@@ -151,7 +152,7 @@ def filtered_branches(user: Any, filters: OrgFilters) -> QuerySet[OrgUnit]:
     summary="村/社区党组织列表",
     description="调用者权限范围内的村/社区党组织，可按街道/镇、类型、组织形式、分包单位筛选和搜索；页码分页。",
 )
-@paginate(PageNumberPagination)
+@paginate(BoundedPages)
 def list_orgs(request: HttpRequest, filters: Query[OrgFilters]) -> Any:
     return filtered_branches(request.auth, filters)  # type: ignore[attr-defined]
 

@@ -5,10 +5,25 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from wuxing.core.forms import VersionedFormMixin, choice_field, model_choice_field
+from wuxing.core.forms import (
+    BoundedDateField,
+    PlainIntegerField,
+    VersionedFormMixin,
+    choice_field,
+    model_choice_field,
+)
 from wuxing.core.text import normalize_text
 from wuxing.core.uploads import check_xlsx_upload
-from wuxing.orgs.models import AreaKind, BranchType, DispatchedUnit, Level, OrgUnit, Person, Post
+from wuxing.orgs.models import (
+    MEMBER_COUNT_MAX,
+    AreaKind,
+    BranchType,
+    DispatchedUnit,
+    Level,
+    OrgUnit,
+    Person,
+    Post,
+)
 
 REASON_FIELD_KW: dict[str, Any] = {
     "label": _("修改原因"),
@@ -31,6 +46,7 @@ class NormalizingMixin:
 
 class BranchForm(VersionedFormMixin, NormalizingMixin, forms.ModelForm):
     parent = forms.ModelChoiceField(queryset=OrgUnit.objects.none(), label=_("所属街道/镇"), empty_label=None)
+    member_count = PlainIntegerField(label=_("党员人数"), max_value=MEMBER_COUNT_MAX, initial=0)
     reason = forms.CharField(**REASON_FIELD_KW)
 
     class Meta:
@@ -102,6 +118,7 @@ class PersonForm(VersionedFormMixin, NormalizingMixin, forms.ModelForm):
     class Meta:
         model = Person
         fields = ["name", "gender", "birth_date", "phone", "home_org"]
+        field_classes = {"birth_date": BoundedDateField}
         widgets = {"birth_date": forms.DateInput(attrs={"type": "date"})}
 
     def __init__(self, *args: Any, orgs: Any = None, **kwargs: Any) -> None:
@@ -111,7 +128,7 @@ class PersonForm(VersionedFormMixin, NormalizingMixin, forms.ModelForm):
 
     def clean_phone(self) -> str:
         phone = normalize_text(self.cleaned_data.get("phone", "")).replace(" ", "").replace("-", "")
-        if phone and (not phone.isdigit() or len(phone) not in (7, 8, 11, 12)):
+        if phone and (not (phone.isascii() and phone.isdigit()) or len(phone) not in (7, 8, 11, 12)):
             raise forms.ValidationError(_("手机号应为 11 位数字"))
         return phone
 
@@ -122,6 +139,7 @@ class PostForm(VersionedFormMixin, NormalizingMixin, forms.ModelForm):
     class Meta:
         model = Post
         fields = ["person", "role", "start_date", "end_date", "on_street_leadership"]
+        field_classes = {"start_date": BoundedDateField, "end_date": BoundedDateField}
         widgets = {
             "start_date": forms.DateInput(attrs={"type": "date"}),
             "end_date": forms.DateInput(attrs={"type": "date"}),

@@ -54,6 +54,10 @@ class DispatchedUnit(Versioned):
         return self.name
 
 
+# 党员人数 of one village or community organisation: entered through forms and Excel, 0–99999.
+MEMBER_COUNT_MAX = 99999
+
+
 class OrgUnitQuerySet(MP_NodeQuerySet):
     def branches(self) -> OrgUnitQuerySet:
         return self.filter(level=Level.BRANCH)

@@ -8,12 +8,15 @@ from typing import Any, Literal, overload
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
+from wuxing.core.dates import DateError, parse_date, year_message
 from wuxing.core.excel import Column, ImportReport, RowError, run_import
 from wuxing.core.locking import check_version, integrity_to_validation
+from wuxing.core.numbers import NumberError, parse_whole
 from wuxing.core.scoping import scope
 from wuxing.core.services import delete_with_history, log_decision, real_user, require_perm, save_with_history
 from wuxing.core.text import excerpt, normalize_number, normalize_text
 from wuxing.orgs.models import (
+    MEMBER_COUNT_MAX,
     AreaKind,
     BranchType,
     DispatchedUnit,
@@ -260,7 +263,7 @@ ORG_COLUMNS = [
         help="党支部 / 党总支 / 党委",
         choices=[str(c.label) for c in BranchType],
     ),
-    Column("member_count", "党员人数", help="非负整数，可留空（视为 0）"),
+    Column("member_count", "党员人数", help="0–99999 的整数，可留空（视为 0）"),
     Column("assigned_unit", "分包区直单位", help="区直单位的名称或编码，可留空", width=24),
 ]
 
@@ -292,23 +295,15 @@ def _choice(value: Any, choices: Any, field: str, label: str) -> str:
     raise RowError(f"“{excerpt(text)}”不是有效的{label}，应为：{allowed}", field)
 
 
-def _int(value: Any, field: str, label: str) -> int:
+def _int(value: Any, field: str, label: str, *, max_value: int) -> int:
     if value is None:
         return 0
-    if isinstance(value, bool):
-        raise RowError(f"{label}应为非负整数", field)
-    if isinstance(value, int):
-        number = value
-    elif isinstance(value, float) and value.is_integer():
-        number = int(value)
-    else:
-        text = normalize_number(value)
-        if not text.isdigit():
-            raise RowError(f"“{excerpt(normalize_text(value))}”不是有效的{label}，应为非负整数", field)
-        number = int(text)
-    if number < 0:
-        raise RowError(f"{label}不能为负数", field)
-    return number
+    try:
+        return parse_whole(value, max_value=max_value)
+    except NumberError as exc:
+        if exc.kind in ("exponent", "too_big"):
+            raise RowError(str(exc), field) from None
+        raise RowError(f"“{excerpt(normalize_text(value))}”不是有效的{label}，{exc}", field) from None
 
 
 @overload
@@ -320,24 +315,16 @@ def _date(value: Any, field: str, label: str, *, required: bool = False) -> dt.d
         if required:
             raise RowError(f"{label}不能为空", field)
         return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = normalize_number(value).replace("/", "-").replace(".", "-")
-    for sep_text in (text, text.replace("年", "-").replace("月", "-").rstrip("日")):
-        try:
-            return dt.date.fromisoformat(sep_text) if len(sep_text) == 10 else _loose_date(sep_text)
-        except ValueError:
-            continue
-    raise RowError(f"“{excerpt(normalize_text(value))}”不是有效的日期，请写成 2021-03-15", field)
-
-
-def _loose_date(text: str) -> dt.date:
-    parts = text.split("-")
-    if len(parts) != 3:
-        raise ValueError(text)
-    return dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
+    try:
+        return parse_date(value)
+    except DateError as exc:
+        if isinstance(value, dt.date):
+            raise RowError(f"{label}的{exc}", field) from None
+        if str(exc) == year_message():
+            raise RowError(f"“{excerpt(normalize_text(value))}”的{exc}，请写成 2021-03-15", field) from None
+        raise RowError(
+            f"“{excerpt(normalize_text(value))}”不是有效的日期，请写成 2021-03-15", field
+        ) from None
 
 
 def _bool(value: Any, field: str, label: str) -> bool:
@@ -383,7 +370,9 @@ def import_orgs(actor: Any, fileobj: Any, reason: str = "Excel 导入") -> Impor
             "name": name,
             "area_kind": _choice(rec.get("area_kind"), AreaKind, "area_kind", "类型"),
             "branch_type": _choice(rec.get("branch_type"), BranchType, "branch_type", "组织形式"),
-            "member_count": _int(rec.get("member_count"), "member_count", "党员人数"),
+            "member_count": _int(
+                rec.get("member_count"), "member_count", "党员人数", max_value=MEMBER_COUNT_MAX
+            ),
         }
         unit_key = normalize_text(rec.get("assigned_unit"))
         unit = None
@@ -435,7 +424,7 @@ def import_people(actor: Any, fileobj: Any, reason: str = "Excel 导入") -> Imp
         if not name:
             raise RowError("姓名不能为空", "name")
         phone = normalize_number(rec.get("phone")).replace("-", "")
-        if phone and (not phone.isdigit() or len(phone) != 11):
+        if phone and (not (phone.isascii() and phone.isdigit()) or len(phone) != 11):
             raise RowError(f"“{excerpt(phone)}”不是有效的 11 位手机号", "phone")
         gender = ""
         if rec.get("gender") is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -13,12 +12,19 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from wuxing.core.dates import parse_date
 from wuxing.core.excel import Column, Sheet, template_sheets, workbook_response
 from wuxing.core.forms import show_conflict
 from wuxing.core.history import history_entries
 from wuxing.core.locking import EditConflict, parse_version
 from wuxing.core.scoping import get_visible, scope, visible_orgs, visible_people, visible_posts, visible_units
-from wuxing.core.views import AuthenticatedHttpRequest, HtmxHttpRequest, paginate, querystring_without
+from wuxing.core.views import (
+    AuthenticatedHttpRequest,
+    HtmxHttpRequest,
+    int_param,
+    paginate,
+    querystring_without,
+)
 from wuxing.core.workdays import today
 from wuxing.orgs import queries, services
 from wuxing.orgs.forms import (
@@ -158,8 +164,9 @@ def branch_create(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     streets = _editable_streets(request.user)
     initial = {}
-    if request.GET.get("parent", "").isdigit():
-        initial["parent"] = streets.filter(pk=request.GET["parent"]).first()
+    parent_id = int_param(request, "parent", label=_("所属街道/镇"))
+    if parent_id is not None:
+        initial["parent"] = streets.filter(pk=parent_id).first()
     form = BranchForm(
         request.POST or None,
         streets=streets,
@@ -275,14 +282,13 @@ PEOPLE_EXPORT_COLUMNS = [
 @require_safe
 def people(request: HttpRequest) -> HttpResponseBase:
     streets = queries.visible_streets(request.user)
+    street_id = int_param(request, "street", label=_("街道/镇"))
     params: dict[str, Any] = {
         "q": request.GET.get("q", ""),
         "role": request.GET.get("role", ""),
         "status": request.GET.get("status", "current"),
         "street_leadership": request.GET.get("street_leadership", ""),
-        "street": streets.filter(pk=request.GET["street"]).first()
-        if request.GET.get("street", "").isdigit()
-        else None,
+        "street": streets.filter(pk=street_id).first() if street_id is not None else None,
     }
     qs = queries.people_list(request.user, params)
     if request.GET.get("format") == "xlsx":
@@ -347,8 +353,9 @@ def person_edit(request: AuthenticatedHttpRequest, pk: int | None = None) -> Htt
     elif not request.user.has_perm("orgs.manage_registry"):
         raise PermissionDenied
     initial = {}
-    if request.GET.get("org", "").isdigit():
-        initial["home_org"] = editable.filter(pk=request.GET["org"]).first()
+    org_id = int_param(request, "org", label=_("所在组织"))
+    if org_id is not None:
+        initial["home_org"] = editable.filter(pk=org_id).first()
     form = PersonForm(request.POST or None, instance=person, orgs=editable, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -545,7 +552,7 @@ def end_post_today(request: HttpRequest, org_pk: int, pk: int) -> HttpResponse:
         services.end_post(
             request.user,
             post,
-            dt.date.fromisoformat(end),
+            parse_date(end),
             request.POST.get("reason", ""),
             expected_version=parse_version(request.POST.get("lock_version")),
         )

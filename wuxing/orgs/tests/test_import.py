@@ -167,7 +167,7 @@ def test_one_bad_row_among_good_rows_imports_nothing(world: Any) -> None:
     ]
     report = import_orgs(world.users["admin"], xlsx_file(ORG_HEADER, rows))
     # The bad cell is F4: row 4 (header is row 1), column 6 (党员人数).
-    assert report.messages() == ["第4行 第6列（党员人数）：“三十”不是有效的党员人数，应为非负整数"]
+    assert report.messages() == ["第4行 第6列（党员人数）：“三十”不是有效的党员人数，应为 0–99999 之间的整数"]
     assert (report.created, report.updated) == (0, 0)
     assert_nothing_written(before)
 
@@ -190,7 +190,7 @@ def test_column_number_is_where_the_column_is_in_the_sheet(world: Any) -> None:
     ]
     report = import_orgs(world.users["admin"], xlsx_file(header, rows))
     assert report.messages() == [
-        "第2行 第2列（党员人数）：“-3”不是有效的党员人数，应为非负整数",
+        "第2行 第2列（党员人数）：“-3”不是有效的党员人数，应为 0–99999 之间的整数",
         "第3行 第6列（组织形式）：“支部”不是有效的组织形式，应为：党支部、党总支、党委",
     ]
     assert_nothing_written(before)
