@@ -34,7 +34,7 @@ from wuxing.core.excel import XLSX_MIME, Column, Sheet, workbook_response
 from wuxing.core.history import history_entries
 from wuxing.core.scoping import get_visible
 from wuxing.core.services import log_decision
-from wuxing.core.views import paginate
+from wuxing.core.views import paginate, plain_int
 from wuxing.core.workdays import today
 from wuxing.orgs.queries import visible_streets
 
@@ -335,7 +335,7 @@ def secretary_accounts(request: HttpRequest) -> HttpResponse:
     candidates = queries.secretary_candidates(request.user, street)
     errors: list[str] = []
     if request.method == "POST":
-        selected = [int(v) for v in request.POST.getlist("orgs") if v.isdigit()]
+        selected = [n for n in (plain_int(v) for v in request.POST.getlist("orgs")) if n is not None]
         if not selected:
             errors.append(gettext("请至少选择一个组织。"))
         else:

@@ -13,9 +13,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from wuxing.core.dates import YEAR_MAX, YEAR_MIN
 from wuxing.core.excel import Sheet, template_sheets, workbook_response
 from wuxing.core.history import history_entries
 from wuxing.core.scoping import get_visible, scope, visible_orgs
+from wuxing.core.views import int_param
 from wuxing.core.workdays import today
 from wuxing.orgs.models import Level
 from wuxing.orgs.queries import visible_streets
@@ -64,12 +66,8 @@ def _years() -> list[int]:
 
 
 def _year(request: HttpRequest) -> int:
-    years = _years()
-    try:
-        year = int(request.GET.get("year") or years[0])
-    except ValueError:
-        year = years[0]
-    return year
+    year = int_param(request, "year", label=_("年度"), min_value=YEAR_MIN, max_value=YEAR_MAX)
+    return year if year is not None else _years()[0]
 
 
 @require_safe
