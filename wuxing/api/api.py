@@ -13,7 +13,7 @@ from typing import Any, Literal
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 from ninja import Field, NinjaAPI, Schema, Swagger
-from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from wuxing.api.auth import API_AUTH
 
@@ -24,8 +24,11 @@ DESCRIPTION = """五星支部创建管理平台 API。
 
 **范围**：所有数据都按调用者的权限范围过滤；超出范围的对象与不存在的对象一样返回 404。
 
-**分页**：列表接口使用页码分页（PageNumberPagination）：参数 `page`（从 1 开始）和 `page_size`
-（默认 50，最大 100），返回 `{"items": [...], "count": 总条数}`。
+**分页**：列表接口使用页码分页：参数 `page`（从 1 开始，最大 100000）和 `page_size`
+（默认 50，最大 100），返回 `{"items": [...], "count": 总条数}`；超过最后一页时 `items` 为空列表。
+
+**错误**：所有错误都以 JSON 返回，`detail` 为中文说明。参数无效（如页码超出范围、年度不在
+1900–2100 之间）返回 422；路径不存在或路径中的 ID 不是整数返回 404；请求中含空字符（NUL）返回 400。
 """
 
 api = NinjaAPI(
@@ -56,6 +59,20 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
 @api.exception_handler(Http404)
 def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return api.create_response(request, {"detail": NOT_FOUND}, status=404)
+
+
+def _invalid_text(error: dict[str, Any]) -> str:
+    from wuxing.rules.schema import error_message
+
+    loc = [str(part) for part in error.get("loc", ()) if part not in ("query", "path", "body", "filters")]
+    return f"{'.'.join(loc) or '参数'}：{error_message(error)}"
+
+
+@api.exception_handler(ValidationError)
+def on_invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    """Invalid parameters: 422 with every problem in Chinese ("参数无效：page：不能大于 100000")."""
+    problems = [_invalid_text(error) for error in exc.errors]
+    return api.create_response(request, {"detail": "参数无效：" + "；".join(problems)}, status=422)
 
 
 @api.exception_handler(HttpError)

@@ -6,9 +6,11 @@ from typing import Any, Literal
 
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from wuxing.api.pagination import BoundedPages
 from wuxing.api.schemas import ConflictOut, ErrorOut, FieldErrorsOut, Ref
+from wuxing.core.dates import YEAR_MAX, YEAR_MIN
 from wuxing.core.scoping import get_visible, visible_orgs
 from wuxing.orgs.models import Level
 from wuxing.rules import queries
@@ -21,10 +23,18 @@ KindName = Literal["rural", "community"]
 
 
 class RatingFilters(Schema):
-    year: int = Field(..., description="年度，如 2023")
+    year: int = Field(..., ge=YEAR_MIN, le=YEAR_MAX, description="年度，如 2023")
     street: str | None = Field(None, description="街道/镇编码，如 ZB")
     kind: KindName | None = Field(None, description="类型：rural 农村，community 城市社区")
     level: int | None = Field(None, ge=0, le=5, description="只看某个星级（0–5）")
+
+
+class YearParam(Schema):
+    year: int = Field(..., ge=YEAR_MIN, le=YEAR_MAX, description="年度，如 2023")
+
+
+class RulebookFilters(Schema):
+    year: int | None = Field(None, ge=YEAR_MIN, le=YEAR_MAX, description="只看某年度的细则")
 
 
 class RatingOut(Schema):
@@ -78,7 +88,7 @@ def _street(request: HttpRequest, code: str | None) -> Any:
     summary="星级评定结果",
     description="按当前启用的细则计算调用者权限范围内各组织的星级、各星得分和差距清单（与页面、命令行同一引擎）。",
 )
-@paginate(PageNumberPagination)
+@paginate(BoundedPages)
 def list_ratings(request: HttpRequest, filters: Query[RatingFilters]) -> Any:
     rows = queries.rate(
         request.auth,  # type: ignore[attr-defined]  # set by django-ninja's authentication
@@ -107,9 +117,9 @@ class _LazyRows(list):
     summary="一个组织的星级卡片",
     description="一个组织的星级、各星得分，以及每颗未获得的星的具体原因。",
 )
-def rating_detail(request: HttpRequest, org_id: int, year: int) -> Any:
+def rating_detail(request: HttpRequest, org_id: int, year: Query[YearParam]) -> Any:
     org = get_visible(visible_orgs(request.auth).filter(level=Level.BRANCH), pk=org_id)  # type: ignore[attr-defined]
-    rows = queries.rate(request.auth, year, org_ids=[org.pk])  # type: ignore[attr-defined]
+    rows = queries.rate(request.auth, year.year, org_ids=[org.pk])  # type: ignore[attr-defined]
     if not rows:
         raise Http404
     row = rows[0]
@@ -145,10 +155,10 @@ class RulebookDetailOut(RulebookOut):
 
 
 @rulebooks_router.get("", response=list[RulebookOut], summary="星级细则版本列表")
-def list_rulebooks(request: HttpRequest, year: int | None = None) -> Any:
+def list_rulebooks(request: HttpRequest, filters: Query[RulebookFilters]) -> Any:
     qs = RulebookVersion.objects.order_by("-year", "kind", "-version")
-    if year is not None:
-        qs = qs.filter(year=year)
+    if filters.year is not None:
+        qs = qs.filter(year=filters.year)
     return list(qs)
 
 
