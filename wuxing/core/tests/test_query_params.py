@@ -1,0 +1,277 @@
+"""Odd values in every query-string parameter of every page: never a server error.
+
+``PAGES`` lists every page (URL name → path and the GET parameters it reads). For each (page, parameter)
+the test sends each of ``ODD_VALUES`` as every role that may open the page (those whose plain GET is a
+200) and expects 400 for a NUL character, otherwise a page (200), a redirect within the site (302) or
+404 — never a 5xx. Two more tests keep the table honest: every URL name of the site is in ``PAGES`` or
+in ``NOT_PAGES`` (a new page fails until it is added), and a page that reads a parameter missing from
+its entry fails too (reads of ``request.GET`` are recorded while each page is opened).
+
+To add a page: one line in ``PAGES`` with its path and the parameters its view, forms and templates read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import QueryDict
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from wuxing.core.middleware import NUL_MESSAGE
+from wuxing.core.tests.worldcache import _world_ids  # noqa: F401  (one world per module)
+from wuxing.rules.tests.conftest import _rulebook_ids  # noqa: F401  (the shipped rulebooks, once per module)
+
+pytestmark = pytest.mark.django_db
+
+ODD_VALUES = [
+    "\x00",
+    "①",
+    "٣",  # Arabic-Indic three: isdigit() is True, and int() reads it as 3
+    "99999999999999999999",
+    "-1",
+    "0",
+    "1e309",
+    "NaN",
+    "x" * 5000,
+    "2023-02-30",
+    "99999-01-01",
+    "",
+]
+ROLES = ("anonymous", "admin", "leader", "street_a", "secretary_a", "unit")  # one user of each role
+
+PAGE_PARAM = "page"  # core.views.paginate
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str  # with {placeholders} from the world, see `paths`
+    params: tuple[str, ...] = ()
+
+
+PAGES: dict[str, Page] = {
+    "dashboard:home": Page("/"),
+    # accounts
+    "accounts:login": Page("/accounts/login/", ("next",)),
+    "accounts:password_change": Page("/accounts/password/"),
+    "accounts:users": Page("/accounts/users/", ("q", "role", "street", "status", "format", PAGE_PARAM)),
+    "accounts:user_create": Page("/accounts/users/new/"),
+    "accounts:secretary_accounts": Page("/accounts/users/secretaries/", ("street",)),
+    "accounts:user": Page("/accounts/users/{user}/"),
+    "accounts:user_edit": Page("/accounts/users/{user}/edit/"),
+    "accounts:user_deactivate": Page("/accounts/users/{user}/deactivate/"),
+    "accounts:user_reactivate": Page("/accounts/users/{user}/reactivate/"),
+    "accounts:user_reset_password": Page("/accounts/users/{user}/reset-password/"),
+    "accounts:tokens": Page("/accounts/tokens/"),
+    # organisations
+    "orgs:list": Page(
+        "/orgs/",
+        ("q", "street", "area_kind", "branch_type", "unit", "demo", "sort", "format", "partial", PAGE_PARAM),
+    ),
+    "orgs:tree": Page("/orgs/tree/"),
+    "orgs:branch_create": Page("/orgs/new/", ("parent",)),
+    "orgs:street_create": Page("/orgs/streets/new/"),
+    "orgs:detail": Page("/orgs/{village}/"),
+    "orgs:edit": Page("/orgs/{village}/edit/"),
+    "orgs:delete": Page("/orgs/{village}/delete/"),
+    "orgs:post_create": Page("/orgs/{village}/posts/new/"),
+    "orgs:post_edit": Page("/orgs/{village}/posts/{post}/edit/"),
+    "orgs:people": Page(
+        "/orgs/people/", ("q", "role", "status", "street_leadership", "street", "format", PAGE_PARAM)
+    ),
+    "orgs:person_create": Page("/orgs/people/new/", ("org",)),
+    "orgs:person": Page("/orgs/people/{person}/"),
+    "orgs:person_edit": Page("/orgs/people/{person}/edit/"),
+    "orgs:units": Page("/orgs/units/", ("q", "format", PAGE_PARAM)),
+    "orgs:unit_create": Page("/orgs/units/new/"),
+    "orgs:unit": Page("/orgs/units/{unit}/"),
+    "orgs:unit_edit": Page("/orgs/units/{unit}/edit/"),
+    "orgs:import": Page("/orgs/import/", ("kind",)),
+    "orgs:import_template": Page("/orgs/import/template/orgs.xlsx"),
+    # stars
+    "starrules:ratings": Page("/stars/ratings/", ("year", "street", "kind", "level", "q", "sort", "format")),
+    "starrules:card": Page("/stars/orgs/{village}/", ("year",)),
+    "starrules:score_form": Page("/stars/orgs/{village}/scores/", ("year",)),
+    "starrules:evidence": Page("/stars/orgs/{village}/evidence/{evidence}/"),
+    "starrules:scores": Page("/stars/scores/", ("year", "kind")),
+    "starrules:scores_template": Page("/stars/scores/rural.xlsx", ("year", "filled")),
+    "starrules:rulebooks": Page("/stars/rulebooks/"),
+    "starrules:rulebook": Page("/stars/rulebooks/{rulebook}/", ("format",)),
+    "starrules:rulebook_edit": Page("/stars/rulebooks/{rulebook}/edit/", ("as_new",)),
+    "starrules:rulebook_tune": Page("/stars/rulebooks/{rulebook}/tune/"),
+}
+
+# URL names that are not pages: POST-only actions (a GET is refused or redirected) and language switching.
+NOT_PAGES = {
+    "set_language",
+    "accounts:logout",
+    "accounts:token_revoke",
+    "accounts:user_token_revoke",
+    "orgs:post_end",
+    "starrules:evidence_upload",
+    "starrules:evidence_delete",
+    "starrules:veto_create",
+    "starrules:veto_revoke",
+    "starrules:rulebook_activate",
+    "starrules:rulebook_clone",
+}
+
+
+def url_names(patterns: list[Any], namespace: str = "") -> Iterator[str]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            if str(pattern.pattern).startswith("api/"):
+                continue  # the API: fuzzed from its schema (wuxing/api/tests/test_schemathesis.py)
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from url_names(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{namespace}{pattern.name}"
+
+
+def test_every_page_of_the_site_is_in_the_table() -> None:
+    names = set(url_names(get_resolver().url_patterns))
+    assert names - set(PAGES) - NOT_PAGES == set(), "add these pages to PAGES (or to NOT_PAGES)"
+    assert set(PAGES) - names == set(), "these pages no longer exist"
+
+
+# --------------------------------------------------------------------------- the world and its clients
+
+
+@pytest.fixture(scope="module")
+def _path_ids(
+    _rulebook_ids: dict[str, int],  # noqa: F811
+    _world_ids: dict[str, Any],  # noqa: F811
+    django_db_blocker: Any,
+) -> Iterator[dict[str, int]]:
+    """A score with an evidence file on top of the module's world and rulebooks (rolled back at the end)."""
+    from django.db import transaction
+
+    from wuxing.core.management.base import system_user
+    from wuxing.orgs.models import OrgUnit, Post
+    from wuxing.rules import services
+    from wuxing.rules.tests.helpers import YEAR
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        actor = system_user()
+        village = OrgUnit.objects.get(pk=_world_ids["objects"]["village_a"][1])
+        services.save_scores(actor, village, YEAR, {"cyxw.income": "18"})
+        score = village.scores.get(indicator_code="cyxw.income")
+        evidence = services.add_evidence(actor, score, SimpleUploadedFile("报表.pdf", b"%PDF-1.4"))
+        yield {
+            "user": _world_ids["users"]["street_a"],
+            "village": village.pk,
+            "post": Post.objects.filter(org=village).values_list("pk", flat=True)[0],
+            "person": _world_ids["objects"]["secretary_a"][1],
+            "unit": _world_ids["objects"]["unit"][1],
+            "evidence": evidence.pk,
+            "rulebook": _rulebook_ids["rural"],
+        }
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def paths(_path_ids: dict[str, int], world: Any) -> dict[str, str]:
+    return {name: page.path.format(**_path_ids) for name, page in PAGES.items()}
+
+
+@pytest.fixture
+def clients(world: Any) -> dict[str, Client]:
+    clients = {}
+    for role in ROLES:
+        client = Client()
+        if role != "anonymous":
+            client.force_login(world.users[role])
+        clients[role] = client
+    return clients
+
+
+_OPENERS: dict[str, tuple[str, ...]] = {}  # path → roles, worked out once per module (the data is the same)
+
+
+def openers(clients: dict[str, Client], path: str) -> dict[str, Client]:
+    """The roles that may open the page: their plain GET is a 200."""
+    if path not in _OPENERS:
+        _OPENERS[path] = tuple(
+            role for role, client in clients.items() if client.get(path).status_code == 200
+        )
+    assert _OPENERS[path], f"nobody can open {path}"
+    return {role: clients[role] for role in _OPENERS[path]}
+
+
+# --------------------------------------------------------------------------- odd values
+
+
+CASES = [(name, param) for name, page in PAGES.items() for param in page.params]
+
+
+@pytest.mark.parametrize(("name", "param"), CASES, ids=[f"{n}?{p}" for n, p in CASES])
+def test_odd_values_in_a_query_parameter_never_give_a_server_error(
+    paths: dict[str, str], clients: dict[str, Client], name: str, param: str
+) -> None:
+    path = paths[name]
+    for role, client in openers(clients, path).items():
+        for value in ODD_VALUES:
+            response = client.get(f"{path}?{param}={quote(value)}")
+            where = f"{role} GET {path}?{param}={value[:20]!r}"
+            if "\x00" in value:
+                assert response.status_code == 400, where
+                assert NUL_MESSAGE in response.content.decode(), where
+            elif response.status_code == 302:
+                assert response["Location"].startswith("/"), where
+            else:
+                assert response.status_code in (200, 404), where
+                assert response.content, where
+
+
+# --------------------------------------------------------------------------- the table is complete
+
+
+class RecordingQueryDict(QueryDict):
+    """request.GET that remembers every key a view, form or template asks for."""
+
+    read: set[str] = set()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.read.add(key)
+        return super().get(key, default)
+
+    def __getitem__(self, key: str) -> Any:
+        self.read.add(key)
+        return super().__getitem__(key)
+
+    def getlist(self, key: str, default: Any = None) -> Any:
+        self.read.add(key)
+        return super().getlist(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        self.read.add(str(key))
+        return super().__contains__(key)
+
+
+class RecordGetMiddleware:
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        request.GET = RecordingQueryDict(request.META.get("QUERY_STRING", ""))
+        return self.get_response(request)
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_every_parameter_a_page_reads_is_in_the_table(
+    settings: Any, paths: dict[str, str], clients: dict[str, Client], name: str
+) -> None:
+    path = paths[name]
+    roles = openers(clients, path)
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, f"{__name__}.RecordGetMiddleware"]
+    RecordingQueryDict.read = set()
+    for client in roles.values():
+        # a non-empty query string, so that filter forms are bound and read every field
+        assert client.get(f"{path}?probe=1").status_code in (200, 302), path
+    unlisted = RecordingQueryDict.read - set(PAGES[name].params) - {"probe"}
+    assert unlisted == set(), f"{name} reads {sorted(unlisted)}: add them to its entry in PAGES"
