@@ -64,8 +64,13 @@ class NumberError(ValueError):
 
 
 def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text)
-    return "".join(text.split()).replace(",", "")
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    if "," in text:
+        text = text.replace(",", "")
+    if " " in text or not text.isprintable():
+        text = "".join(text.split())
+    return text
 
 
 def parse_decimal(raw: str | int | float | Decimal, *, int_digits: int, places: int) -> Decimal:
@@ -116,6 +121,8 @@ def _parse_text(text: str, int_digits: int, places: int) -> Decimal:
     if len(fraction.rstrip("0")) > places:
         raise NumberError("places", places_message(places))
     # Only now, with the size known, is the text converted (trailing zeros beyond `places` dropped).
+    if len(fraction) <= places:
+        return Decimal(text)
     return Decimal(f"{match.group(1)}{whole or '0'}.{fraction[: max(places, 1)]}".rstrip("."))
 
 
@@ -125,14 +132,15 @@ def parse_whole(raw: str | int | float | Decimal, *, max_value: int, min_value: 
     Raises NumberError: exponent notation and too many digits keep their own messages; anything else
     (a fraction, a sign out of range, text) says the range, e.g. "应为 0–9999 之间的整数".
     """
-    in_range = f"应为 {min_value}–{max_value} 之间的整数"
+    if type(raw) is int and min_value <= raw <= max_value:  # a stored count: nothing to check
+        return raw
     digits = len(str(max(abs(max_value), abs(min_value))))
     try:
         number = parse_decimal(raw, int_digits=digits, places=0)
     except NumberError as exc:
         if exc.kind in ("exponent", "too_big"):
             raise
-        raise NumberError(exc.kind, in_range) from None
+        raise NumberError(exc.kind, f"应为 {min_value}–{max_value} 之间的整数") from None
     if not min_value <= number <= max_value:
-        raise NumberError("form", in_range)
+        raise NumberError("form", f"应为 {min_value}–{max_value} 之间的整数")
     return int(number)

@@ -939,13 +939,12 @@ def validate_value(indicator: Indicator, raw: object) -> Value | None:
 
     if indicator.counts:
         most = indicator.effective_max_count
-        message = f"应为 0–{most} 之间的整数（单位：{indicator.count_unit}）"
         try:
             return parse_whole(_number_input(raw, indicator.count_unit), max_value=most)
         except NumberError as exc:
             if exc.kind in ("exponent", "too_big"):
                 raise
-            raise ValueError(message) from None
+            raise ValueError(f"应为 0–{most} 之间的整数（单位：{indicator.count_unit}）") from None
 
     if form == "threshold":
         low, high = indicator.input_bounds
@@ -954,7 +953,6 @@ def validate_value(indicator: Indicator, raw: object) -> Value | None:
     else:  # scale
         low, high, unit = ZERO, indicator.max_points, "分"
         places = 2
-    message = _range_text(low, high, unit)
     try:
         number = parse_decimal(_number_input(raw, unit), int_digits=VALUE_INT_DIGITS, places=places)
     except NumberError as exc:
@@ -962,9 +960,9 @@ def validate_value(indicator: Indicator, raw: object) -> Value | None:
             raise
         if exc.kind == "places":
             raise ValueError("评分最多保留两位小数" if form == "scale" else str(exc)) from None
-        raise ValueError(message) from None
+        raise ValueError(_range_text(low, high, unit)) from None
     if number < low or (high is not None and number > high):
-        raise ValueError(message)
+        raise ValueError(_range_text(low, high, unit))
     return number
 
 
