@@ -204,9 +204,14 @@ def test_score_form_shows_the_message_beside_each_field_and_saves_nothing(world,
 
 
 @pytest.mark.django_db
-def test_score_form_accepts_the_largest_count_and_value_a_score_holds(world, rulebooks, client_for):
+def test_score_form_boundaries_the_largest_count_and_value_a_score_holds(world, rulebooks, client_for):
     client = client_for("secretary_a")
     url = f"/stars/orgs/{world.village_a.pk}/scores/?year={YEAR}"
+    # one past each boundary: refused, nothing saved
+    page = text_of(client.post(url, {"v_cyxw.projects": "10000", "v_cyxw.income": "100000000000"}))
+    assert "当年新引进或实施产业项目：数字过大：最多 4 位整数" in page
+    assert f"村集体经济收入：{TOO_BIG}" in page
+    assert not Score.objects.exists()
     response = client.post(
         url, {"v_cyxw.projects": "9,999", "v_cyxw.income": "99999999999.9999"}, follow=True
     )
