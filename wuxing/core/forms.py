@@ -12,12 +12,13 @@ checked or converted at run time).
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any, cast
 
 from django import forms
 
 from wuxing.core.dates import DateError, check_year
-from wuxing.core.numbers import NumberError, parse_whole
+from wuxing.core.numbers import NumberError, parse_decimal, parse_whole
 
 
 def choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
@@ -81,6 +82,25 @@ class PlainIntegerField(forms.IntegerField):
         assert self.max_value is not None and self.min_value is not None
         try:
             return parse_whole(value, max_value=int(self.max_value), min_value=int(self.min_value))
+        except NumberError as exc:
+            raise forms.ValidationError(str(exc), code="invalid") from None
+
+
+class PlainDecimalField(forms.DecimalField):
+    """A decimal number with at most ``int_digits`` digits before the point and ``decimal_places`` after,
+    checked as text before it is converted (wuxing.core.numbers), like PlainIntegerField."""
+
+    def __init__(self, *, int_digits: int, decimal_places: int, **kwargs: Any) -> None:
+        self.int_digits = int_digits
+        super().__init__(decimal_places=decimal_places, **kwargs)
+        self.widget.attrs.setdefault("inputmode", "decimal")
+
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]  # stubs: IntegerField
+        if value in self.empty_values or (isinstance(value, str) and not value.strip()):
+            return None
+        assert self.decimal_places is not None
+        try:
+            return parse_decimal(value, int_digits=self.int_digits, places=self.decimal_places)
         except NumberError as exc:
             raise forms.ValidationError(str(exc), code="invalid") from None
 

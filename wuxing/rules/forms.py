@@ -6,10 +6,10 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from wuxing.core.forms import BoundedDateField, choice_field
+from wuxing.core.forms import BoundedDateField, PlainDecimalField, PlainIntegerField, choice_field
 from wuxing.core.uploads import check_evidence, check_xlsx_upload
 from wuxing.orgs.models import AreaKind
-from wuxing.rules.schema import Rulebook
+from wuxing.rules.schema import VALUE_INT_DIGITS, VALUE_LIMIT, VALUE_PLACES, Rulebook
 from wuxing.rules.services import display_value
 
 
@@ -204,8 +204,12 @@ class TuneForm(forms.Form):
         self.groups: list[tuple[Any, list[tuple[Any, list[tuple[str, str]]]], str]] = []
         for star in book.stars:
             star_field = f"n__{star.code}__min_points"
-            self.fields[star_field] = forms.DecimalField(
-                label=_("达标分"), initial=star.award.min_points, min_value=0, decimal_places=2
+            self.fields[star_field] = PlainDecimalField(
+                label=_("达标分"),
+                initial=star.award.min_points,
+                min_value=0,
+                int_digits=VALUE_INT_DIGITS,
+                decimal_places=2,
             )
             rows = []
             for ind in star.indicators:
@@ -216,15 +220,16 @@ class TuneForm(forms.Form):
                         continue
                     name = f"n__{ind.code}__{field}"
                     if field == "min_count":
-                        self.fields[name] = forms.IntegerField(
-                            label=self.FIELD_LABELS[field], initial=value, min_value=0
+                        self.fields[name] = PlainIntegerField(
+                            label=self.FIELD_LABELS[field], initial=value, max_value=VALUE_LIMIT - 1
                         )
                     else:
-                        self.fields[name] = forms.DecimalField(
+                        self.fields[name] = PlainDecimalField(
                             label=self.FIELD_LABELS[field]
                             + (f"（{ind.unit}）" if field == "target" and ind.unit else ""),
                             initial=value,
-                            decimal_places=2 if field != "target" else 4,
+                            int_digits=VALUE_INT_DIGITS,
+                            decimal_places=2 if field != "target" else VALUE_PLACES,
                         )
                     names.append((name, self.FIELD_LABELS[field]))
                 rows.append((ind, names))

@@ -39,6 +39,7 @@ __all__ = [
     "KIND_LABELS",
     "OP_SYMBOLS",
     "VALUE_INT_DIGITS",
+    "VALUE_LIMIT",
     "VALUE_PLACES",
     "Award",
     "Form",

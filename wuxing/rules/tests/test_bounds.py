@@ -256,3 +256,37 @@ def test_excel_import_refuses_hostile_cells_of_every_type_and_writes_nothing(wor
     assert any(m.endswith("开展村庄清洁行动：数字过大：最多 4 位整数") for m in messages), messages
     assert any(m.endswith(f"村集体经济收入：{TOO_BIG}") for m in messages), messages
     assert not Score.objects.exists()
+
+
+@pytest.mark.django_db
+def test_tuning_a_rulebook_refuses_hostile_numbers_and_saves_no_version(world, rulebooks, client_for):
+    import re
+
+    from wuxing.rules.models import RulebookVersion
+
+    rb = rulebooks["rural"]
+    client = client_for("admin")
+    url = f"/stars/rulebooks/{rb.pk}/tune/"
+    html = client.get(url).content.decode()
+    data = dict(re.findall(r'name="(n__[^"]+)"[^>]*value="([^"]*)"', html))
+    data.update(
+        {
+            "n__cyxw.income__max_points": "1e1000000",
+            "n__cyxw.income__target": "9" * 5000,
+            "n__zbgy.org_life__min_count": "9" * 5000,
+            "n__zbgy__min_points": "80.123",
+        }
+    )
+    versions = RulebookVersion.objects.count()
+    response = client.post(url, data)
+    assert response.status_code == 200
+    errors = re.findall(r'<ul class="errorlist[^>]*>(.*?)</ul>', response.content.decode())
+    assert sorted(errors) == sorted(
+        [
+            f"<li>{EXPONENT}</li>",
+            f"<li>{TOO_BIG}</li>",
+            "<li>数字过大：最多 11 位整数</li>",
+            "<li>最多保留 2 位小数</li>",
+        ]
+    )
+    assert RulebookVersion.objects.count() == versions
