@@ -81,18 +81,44 @@ def _has_nul(request: HttpRequest) -> bool:
             return True
     sources = [request.GET]
     if request.method == "POST":
-        sources.append(request.POST)  # form fields only; a JSON body is left to the API's parser
+        sources.append(request.POST)  # form fields; a JSON body is checked below
     for data in sources:
         for key, values in data.lists():
             if "\x00" in key or any("\x00" in v for v in values):
                 return True
+    return request.method not in ("GET", "HEAD") and _json_has_nul(request)
+
+
+def _json_has_nul(request: HttpRequest) -> bool:
+    """A JSON body (the API's writes) with a NUL in any key or string ("\\u0000" once decoded)."""
+    if request.content_type != "application/json":
+        return False
+    body = request.body
+    if b"\\u0000" not in body and b"\x00" not in body:  # the usual case: nothing to decode
+        return False
+    import json
+
+    try:
+        stack: list[Any] = [json.loads(body)]
+    except (ValueError, RecursionError):  # not JSON (the API answers that); a raw NUL is refused anyway
+        return b"\x00" in body
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
     return False
 
 
 class RefuseNulMiddleware:
     """A request with a NUL character (U+0000) anywhere a view could read text — path, query string,
-    form fields, cookies — is answered 400 before any view or database sees it (Django already drops
-    unprintable characters from uploaded file names).
+    form fields, a JSON body, cookies — is answered 400 before any view or database sees it (Django
+    already drops unprintable characters from uploaded file names).
 
     PostgreSQL refuses NUL in text, so such a value reaching a query or a save would end in a 500 (on
     SQLite it would be stored silently). No legitimate input contains one. Under /api/ the answer is

@@ -179,3 +179,21 @@ def test_api_years_are_bounded(bearer: Any, world: Any, url: str) -> None:
     response = bearer("admin").get(url.format(a=world.village_a.pk))
     assert response.status_code == 422
     assert json.loads(response.content)["detail"].startswith("参数无效：year：")
+
+
+def test_nul_in_a_json_body_is_refused_and_changes_nothing(bearer: Any, world: Any) -> None:
+    org = OrgUnit.objects.get(pk=world.village_a.pk)
+    url = f"/api/v1/orgs/{org.pk}"
+    client = bearer("admin")
+    for body in (
+        {"lock_version": org.lock_version, "name": "新\u0000名称"},
+        {"lock_version": org.lock_version, "reason": ["x"], "name\u0000": "新名称"},
+    ):
+        response = client.patch(url, json.dumps(body), content_type="application/json")
+        assert_json(response, 400, NUL_MESSAGE)
+    org.refresh_from_db()
+    assert org.name == "西漳涧村"
+    # a literal backslash-u in a name is text, not a NUL
+    body = {"lock_version": org.lock_version, "name": "西漳涧村\\u0000"}
+    response = client.patch(url, json.dumps(body), content_type="application/json")
+    assert response.status_code == 200, response.content

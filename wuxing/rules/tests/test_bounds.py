@@ -25,7 +25,7 @@ from wuxing.rules.schema import (
     RulebookError,
     load_rulebook_yaml,
 )
-from wuxing.rules.tests.helpers import YEAR, replace_once, text_of
+from wuxing.rules.tests.helpers import YEAR, replace_once, score_form_data, text_of
 from wuxing.rules.tests.test_engine import indicator
 from wuxing.rules.tests.test_schema import errors_of, with_indicator
 
@@ -140,21 +140,29 @@ def rural_yaml() -> str:
         (
             "max_points: 25",
             "max_points: 1e1000000",
-            f"stars[1].indicators[0].max_points: {TOO_BIG}（第139行）",
+            f"stars[1].indicators[{{i}}].max_points: {TOO_BIG}（第{{line}}行）",
         ),
-        ("max_points: 25", "max_points: " + "9" * 5000, f"第139行: YAML 格式错误：{TOO_BIG}"),
-        ("target: 20", "target: 1e1000000", f"stars[1].indicators[0].target: {TOO_BIG}（第142行）"),
-        ("target: 20", "target: 20.00001", "stars[1].indicators[0].target: 最多保留 4 位小数（第142行）"),
-        ("min_count: 12", "min_count: " + "9" * 5000, f"第70行: YAML 格式错误：{TOO_BIG}"),
+        ("max_points: 25", "max_points: " + "9" * 5000, f"第{{line}}行: YAML 格式错误：{TOO_BIG}"),
+        ("target: 20", "target: 1e1000000", f"stars[1].indicators[{{i}}].target: {TOO_BIG}（第{{line}}行）"),
+        (
+            "target: 20",
+            "target: 20.00001",
+            "stars[1].indicators[{i}].target: 最多保留 4 位小数（第{line}行）",
+        ),
+        ("min_count: 12", "min_count: " + "9" * 5000, f"第{{line}}行: YAML 格式错误：{TOO_BIG}"),
     ],
     ids=["points-exponent", "points-5000-digits", "target-exponent", "target-places", "count-5000-digits"],
 )
 def test_rulebook_numbers_are_bounded_with_a_chinese_message(rural_yaml, old, new, expected):
+    from wuxing.rules.schema import load_rulebook_yaml as load
+
+    line = rural_yaml[: rural_yaml.index(old)].count("\n") + 1  # where the edited number is
+    income = [ind.code for ind in load(rural_yaml).stars[1].indicators].index("cyxw.income")
     start = time.perf_counter()
     with pytest.raises(RulebookError) as caught:
         load_rulebook_yaml(replace_once(rural_yaml, old, new))
     assert time.perf_counter() - start < 1  # parsing the whole YAML takes about 0.05 s
-    assert caught.value.messages == [expected]
+    assert caught.value.messages == [expected.format(i=income, line=line)]
 
 
 # --------------------------------------------------------------------------- the score form and Excel
@@ -189,10 +197,10 @@ def test_saving_scores_refuses_a_hostile_count_within_50_ms(world, rulebooks, sa
 @pytest.mark.django_db
 @pytest.mark.parametrize("raw", HOSTILE, ids=["exponent", "5000-digits", "100-nines"])
 def test_score_form_shows_the_message_beside_each_field_and_saves_nothing(world, rulebooks, client_for, raw):
-    client = client_for("secretary_a")
+    client = client_for("street_a")
     url = f"/stars/orgs/{world.village_a.pk}/scores/?year={YEAR}"
-    data = {f"v_{code}": raw for code in ("cyxw.projects", "zbgy.org_life")}  # two count fields
-    data["v_cyxw.income"] = raw  # and a threshold without a maximum
+    # two count fields and a threshold without a maximum
+    data = score_form_data(client, url, dict.fromkeys(("cyxw.projects", "zbgy.org_life", "cyxw.income"), raw))
     response = client.post(url, data)
     assert response.status_code == 200
     page = text_of(response)
@@ -205,16 +213,16 @@ def test_score_form_shows_the_message_beside_each_field_and_saves_nothing(world,
 
 @pytest.mark.django_db
 def test_score_form_boundaries_the_largest_count_and_value_a_score_holds(world, rulebooks, client_for):
-    client = client_for("secretary_a")
+    client = client_for("street_a")
     url = f"/stars/orgs/{world.village_a.pk}/scores/?year={YEAR}"
     # one past each boundary: refused, nothing saved
-    page = text_of(client.post(url, {"v_cyxw.projects": "10000", "v_cyxw.income": "100000000000"}))
+    refused = score_form_data(client, url, {"cyxw.projects": "10000", "cyxw.income": "100000000000"})
+    page = text_of(client.post(url, refused))
     assert "当年新引进或实施产业项目：数字过大：最多 4 位整数" in page
     assert f"村集体经济收入：{TOO_BIG}" in page
     assert not Score.objects.exists()
-    response = client.post(
-        url, {"v_cyxw.projects": "9,999", "v_cyxw.income": "99999999999.9999"}, follow=True
-    )
+    accepted = score_form_data(client, url, {"cyxw.projects": "9,999", "cyxw.income": "99999999999.9999"})
+    response = client.post(url, accepted, follow=True)
     assert "已保存：新增 2 项" in text_of(response)
     values = dict(Score.objects.filter(org=world.village_a).values_list("indicator_code", "value"))
     assert values == {"cyxw.projects": D(9999), "cyxw.income": D("99999999999.9999")}
