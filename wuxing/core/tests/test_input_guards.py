@@ -197,3 +197,10 @@ def test_nul_in_a_json_body_is_refused_and_changes_nothing(bearer: Any, world: A
     body = {"lock_version": org.lock_version, "name": "西漳涧村\\u0000"}
     response = client.patch(url, json.dumps(body), content_type="application/json")
     assert response.status_code == 200, response.content
+
+
+def test_a_body_that_is_not_json_is_a_chinese_400(bearer: Any, world: Any) -> None:
+    url = f"/api/v1/orgs/{world.village_a.pk}"
+    for body in ("not json", '{"lock_version": ' + "9" * 5000 + "}", "[" * 100000 + "]" * 100000):
+        response = bearer("admin").patch(url, body, content_type="application/json")
+        assert_json(response, 400, "请求内容不是有效的 JSON，无法解析")
