@@ -14,7 +14,8 @@ NO_PAGE = Target("no page", lambda o, role: {}, {ANY: NOBODY})
 ROUTES = [
     page("api-1.0.0:openapi-json", public=True, get=allow(EVERYBODY)),
     page("api-1.0.0:openapi-view", public=True, get=allow(EVERYBODY)),
-    # django-ninja's root only serves to build the operations' URLs: 404 for everybody, whatever the method.
+    # django-ninja's root only serves to build the operations' URLs: 404 for everybody, whatever the method
+    # (in JSON, like every error under /api/).
     page("api-1.0.0:api-root", NO_PAGE, public=True, **{m.lower(): allow(NOBODY) for m in METHODS}),
     api("/api/v1/me", get=allow(EVERYONE)),
 ]

@@ -201,7 +201,8 @@ def check_body(response: Any, route: Route, status: int) -> str:
     if response.streaming:
         return ""
     text = response.content.decode(errors="replace")
-    if route.api and status in (401, 403, 404):
+    # everything under /api/ answers JSON, the API root's named URL too (core.middleware.ApiErrorsAsJson…)
+    if (route.api or response.wsgi_request.path.startswith("/api/")) and status in (401, 403, 404):
         want = {401: "未登录", 403: "没有权限", 404: "未找到"}[status]
         if want not in response.json().get("detail", ""):
             return f"JSON detail without “{want}”"
