@@ -1,0 +1,133 @@
+"""The rating table and each organisation's star card."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from wuxing.core.excel import workbook_response
+from wuxing.core.workdays import today
+from wuxing.orgs.queries import visible_streets
+from wuxing.rules import exports, queries, services
+from wuxing.rules.engine import rate_one
+from wuxing.rules.forms import (
+    RatingFilterForm,
+    VetoForm,
+)
+from wuxing.rules.models import VetoEvent
+from wuxing.rules.views.common import _branch, _year, _years
+
+SORTS = {
+    "level": lambda r: (-r.level, r.street_code, r.org_code),
+    "-level": lambda r: (r.level, r.street_code, r.org_code),
+    "name": lambda r: r.org_name,
+    "street": lambda r: (r.street_code, r.org_code),
+    "total": lambda r: -sum(r.result.points.values()),
+}
+
+
+@require_safe
+def ratings(request: HttpRequest) -> HttpResponseBase:
+    years = _years()
+    streets = visible_streets(request.user)
+    form = RatingFilterForm(request.GET or {"year": years[0]}, years=years, streets=streets)
+    params: dict[str, Any] = {"year": years[0]}
+    if form.is_valid():
+        params.update(form.cleaned_data)
+    elif request.GET:
+        messages.warning(
+            request,
+            _("筛选条件无效（%(e)s），已显示默认结果。")
+            % {
+                "e": "；".join(
+                    f"{form.fields[k].label if k in form.fields else k}：{v[0]}"
+                    for k, v in form.errors.items()
+                )
+            },
+        )
+    year = int(params["year"])
+    street = streets.filter(pk=params["street"]).first() if params.get("street") else None
+    rows = queries.rate(request.user, year, street=street, kind=params.get("kind") or None)
+    dist_all = queries.distribution(rows)
+    if params.get("level") not in (None, ""):
+        rows = [r for r in rows if r.level == int(params["level"])]
+    q = (params.get("q") or "").strip()
+    if q:
+        rows = [r for r in rows if q in r.org_name or q in r.org_code]
+    sort = request.GET.get("sort") or "street"
+    rows.sort(key=SORTS.get(sort, SORTS["street"]))
+    if request.GET.get("format") == "xlsx":
+        return workbook_response(exports.ratings_sheets(rows, year), f"星级评定-{year}-{today():%Y%m%d}.xlsx")
+    versions = queries.active_versions(year)
+    star_heads = {kind: [(s.code, s.name) for s in rb.rulebook.stars] for kind, rb in versions.items()}
+    total = len(rows)
+    return render(
+        request,
+        "rules/ratings.html",
+        {
+            "form": form,
+            "rows": rows,
+            "year": year,
+            "street": street,
+            "distribution": sorted(dist_all.items(), reverse=True),
+            "total": sum(dist_all.values()),
+            "shown": total,
+            "three_plus": sum(v for k, v in dist_all.items() if k >= 3),
+            "versions": versions,
+            "star_heads": star_heads,
+            "sort": sort,
+            "qs": request.GET.urlencode(),
+            "placeholder": any(rb.is_placeholder for rb in versions.values()),
+        },
+    )
+
+
+@require_safe
+def card(request: HttpRequest, pk: int) -> HttpResponse:
+    org = _branch(request, pk)
+    year = _year(request)
+    rb = services.active_rulebook(year, org.area_kind)
+    ctx: dict[str, Any] = {"org": org, "year": year, "years": _years(), "rb": rb}
+    if rb is not None:
+        book = rb.rulebook
+        values = queries.org_values(org, year, book)
+        veto_names = {v.code: f"{s.name}：{v.name}" for s in book.stars for v in s.vetoes}
+        events = list(VetoEvent.objects.filter(org=org, year=year).select_related("recorded_by"))
+        # each event with its name; codes this version does not know are shown but do not count
+        vetoes = [
+            (
+                e,
+                veto_names.get(e.veto_code)
+                or _("%(code)s（当前细则无此否决项，不计入）") % {"code": e.veto_code},
+            )
+            for e in events
+        ]
+        active = {e.veto_code for e in events if e.revoked_at is None and e.veto_code in veto_names}
+        result = rate_one(book, values, active, org=org.pk, detail=True)
+        scores = {s.indicator_code: s for s in queries.scores_with_evidence(org, year)}
+        stars = []
+        for star in book.stars:
+            sr = result.star_results[star.code]
+            indicators = [
+                (ind, values.get(ind.code), row, scores.get(ind.code))
+                for ind, row in zip(star.indicators, sr.indicators, strict=False)
+            ]
+            stars.append({"star": star, "result": sr, "indicators": indicators})
+        ctx.update(
+            {
+                "book": book,
+                "result": result,
+                "stars": stars,
+                "vetoes": vetoes,
+                "can_enter": request.user.has_perm("starrules.enter_scores_for", org),
+                "can_veto": request.user.has_perm("starrules.record_veto", org),
+                "veto_form": VetoForm(book=book),
+            }
+        )
+    return render(request, "rules/card.html", ctx)

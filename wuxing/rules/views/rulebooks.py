@@ -1,0 +1,203 @@
+"""Rulebook pages: the list, one version, YAML editing, 参数调整, activation, cloning to a new year."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from wuxing.core.history import history_entries
+from wuxing.core.scoping import get_visible
+from wuxing.rules import services
+from wuxing.rules.forms import (
+    CloneForm,
+    RulebookUploadForm,
+    RulebookYamlForm,
+    TuneForm,
+)
+from wuxing.rules.models import RulebookVersion, Score
+
+# --- rulebooks ---------------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def rulebooks(request: HttpRequest) -> HttpResponse:
+    qs = (
+        RulebookVersion.objects.annotate(n_scores=Count("scores"))
+        .select_related("created_by")
+        .order_by("-year", "kind", "-version")
+    )
+    form = RulebookUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if not request.user.has_perm("starrules.manage_rulebooks"):
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                rb = services.create_version(
+                    request.user,
+                    form.cleaned_data["file"],
+                    note=form.cleaned_data["note"],
+                    activate=form.cleaned_data["activate"],
+                )
+            except ValidationError as exc:
+                for msg in exc.messages:
+                    form.add_error("file", msg)
+            else:
+                messages.success(request, _("已加载：%(rb)s") % {"rb": rb})
+                return redirect("starrules:rulebook", pk=rb.pk)
+    return render(
+        request,
+        "rules/rulebooks.html",
+        {"rulebooks": qs, "form": form, "can_manage": request.user.has_perm("starrules.manage_rulebooks")},
+    )
+
+
+@require_safe
+def rulebook_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    rb = get_visible(RulebookVersion.objects.select_related("based_on", "created_by"), pk=pk)
+    if request.GET.get("format") == "yaml":
+        response = HttpResponse(rb.content, content_type="text/yaml; charset=utf-8")
+        response["Content-Disposition"] = (
+            f'attachment; filename="rulebook-{rb.year}-{rb.kind}-v{rb.version}.yaml"'
+        )
+        return response
+    book = rb.rulebook
+    names = {i.code: i.name for _s, i in book.iter_indicators()} | {st.code: st.name for st in book.stars}
+    unscored = (
+        Score.objects.filter(year=rb.year, org__area_kind=rb.kind)
+        .exclude(scored_with=rb)
+        .select_related("org")
+        .order_by("org__code", "indicator_code")
+        if rb.is_active
+        else Score.objects.none()
+    )
+    return render(
+        request,
+        "rules/rulebook_detail.html",
+        {
+            "rb": rb,
+            "book": rb.rulebook,
+            "has_scores": rb.has_scores(),
+            "history": history_entries(rb),
+            "can_manage": request.user.has_perm("starrules.manage_rulebooks"),
+            "clone_form": CloneForm(initial={"year": rb.year + 1, "activate": True}),
+            "names": names,
+            "unscored": list(unscored[:50]),
+            "unscored_count": unscored.count(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def rulebook_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit in place while no scores exist; otherwise (or on request) save as a new version."""
+    rb = get_visible(RulebookVersion.objects.all(), pk=pk)
+    if not request.user.has_perm("starrules.manage_rulebooks"):
+        raise PermissionDenied
+    frozen = rb.has_scores()
+    as_new = frozen or request.POST.get("as_new") == "1" or request.GET.get("as_new") == "1"
+    form = RulebookYamlForm(request.POST or None, initial={"content": rb.content, "activate": True})
+    if request.method == "POST" and form.is_valid():
+        try:
+            if as_new:
+                saved = services.create_version(
+                    request.user,
+                    form.cleaned_data["content"],
+                    note=form.cleaned_data["note"],
+                    based_on=rb,
+                    activate=form.cleaned_data["activate"],
+                )
+            else:
+                saved = services.update_version(
+                    request.user, rb, form.cleaned_data["content"], form.cleaned_data["note"]
+                )
+                if form.cleaned_data["activate"] and not saved.is_active:
+                    services.activate_version(request.user, saved)
+        except ValidationError as exc:
+            for msg in exc.messages:
+                form.add_error("content", msg)
+        else:
+            messages.success(request, _("已保存：%(rb)s") % {"rb": saved})
+            return redirect("starrules:rulebook", pk=saved.pk)
+    return render(
+        request, "rules/rulebook_edit.html", {"rb": rb, "form": form, "as_new": as_new, "frozen": frozen}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def rulebook_tune(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change the numbers (达标分, 满分, 门槛值 …) without touching YAML; saving makes a new version."""
+    rb = get_visible(RulebookVersion.objects.all(), pk=pk)
+    if not request.user.has_perm("starrules.manage_rulebooks"):
+        raise PermissionDenied
+    book = rb.rulebook
+    form = TuneForm(
+        request.POST or None,
+        book=book,
+        reading=services.current_reading(book),
+        readings=services.RELATION_READINGS,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            new = services.tune_version(
+                request.user,
+                rb,
+                form.numbers(),
+                reading=form.cleaned_data["reading"] or None,
+                note=form.cleaned_data["note"],
+                activate=form.cleaned_data["activate"],
+            )
+        except ValidationError as exc:
+            for msg in exc.messages:
+                form.add_error(None, msg)
+        else:
+            report = getattr(new, "rescore_report", None)
+            text = _("已生成 %(rb)s。") % {"rb": new}
+            if report:
+                text += _("已按新版本重新计分 %(n)s 项。") % {"n": report[0]}
+                if report[1]:
+                    text += _("有 %(n)s 项已填数据不符合新细则，未计分。") % {"n": len(report[1])}
+            messages.success(request, text)
+            return redirect("starrules:rulebook", pk=new.pk)
+    return render(request, "rules/rulebook_tune.html", {"rb": rb, "book": book, "form": form})
+
+
+@require_POST
+def rulebook_activate(request: HttpRequest, pk: int) -> HttpResponse:
+    rb = get_visible(RulebookVersion.objects.all(), pk=pk)
+    services.activate_version(request.user, rb, request.POST.get("note", ""))
+    scored, unscored = getattr(rb, "rescore_report", (0, []))
+    text = _("已启用：%(rb)s，星级评定将按此版本计算（重新计分 %(n)s 项）。") % {"rb": rb, "n": scored}
+    if unscored:
+        text += _("有 %(n)s 项已填数据不符合此版本，未计分：%(items)s") % {
+            "n": len(unscored),
+            "items": "、".join(f"{o}/{c}" for o, c in unscored[:10]),
+        }
+    messages.success(request, text)
+    return redirect("starrules:rulebook", pk=rb.pk)
+
+
+@require_POST
+def rulebook_clone(request: HttpRequest, pk: int) -> HttpResponse:
+    rb = get_visible(RulebookVersion.objects.all(), pk=pk)
+    form = CloneForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请填写有效的年度。"))
+        return redirect("starrules:rulebook", pk=rb.pk)
+    try:
+        new = services.clone_to_year(
+            request.user,
+            rb,
+            form.cleaned_data["year"],
+            form.cleaned_data["note"],
+            activate=form.cleaned_data["activate"],
+        )
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+        return redirect("starrules:rulebook", pk=rb.pk)
+    messages.success(request, _("已复制为 %(rb)s。") % {"rb": new})
+    return redirect("starrules:rulebook", pk=new.pk)
