@@ -15,17 +15,6 @@ from wuxing.core.locking import EditConflict
 from wuxing.orgs import services
 from wuxing.orgs.models import OrgUnit, Person, Post, PostRole
 
-
-def branch(code: str) -> dict[str, Any]:
-    return {
-        "code": code,
-        "name": f"{code}村",
-        "area_kind": "rural",
-        "branch_type": "branch",
-        "member_count": 1,
-    }
-
-
 # --- optimistic locking: services ----------------------------------------------------------------------------
 
 
