@@ -7,12 +7,12 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_DEBUG ?= 1
 
-.PHONY: run test install dev-install static migrate demo lint typecheck bench lock messages clean help
+.PHONY: run test install dev-install static migrate demo lint typecheck bench bench-import lock messages clean help
 
 help:
 	@echo "make run    安装、迁移、加载北关区演示数据并启动 http://$(HOST):$(PORT)"
 	@echo "make test   安装开发依赖并运行全部测试（DATABASE_URL=postgres://… 则在 PostgreSQL 上运行）"
-	@echo "make lint   ruff + mypy;  make bench  性能基准;  make lock  重新生成锁文件"
+	@echo "make lint   ruff + mypy;  make bench / make bench-import  性能基准;  make lock  重新生成锁文件"
 
 $(BIN)/python:
 	@$(PY) -c 'import sys; assert sys.version_info[:2] == (3, 11), "需要 Python 3.11，当前为 %s" % sys.version.split()[0]'
@@ -63,6 +63,9 @@ lint: dev-install
 
 bench: dev-install
 	$(BIN)/python -m bench.rating $(BENCH_ARGS)
+
+bench-import: dev-install
+	$(BIN)/python -m bench.import_orgs $(BENCH_ARGS)
 
 lock: | $(BIN)/python
 	$(BIN)/pip install --quiet pip-tools

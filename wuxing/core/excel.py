@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import chain
-from typing import IO, Any
+from typing import IO, Any, Generic, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -61,6 +61,7 @@ NOTES_TITLE = "说明"
 _RISKY_FIRST = frozenset(FORMULA_START)
 _ERROR_CODES = frozenset(ERROR_CODES)
 _SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+PlanT = TypeVar("PlanT")
 
 
 @dataclass(frozen=True)
@@ -541,3 +542,70 @@ def _validation_items(exc: ValidationError) -> list[tuple[str, list[str]]]:
     if hasattr(exc, "error_dict"):
         return [(k, [str(m) for e in v for m in e.messages]) for k, v in exc.error_dict.items()]
     return [("", [str(m) for m in exc.messages])]
+
+
+@dataclass
+class CheckedRows(Generic[PlanT]):
+    """What an importer's `check` found: the plan to write, the outcome counts, and the problems by row."""
+
+    plan: PlanT
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    problems: list[tuple[int, RowError | ValidationError]] = field(default_factory=list)
+
+
+def run_checked_import(
+    fileobj: Any,
+    columns: Sequence[Column],
+    check: Callable[[list[tuple[int, dict[str, Any]]]], CheckedRows[PlanT]],
+    write: Callable[[CheckedRows[PlanT]], None],
+    *,
+    sheet: str | None = None,
+    lock: Callable[[], None] | None = None,
+) -> ImportReport:
+    """All-or-nothing like run_import, but for large files: check every row first, then write in bulk.
+
+    `check(records)` validates every row with reads only (a few set-based queries, then Python) and returns
+    the plan. It runs twice: outside any transaction, so a bad file is refused without ever holding the
+    database's write lock, and again inside the one writing transaction (after `lock()`), on data that can
+    no longer change under it; only when that second check finds nothing wrong does `write(checked)` run.
+    Other users' reads never wait for an import; their writes wait only for that short transaction.
+    """
+    report = ImportReport()
+    reading = _read_sheet(fileobj, columns, sheet)
+    if reading.errors:
+        report.errors, report.truncated = reading.errors, reading.truncated
+        return report
+    col_index = reading.positions
+    headers = {c.key: c.header for c in columns}
+
+    def cell_errors(checked: CheckedRows[PlanT]) -> list[CellError]:
+        found: list[CellError] = []
+        for rownum, exc in checked.problems:
+            if isinstance(exc, RowError):
+                items = [(exc.field or "", [exc.message])]
+            else:
+                items = _validation_items(exc)
+            for fld, msgs in items:
+                found.extend(CellError(rownum, col_index.get(fld), headers.get(fld, ""), msg) for msg in msgs)
+        report.truncated = len(found) > MAX_REPORTED_ERRORS
+        return found[:MAX_REPORTED_ERRORS]
+
+    checked = check(reading.data)
+    report.errors = cell_errors(checked)
+    if report.errors:
+        return report
+    try:
+        with transaction.atomic():
+            if lock is not None:
+                lock()
+            checked = check(reading.data)
+            report.errors = cell_errors(checked)
+            if report.errors:
+                raise ImportAborted(report.errors)
+            write(checked)
+    except ImportAborted:
+        return report
+    report.created, report.updated, report.unchanged = checked.created, checked.updated, checked.unchanged
+    return report

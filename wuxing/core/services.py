@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db import models, transaction
+from django.db import connection, models, transaction
 
 from wuxing.core.locking import Versioned, check_version
 from wuxing.core.models import DecisionLog
@@ -80,3 +80,22 @@ def log_decision(
         actor_role=getattr(actor, "role", "") or "",
         comment=comment,
     )
+
+
+def keep_writers_out(*models: type[models.Model]) -> None:
+    """Inside a transaction, first thing: other transactions may still read these tables but not write
+    them until this one ends (bulk imports check their rows again and then write them).
+
+    PostgreSQL needs an explicit table lock. EXCLUSIVE mode lets plain SELECTs through and blocks writes
+    and row locks (SELECT … FOR UPDATE) too: a page that locked a row and then waits to update it, while
+    the import waits to renumber that row, would otherwise deadlock. A transaction that already holds
+    such locks finishes first; the import then goes. SQLite needs nothing: its IMMEDIATE transactions
+    already hold the database's single write lock.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("keep_writers_out() must run inside transaction.atomic()")
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f"LOCK TABLE {connection.ops.quote_name(model._meta.db_table)} IN EXCLUSIVE MODE")
