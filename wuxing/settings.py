@@ -2,6 +2,7 @@
 
 Environment variables:
   DATABASE_URL     default sqlite:///var/wuxing.sqlite3 (postgres://… for PostgreSQL)
+  DB_CONN_MAX_AGE  seconds a database connection is reused, default 60 (always 0 under runserver)
   DJANGO_DEBUG     "1" turns DEBUG on (make run sets it; production leaves it off)
   SECRET_KEY       default: generated once into var/secret_key
   ALLOWED_HOSTS    comma-separated, default "127.0.0.1,localhost"
@@ -11,14 +12,19 @@ Environment variables:
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from wuxing.core.private_files import default_var_dir, secure_var_dir
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
-VAR_DIR = Path(os.environ.get("WUXING_VAR_DIR", PROJECT_DIR / "var"))
+VAR_DIR = default_var_dir()
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -40,7 +46,7 @@ def _secret_key() -> str:
     if not path.exists():
         import secrets
 
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        secure_var_dir(VAR_DIR)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_urlsafe(50))
@@ -112,15 +118,36 @@ TEMPLATES = [
     }
 ]
 
+
+def conn_max_age(argv: Sequence[str], environ: Mapping[str, str]) -> int:
+    """How long (seconds) a process keeps a database connection for the next request.
+
+    Django's development server runs every request in a new thread, and a thread's connection is never
+    reused: there, 0 (close after each request). Elsewhere DB_CONN_MAX_AGE, default 60 — a production
+    server keeps one connection per worker thread (docs/operator.md §3 has the arithmetic).
+    """
+    if argv[1:2] == ["runserver"]:
+        return 0
+    raw = environ.get("DB_CONN_MAX_AGE", "60").strip()
+    if not raw.isdigit():
+        raise ImproperlyConfigured(f"DB_CONN_MAX_AGE 应为不小于 0 的整数（秒），当前为“{raw}”")
+    return int(raw)
+
+
+CONN_MAX_AGE = conn_max_age(sys.argv, os.environ)
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'wuxing.sqlite3'}",
-        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+        conn_max_age=CONN_MAX_AGE,
+        # A kept connection is checked before each request reuses it, so a database restart costs no errors.
+        conn_health_checks=CONN_MAX_AGE > 0,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
+            # WAL: readers never wait for a writer, and a writer waits for the one before it at most this
+            # long (seconds) before giving up; imports hold the write lock for a few seconds only.
             "timeout": 20,
             "transaction_mode": "IMMEDIATE",
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
@@ -173,6 +200,17 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_URL = "media/"
 MEDIA_ROOT = VAR_DIR / "media"
+# Uploads (evidence) are readable by the app's account only; collected static files are public (the
+# reverse proxy serves them as another account). wuxing.core.private_files explains the whole var/ layout.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
+        "OPTIONS": {"file_permissions_mode": 0o644, "directory_permissions_mode": 0o755},
+    },
+}
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 20000
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
-import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 
@@ -44,19 +46,37 @@ class WuxingCommand(BaseCommand):
         return user
 
     @contextmanager
-    def lock(self, name: str | None = None) -> Any:
-        """A simple exclusive lock file so two copies of the same batch job never run together."""
-        path = Path(tempfile.gettempdir()) / f"wuxing-{name or self.lock_name or 'command'}.lock"
+    def lock(self, name: str | None = None) -> Iterator[Path]:
+        """Two copies of the same batch job never run together on one installation (see command_lock)."""
+        with command_lock(name or self.lock_name or "command") as path:
+            yield path
+
+
+@contextmanager
+def command_lock(name: str) -> Iterator[Path]:
+    """An exclusive lock named `name` for this installation: a file under WUXING_VAR_DIR/locks/.
+
+    Two checkouts or installations on one host have two var directories, hence two locks; every process
+    of one installation sees the same file. The lock is the kernel's (flock), held while the file is
+    open, so it is released when the job ends however it ends — a crashed job leaves no stale lock.
+    """
+    directory = Path(settings.VAR_DIR) / "locks"
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = directory / f"{name}.lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
         try:
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-        except FileExistsError as exc:
-            raise CommandError(f"同名任务正在运行（锁文件 {path}）；如确认没有在运行，请删除该文件") from exc
-        try:
-            os.write(fd, str(os.getpid()).encode())
-            yield
-        finally:
-            os.close(fd)
-            path.unlink(missing_ok=True)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip()
+            raise CommandError(
+                f"同名任务正在运行（进程 {holder or '未知'}，锁文件 {path}），请等它结束后再运行"
+            ) from exc
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield path
+    finally:
+        os.close(fd)
 
 
 class SystemUser:

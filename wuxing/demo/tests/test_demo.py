@@ -6,16 +6,16 @@ Expected facts come from ../shared/domain/beiguan.md and are written out here, n
 from __future__ import annotations
 
 import io
-import tempfile
 from collections import Counter
 from typing import Any
 
 import pytest
 from django.core.management import call_command
 from django.db import transaction
-from django.test import RequestFactory
+from django.test import RequestFactory, override_settings
 
 from wuxing.accounts.models import Role, User
+from wuxing.core.management.base import command_lock
 from wuxing.demo import services
 from wuxing.orgs.models import DispatchedUnit, Level, OrgUnit, Person, Post, PostRole
 
@@ -104,17 +104,16 @@ def loaded(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: Any) 
     """Load the demo once for this module, exactly as `wuxing load_demo` does on an empty database
     (load_registry() then ensure_demo_accounts()), inside a transaction rolled back at the end, so the
     other test modules never see it (Django's TestCase.setUpTestData pattern)."""
-    lock_dir = tmp_path_factory.mktemp("locks")
-    with django_db_blocker.unblock(), pytest.MonkeyPatch.context() as mp:
-        mp.setattr(tempfile, "tempdir", str(lock_dir))  # the command's lock file stays private
-        with transaction.atomic():
-            assert not OrgUnit.objects.exists()
-            out = io.StringIO()
-            call_command("load_demo", stdout=out)
-            counts = [m.objects.count() for m in MODELS]
-            passwords = dict(User.objects.values_list("username", "password"))
-            yield {"counts": counts, "passwords": passwords, "output": out.getvalue(), "lock_dir": lock_dir}
-            transaction.set_rollback(True)
+    lock_dir = tmp_path_factory.mktemp("var")
+    # override_settings: the command's lock stays private
+    with django_db_blocker.unblock(), override_settings(VAR_DIR=lock_dir), transaction.atomic():
+        assert not OrgUnit.objects.exists()
+        out = io.StringIO()
+        call_command("load_demo", stdout=out)
+        counts = [m.objects.count() for m in MODELS]
+        passwords = dict(User.objects.values_list("username", "password"))
+        yield {"counts": counts, "passwords": passwords, "output": out.getvalue(), "lock_dir": lock_dir}
+        transaction.set_rollback(True)
 
 
 @pytest.fixture
@@ -227,7 +226,8 @@ def test_load_demo_command_is_idempotent(demo: Any) -> None:
     assert "跳过演示数据加载" in out.getvalue()
     assert [m.objects.count() for m in MODELS] == demo["counts"]
     assert dict(User.objects.values_list("username", "password")) == demo["passwords"]
-    assert not list(demo["lock_dir"].iterdir())  # the lock was released
+    with command_lock("load_demo") as path:  # the lock was released
+        assert path == demo["lock_dir"] / "locks" / "load_demo.lock"
 
 
 def test_command_prints_accounts_for_every_role(demo: Any) -> None:
