@@ -613,7 +613,7 @@ def import_orgs(actor: Any, fileobj: Any, reason: str = "Excel 导入") -> Impor
     """Create or update branches from the organisation template; all rows or none.
 
     Every row is checked before anything is written, then everything is written in one short transaction
-    with bulk statements, so a 20,000-row file never holds the database for long (docs/decisions.md §16).
+    with bulk statements, so a 20,000-row file never holds the database for long (docs/decisions.md §17).
     """
     require_perm(actor, "orgs.import")
     parsed: dict[int, _OrgRow] = {}
