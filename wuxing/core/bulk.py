@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
@@ -44,6 +45,10 @@ def bulk_set(objs: Sequence[models.Model], fields: Sequence[str], batch_size: in
         for name, field in zip(names[1:], columns, strict=True)
     )
     max_params = connection.features.max_query_params
+    if connection.vendor == "sqlite":
+        # Django assumes SQLite's historic 999; the library in use tells its real limit (32766 by default)
+        connection.ensure_connection()
+        max_params = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
     rows_per_statement = max(1, min(batch_size, max_params // len(names) if max_params else batch_size))
     with connection.cursor() as cursor:
         for start in range(0, len(objs), rows_per_statement):

@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from wuxing.core.bulk import bulk_set
 from wuxing.core.excel import Column, ImportReport, RowError, run_import
 from wuxing.core.scoping import scope
 from wuxing.core.services import delete_with_history, log_decision, real_user, require_perm, save_with_history
@@ -230,25 +231,24 @@ def rescore(
 
 
 def _write_cells(rows: list[tuple[Any, ...]]) -> None:
-    """UPDATE the engine columns of many scores in one statement (PostgreSQL and SQLite ≥ 3.33)."""
-    table = connection.ops.quote_name(Score._meta.db_table)
-    casts = ("bigint", "bigint", "smallint", "bigint", "bigint", "bigint", "boolean")
-    if connection.vendor == "postgresql":
-        row_sql = "(" + ", ".join(f"%s::{c}" for c in casts) + ")"
-        names = "AS v(id, sw, si, cents, bit, met, req)"
-        cols = ("v.sw", "v.si", "v.cents", "v.bit", "v.met", "v.req", "v.id")
-    else:
-        row_sql = "(" + ", ".join(["%s"] * len(casts)) + ")"
-        names = "AS v"
-        cols = ("v.column2", "v.column3", "v.column4", "v.column5", "v.column6", "v.column7", "v.column1")
-    sql = (
-        f"UPDATE {table} SET scored_with_id = {cols[0]}, star_index = {cols[1]}, cents = {cols[2]}, "
-        f"bit = {cols[3]}, met_bit = {cols[4]}, required = {cols[5]} "
-        f"FROM (VALUES {', '.join([row_sql] * len(rows))}) {names} WHERE {table}.id = {cols[6]}"
+    """Write the engine columns of many scores: (pk, scored_with, star_index, cents, bit, met_bit,
+    required) per row, many rows per statement (core.bulk.bulk_set)."""
+    bulk_set(
+        [
+            Score(
+                pk=pk,
+                scored_with_id=sw,
+                star_index=star,
+                cents=cents,
+                bit=bit,
+                met_bit=met,
+                required=required,
+            )
+            for pk, sw, star, cents, bit, met, required in rows
+        ],
+        ["scored_with", "star_index", "cents", "bit", "met_bit", "required"],
+        batch_size=2000,
     )
-    params = [item for row in rows for item in row]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
 
 
 @transaction.atomic
