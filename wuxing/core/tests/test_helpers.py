@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from decimal import Decimal
 
 import pytest
@@ -86,6 +87,27 @@ def test_to_yuan_refuses_float(raw: float) -> None:
 def test_to_yuan_refuses_non_amounts(raw: object) -> None:
     with pytest.raises(MoneyError, match="不是有效的金额"):
         to_yuan(raw)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["1e300000", "9" * 5000, "1" + "0" * 12, Decimal("1e999999"), 10**4000],
+    ids=["exponent", "5000 digits", "13 digits", "huge Decimal", "huge int"],
+)
+def test_to_yuan_bounds_the_text_before_converting(raw: object) -> None:
+    start = time.perf_counter()
+    with pytest.raises(MoneyError) as caught:
+        to_yuan(raw)
+    assert time.perf_counter() - start < 0.05
+    assert len(str(caught.value)) < 40  # the message never echoes the value
+
+
+def test_to_yuan_largest_amount_is_accepted_and_one_more_digit_refused() -> None:
+    assert to_yuan("999999999999.994") == Decimal("999999999999.99")
+    with pytest.raises(MoneyError, match="最多 12 位整数"):
+        to_yuan("1000000000000")
+    with pytest.raises(MoneyError, match="最多 12 位整数"):
+        wan_to_yuan("100000000")  # 1e8 万元 = 1e12 元
 
 
 def test_money_error_is_a_value_error() -> None:
