@@ -53,8 +53,11 @@ run: demo
 	@echo "打开 http://$(HOST):$(PORT) ，用上面的演示账号登录。按 Ctrl+C 停止。"
 	$(BIN)/wuxing runserver $(HOST):$(PORT)
 
+# Tests run on every core (pytest-xdist; each worker has its own test database and var/ directory).
+# PYTEST_WORKERS=0 runs them in one process.
+PYTEST_WORKERS ?= auto
 test: dev-install
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS)) $(PYTEST_ARGS)
 
 lint: dev-install
 	$(BIN)/ruff check .
