@@ -234,8 +234,35 @@ def declared_routes() -> list[Route]:
     return [route for module in table_modules() for route in module.ROUTES]
 
 
-# The project's own routes (wuxing/urls.py): the language switcher in every page's footer, open to all.
+def _holiday_form(o: Any, role: str) -> dict[str, Any]:
+    from wuxing.core.models import HolidayYear
+
+    current = HolidayYear.objects.filter(year=2027).first()
+    return {
+        "source": "测试通知",
+        "entries": "2027-01-01 元旦 放假\n2027-02-06 至 2027-02-13 春节 放假\n2027-02-14 春节 上班",
+        "reason": "录入",
+        "lock_version": current.lock_version if current else "",
+    }
+
+
+# The project's own routes (wuxing/urls.py): the language switcher in every page's footer, open to all;
+# the official holiday schedule (wuxing/core/urls.py): read by everyone, entered by the district.
 ROUTES = [
+    page("core:holidays", get=allow(EVERYONE)),
+    api("/api/v1/holidays/{year}", fixed(year=2024), get=allow(EVERYONE)),
+    page("core:holiday_year", fixed(year=2027), get=allow(EVERYONE)),
+    page(
+        "core:holiday_edit",
+        fixed(year=2027),
+        get=allow(ADMIN),
+        post=allow(ADMIN, ok=302, data=_holiday_form),
+    ),
+    page(
+        "core:holiday_delete",
+        fixed(year=2030),  # the world's entered schedule
+        post=allow(ADMIN, ok=302, data=lambda o, role: {"reason": "录入有误"}),
+    ),
     page(
         "set_language",
         public=True,

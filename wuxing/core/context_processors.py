@@ -23,6 +23,7 @@ MENU: list[tuple[str, str, str | None, set[str] | None]] = [
     ("starrules:rulebooks", gettext_noop("星级细则"), None, None),
     ("orgs:import", gettext_noop("Excel 导入"), "orgs.import", None),
     ("accounts:users", gettext_noop("账号管理"), "accounts.manage", None),
+    ("core:holidays", gettext_noop("节假日安排"), None, {"district_admin", "leader", "street_staff"}),
     ("accounts:tokens", gettext_noop("API 令牌"), None, None),
     ("api-1.0.0:openapi-view", gettext_noop("API 文档"), None, None),
 ]
@@ -50,4 +51,32 @@ def menu(request: HttpRequest) -> dict[str, Any]:
         ]
         if matches:
             max(matches, key=lambda i: len(i["url"]))["active"] = True
-    return {"menu_items": items, "site_name": settings.WUXING_SITE_NAME}
+    return {
+        "menu_items": items,
+        "site_name": settings.WUXING_SITE_NAME,
+        "calendar_notice": calendar_notice(user),
+    }
+
+
+# The State Council publishes the next year's schedule in October or November.
+NOTICE_FROM_MONTH = 11
+
+
+def calendar_notice(user: Any) -> dict[str, Any] | None:
+    """For the district admin: the first year (this one, or the next from November) whose official holiday
+    schedule is neither in the package nor entered — working days of that year cannot be computed."""
+    if user is None or not user.is_authenticated or not user.has_perm("core.manage_holidays"):
+        return None
+    from wuxing.core.models import HolidayYear
+    from wuxing.core.workdays import package_covers, today
+
+    now = today()
+    years = [now.year, now.year + 1] if now.month >= NOTICE_FROM_MONTH else [now.year]
+    wanted = [y for y in years if not package_covers(y)]
+    if not wanted:
+        return None
+    entered = set(HolidayYear.objects.filter(year__in=wanted).values_list("year", flat=True))
+    for year in wanted:
+        if year not in entered:
+            return {"year": year, "url": reverse("core:holiday_edit", kwargs={"year": year})}
+    return None

@@ -7,6 +7,9 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from wuxing.core.locking import Versioned
 
 
 class DecisionLog(models.Model):
@@ -37,3 +40,24 @@ class DecisionLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.from_state}→{self.to_state}"
+
+
+class HolidayYear(Versioned):
+    """A year's official holiday schedule as the district entered it from the State Council notice
+    (wuxing/core/holidays.py explains the format). It replaces the chinese-calendar package's data for
+    that year; the change history keeps every version of the text, with who and why."""
+
+    year = models.PositiveSmallIntegerField(_("年度"), unique=True)
+    source = models.CharField(
+        _("依据"), max_length=200, help_text=_("通知名称或文号，如“国办发明电〔2026〕X号”")
+    )
+    entries = models.TextField(_("放假与调休安排"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("节假日安排")
+        verbose_name_plural = _("节假日安排")
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return f"{self.year}"

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, models, transaction
 
-from wuxing.core.locking import Versioned, check_version
-from wuxing.core.models import DecisionLog
+from wuxing.core.holidays import MAX_YEAR, MIN_YEAR, canonical_text, day_kinds, parse_schedule
+from wuxing.core.locking import CONFLICT_MESSAGE, Versioned, check_version, integrity_to_validation
+from wuxing.core.models import DecisionLog, HolidayYear
 
 
 def require_perm(actor: Any, perm: str, obj: Any = None) -> None:
@@ -99,3 +100,48 @@ def keep_writers_out(*models: type[models.Model]) -> None:
     with connection.cursor() as cursor:
         for model in models:
             cursor.execute(f"LOCK TABLE {connection.ops.quote_name(model._meta.db_table)} IN EXCLUSIVE MODE")
+
+
+def save_holiday_year(
+    actor: Any,
+    year: int,
+    text: str,
+    source: str,
+    reason: str = "",
+    *,
+    expected_version: int | None = None,
+) -> Any:
+    """Enter or correct a year's official holiday schedule (district admin). The text is checked and
+    stored in its canonical form; with `expected_version` a schedule saved by someone else in between
+    is refused (EditConflict) and nothing is written."""
+    require_perm(actor, "core.manage_holidays")
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValidationError(f"年度应在 {MIN_YEAR}–{MAX_YEAR} 之间")
+    entries = parse_schedule(text, year)
+    with transaction.atomic():
+        # A New Year's break at the edge may be entered in either year's schedule, but only in one.
+        mine = set(day_kinds(entries))
+        for other in HolidayYear.objects.filter(year__in=(year - 1, year + 1)):
+            clash = mine & set(day_kinds(parse_schedule(other.entries, other.year)))
+            if clash:
+                day = min(clash).isoformat()
+                raise ValidationError(f"{day} 已在 {other.year} 年的安排中填写，请只在一处填写")
+        schedule = HolidayYear.objects.filter(year=year).first()
+        if schedule is None:
+            if expected_version:  # the form was shown a schedule that has since been deleted
+                raise ValidationError(f"{CONFLICT_MESSAGE}：该年度的安排已被删除，请重新填写")
+            schedule = HolidayYear(year=year)
+        schedule.entries = canonical_text(entries)
+        schedule.source = source.strip()
+        with integrity_to_validation({"year": ("year", f"{year} 年的安排刚由他人录入，请刷新后再修改")}):
+            save_with_history(schedule, actor, reason, expected_version=expected_version)
+    return schedule
+
+
+def delete_holiday_year(actor: Any, year: int, reason: str) -> None:
+    """Remove an entered schedule; the package's data (if it has the year) applies again."""
+    require_perm(actor, "core.manage_holidays")
+    with transaction.atomic():
+        schedule = HolidayYear.objects.select_for_update().filter(year=year).first()
+        if schedule is not None:
+            delete_with_history(schedule, actor, reason)

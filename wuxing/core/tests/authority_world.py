@@ -3,7 +3,7 @@
 The conftest `world` (street A 彰北街道 with village A 西漳涧村 and 阳光社区; street B 柏庄镇 with 后万金村)
 plus what the routes name: an empty branch in street B, the shipped 2023 rulebooks, a value with an
 evidence file (uploaded by village A's secretary, and by street B's staff) and a veto on each side's
-village, an inactive account per street, and an API token for every account. Each side is a namespace with the same attribute names, so a table entry says
+village, an entered holiday schedule (2030), an inactive account per street, and an API token for every account. Each side is a namespace with the same attribute names, so a table entry says
 `o.branch` and means village A for "own" and 后万金村 for "other".
 """
 
@@ -51,6 +51,7 @@ PASSWORDS = {  # as set by conftest.build_world
 def build() -> tuple[World, dict[str, SimpleNamespace]]:
     """Build everything and return the world and the objects of each side ("own", "other", "any")."""
     from wuxing.accounts.models import ApiToken, Role, User
+    from wuxing.core.models import HolidayYear
     from wuxing.orgs import services as org_services
     from wuxing.orgs.models import DispatchedUnit, OrgUnit, Person, Post, PostRole
     from wuxing.rules import services as rule_services
@@ -87,6 +88,8 @@ def build() -> tuple[World, dict[str, SimpleNamespace]]:
             occurred_on=dt.date(YEAR, 5, 1),
             description="测试",
         )
+    # an entered holiday schedule the district may delete (the routes' year 2027 has none yet)
+    HolidayYear.objects.create(year=2030, source="测试", entries="2030-01-01 元旦 放假")
     inactive = {
         street.pk: User.objects.create_user(
             f"former_{street.code.lower()}", role=Role.STREET_STAFF, scope_org=street, is_active=False

@@ -138,6 +138,7 @@ def test_wan_to_yuan_refuses_float_and_non_amounts(raw: object) -> None:
 # --- working days (official 2024 National Day schedule: Oct 1–7 off; Sun Sep 29 and Sat Oct 12 worked) ---
 
 
+@pytest.mark.django_db  # entered schedules are read from the database
 @pytest.mark.parametrize(
     "day, working",
     [
@@ -157,6 +158,7 @@ def test_is_workday_2024_national_day(day: dt.date, working: bool) -> None:
     assert is_workday(day) is working
 
 
+@pytest.mark.django_db  # entered schedules are read from the database
 @pytest.mark.parametrize(
     "start, count, expected",
     [
@@ -184,6 +186,7 @@ def test_add_workdays_refuses_negative_count() -> None:
 BEYOND = D(2099, 6, 1)  # far beyond any published calendar
 
 
+@pytest.mark.django_db  # entered schedules are read from the database
 def test_calendar_unavailable_beyond_the_package_data() -> None:
     with pytest.raises(CalendarUnavailable) as info:
         is_workday(BEYOND)
@@ -191,11 +194,13 @@ def test_calendar_unavailable_beyond_the_package_data() -> None:
     assert isinstance(info.value, ValueError)
 
 
+@pytest.mark.django_db  # entered schedules are read from the database
 def test_add_workdays_running_into_an_unknown_year_raises() -> None:
     with pytest.raises(CalendarUnavailable):
         add_workdays(D(2098, 12, 30), 5)
 
 
+@pytest.mark.django_db  # entered schedules are read from the database
 def test_calendar_unavailable_before_the_package_data() -> None:
     with pytest.raises(CalendarUnavailable):
         is_workday(D(1999, 10, 1))

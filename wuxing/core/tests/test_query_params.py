@@ -57,6 +57,10 @@ class Page:
 
 PAGES: dict[str, Page] = {
     "dashboard:home": Page("/"),
+    # the official holiday schedule
+    "core:holidays": Page("/holidays/", ("year",)),
+    "core:holiday_year": Page("/holidays/2027/", ("format",)),
+    "core:holiday_edit": Page("/holidays/2027/edit/"),
     # accounts
     "accounts:login": Page("/accounts/login/", ("next",)),
     "accounts:password_change": Page("/accounts/password/"),
@@ -120,6 +124,7 @@ NOT_PAGES = {
     "starrules:veto_revoke",
     "starrules:rulebook_activate",
     "starrules:rulebook_clone",
+    "core:holiday_delete",
 }
 
 
