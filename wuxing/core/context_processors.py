@@ -24,6 +24,7 @@ MENU: list[tuple[str, str, str | None, set[str] | None]] = [
     ("orgs:import", gettext_noop("Excel 导入"), "orgs.import", None),
     ("accounts:users", gettext_noop("账号管理"), "accounts.manage", None),
     ("core:holidays", gettext_noop("节假日安排"), None, {"district_admin", "leader", "street_staff"}),
+    ("core:privacy_log", gettext_noop("个人信息查看记录"), "core.read_privacy_log", None),
     ("accounts:tokens", gettext_noop("API 令牌"), None, None),
     ("api-1.0.0:openapi-view", gettext_noop("API 文档"), None, None),
 ]

@@ -62,6 +62,7 @@ PAGES: dict[str, Page] = {
     "core:holidays": Page("/holidays/", ("year",)),
     "core:holiday_year": Page("/holidays/2027/", ("format",)),
     "core:holiday_edit": Page("/holidays/2027/edit/"),
+    "core:privacy_log": Page("/privacy/log/", ("q", "from", "to", "format", PAGE_PARAM)),
     # accounts
     "accounts:login": Page("/accounts/login/", ("next",)),
     "accounts:password_change": Page("/accounts/password/"),
@@ -88,7 +89,7 @@ PAGES: dict[str, Page] = {
     "orgs:post_create": Page("/orgs/{village}/posts/new/"),
     "orgs:post_edit": Page("/orgs/{village}/posts/{post}/edit/"),
     "orgs:people": Page(
-        "/orgs/people/", ("q", "role", "status", "street_leadership", "street", "format", PAGE_PARAM)
+        "/orgs/people/", ("q", "role", "status", "street_leadership", "street", "format", "full", PAGE_PARAM)
     ),
     "orgs:person_create": Page("/orgs/people/new/", ("org",)),
     "orgs:person": Page("/orgs/people/{person}/"),
@@ -126,6 +127,7 @@ NOT_PAGES = {
     "starrules:rulebook_activate",
     "starrules:rulebook_clone",
     "core:holiday_delete",
+    "orgs:person_reveal",
 }
 
 

@@ -31,7 +31,9 @@ class Command(WuxingCommand):
             f"{len(manifest['media'])} 个上传文件。"
         )
         if not options["yes"]:
-            raise CommandError("恢复会覆盖当前的数据库和上传文件：确认无误后加 --yes 再运行（请先停止网站服务）")
+            raise CommandError(
+                "恢复会覆盖当前的数据库和上传文件：确认无误后加 --yes 再运行（请先停止网站服务）"
+            )
         with self.lock():
             try:
                 restore(archive, progress=lambda step: self.stdout.write(f"恢复{step}…"))
