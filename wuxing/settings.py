@@ -20,6 +20,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from wuxing.accounts.client_ip import parse_networks
 from wuxing.core.private_files import default_var_dir, secure_var_dir
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -177,6 +178,9 @@ AXES_COOLOFF_TIME = 0.5
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+# Behind a reverse proxy: its addresses, so that throttling sees the real client (wuxing/accounts/client_ip.py).
+TRUSTED_PROXIES = parse_networks(os.environ.get("WUXING_TRUSTED_PROXIES", ""))
+AXES_CLIENT_IP_CALLABLE = "wuxing.accounts.client_ip.client_ip"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600
