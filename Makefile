@@ -1,16 +1,19 @@
 # wuxing — two commands: `make run` and `make test`. Everything else is optional.
+# `make run` serves like production (gunicorn, whitenoise, DEBUG off) with the demo accounts switched on;
+# `make dev` is Django's auto-reloading development server with DEBUG on.
 SHELL := /bin/bash
 PY ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
-export DJANGO_DEBUG ?= 1
+WORKERS ?= 2
 
-.PHONY: run test install dev-install static migrate demo lint typecheck bench bench-import lock messages clean help
+.PHONY: run dev collectstatic test install dev-install static migrate demo lint typecheck bench bench-import lock messages clean help
 
 help:
-	@echo "make run    安装、迁移、加载北关区演示数据并启动 http://$(HOST):$(PORT)"
+	@echo "make run    安装、迁移、加载北关区演示数据并以生产方式（gunicorn，DEBUG 关闭）启动 http://$(HOST):$(PORT)"
+	@echo "make dev    同上，但使用自动重载的开发服务器（DEBUG 开启）"
 	@echo "make test   安装开发依赖并运行全部测试（DATABASE_URL=postgres://… 则在 PostgreSQL 上运行）"
 	@echo "make lint   ruff + mypy;  make bench / make bench-import  性能基准;  make lock  重新生成锁文件"
 
@@ -49,9 +52,21 @@ migrate: install
 demo: migrate
 	$(BIN)/wuxing load_demo
 
-run: demo
+# Static files (the project's and the npm ones) into $(WUXING_VAR_DIR)/static, served by whitenoise.
+collectstatic: install
+	$(BIN)/wuxing collectstatic --no-input -v 0
+
+# Production-shaped: a real WSGI server, DEBUG off (Chinese error pages, never Django's debug page), the
+# demo accounts enabled by WUXING_DEMO=1. Plain HTTP on this machine, so cookies are not HTTPS-only here.
+run: demo collectstatic
 	@echo "打开 http://$(HOST):$(PORT) ，用上面的演示账号登录。按 Ctrl+C 停止。"
-	$(BIN)/wuxing runserver $(HOST):$(PORT)
+	DJANGO_DEBUG=0 WUXING_DEMO=1 SECURE_COOKIES=0 $(BIN)/gunicorn wuxing.wsgi:application \
+		--bind $(HOST):$(PORT) --workers $(WORKERS) --threads 4 --access-logfile - --log-level warning
+
+# Development: Django's auto-reloading server with DEBUG on (technical error pages).
+dev: demo
+	@echo "开发模式（DEBUG 开启）：打开 http://$(HOST):$(PORT) 。按 Ctrl+C 停止。"
+	DJANGO_DEBUG=1 WUXING_DEMO=1 $(BIN)/wuxing runserver $(HOST):$(PORT)
 
 test: dev-install
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -50,4 +50,6 @@ def menu(request: HttpRequest) -> dict[str, Any]:
         ]
         if matches:
             max(matches, key=lambda i: len(i["url"]))["active"] = True
-    return {"menu_items": items, "site_name": settings.WUXING_SITE_NAME}
+    # Not "site_name": Django's auth views (LoginView …) put the request's host:port under that name, and a
+    # view's context wins over a context processor's — the login page was titled "127.0.0.1:8000".
+    return {"menu_items": items, "product_name": settings.WUXING_SITE_NAME}
