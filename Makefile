@@ -41,9 +41,10 @@ wuxing/static/vendor/.installed: package.json package-lock.json
 		npm ci --no-audit --no-fund --silent && \
 		mkdir -p wuxing/static/vendor && \
 		cp node_modules/htmx.org/dist/htmx.min.js wuxing/static/vendor/ && \
+		cp node_modules/echarts/dist/echarts.min.js wuxing/static/vendor/ && \
 		touch $@; \
 	else \
-		echo "提示：未找到 npm，页面将不使用 htmx 的局部刷新（功能不受影响）。安装 Node.js/npm 后重新运行。"; \
+		echo "提示：未找到 npm，页面将不使用 htmx 的局部刷新，首页图表只显示数据表（功能不受影响）。安装 Node.js/npm 后重新运行。"; \
 	fi
 
 migrate: install

@@ -23,8 +23,7 @@ MENU: list[tuple[str, str, str | None, set[str] | None]] = [
     ("starrules:rulebooks", gettext_noop("星级细则"), None, None),
     ("orgs:import", gettext_noop("Excel 导入"), "orgs.import", None),
     ("accounts:users", gettext_noop("账号管理"), "accounts.manage", None),
-    ("accounts:tokens", gettext_noop("API 令牌"), None, None),
-    ("api-1.0.0:openapi-view", gettext_noop("API 文档"), None, None),
+    # API 令牌 and API 文档 are in the user menu (base.html, next to the account's name)
 ]
 
 

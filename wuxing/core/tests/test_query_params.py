@@ -56,7 +56,7 @@ class Page:
 
 
 PAGES: dict[str, Page] = {
-    "dashboard:home": Page("/"),
+    "dashboard:home": Page("/", ("year", "format")),
     # accounts
     "accounts:login": Page("/accounts/login/", ("next",)),
     "accounts:password_change": Page("/accounts/password/"),
