@@ -43,7 +43,11 @@ def overview_sheets(ctx: dict[str, Any], year: int) -> list[Sheet]:
         sheets.append(
             Sheet(
                 "与上年对比",
-                [Column("level", "星级"), Column("prev", f"{ctx['prev_year']}年"), Column("this", f"{year}年")],
+                [
+                    Column("level", "星级"),
+                    Column("prev", f"{ctx['prev_year']}年"),
+                    Column("this", f"{year}年"),
+                ],
                 [[f"{level}星", prev.counts[level], total.counts[level]] for level in LEVELS],
             )
         )
@@ -72,7 +76,15 @@ def overview_sheets(ctx: dict[str, Any], year: int) -> list[Sheet]:
                     Column("reasons", "差距", width=80),
                 ],
                 (
-                    [n.row.street, n.row.org_name, n.row.level, n.star, n.items, n.points, "\n".join(n.reasons)]
+                    [
+                        n.row.street,
+                        n.row.org_name,
+                        n.row.level,
+                        n.star,
+                        n.items,
+                        n.points,
+                        "\n".join(n.reasons),
+                    ]
                     for n in ctx["closest"]
                 ),
             )

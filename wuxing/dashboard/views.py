@@ -20,7 +20,6 @@ from django.views.decorators.http import require_safe
 from wuxing.core.excel import workbook_response
 from wuxing.core.workdays import today
 from wuxing.dashboard import exports
-from wuxing.orgs.queries import visible_streets
 from wuxing.dashboard.queries import (
     GOAL_PERCENT,
     LEVELS,
@@ -29,6 +28,7 @@ from wuxing.dashboard.queries import (
     evidence_codes,
     street_table,
 )
+from wuxing.orgs.queries import visible_streets
 from wuxing.rules import queries
 from wuxing.rules.models import Score
 from wuxing.rules.views.common import _year, _years
@@ -52,7 +52,8 @@ def street_chart(streets: list[Any]) -> dict[str, Any]:
         "type": "stacked",
         "categories": [s.name for s in streets],
         "series": [
-            {"name": _("%(n)d星") % {"n": level}, "data": [s.counts[level] for s in streets]} for level in LEVELS
+            {"name": _("%(n)d星") % {"n": level}, "data": [s.counts[level] for s in streets]}
+            for level in LEVELS
         ],
     }
 
