@@ -15,7 +15,7 @@
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       legend: spec.series.length > 1 ? { top: 0 } : undefined,
       grid: { left: 40, right: 16, top: spec.series.length > 1 ? 36 : 16, bottom: 40, containLabel: true },
-      xAxis: { type: "category", data: spec.categories, axisLabel: { interval: 0, rotate: spec.categories.length > 6 ? 30 : 0 } },
+      xAxis: { type: "category", data: spec.categories, axisLabel: { interval: 0, rotate: spec.categories.length > 4 ? 30 : 0 } },
       yAxis: { type: "value", minInterval: 1 },
       series: spec.series.map(function (s, i) {
         return {
