@@ -3,7 +3,7 @@
 - ``street_table``: per street, organisations, count per level 0–5, 三星及以上 share, five- and four-star
   counts — from one ``rules.queries.rate`` of everything the user sees.
 - ``entry_progress``: per organisation, how many indicators of the active rulebook have a value and how
-  many filled indicators lack evidence — two GROUP BY queries per kind.
+  many filled indicators lack evidence — one GROUP BY query.
   An indicator "expects evidence" when its rulebook item names the evidence (``evidence:`` in the YAML,
   e.g. "会议记录、照片"); it "lacks evidence" when it has a value but no file is attached.
 - ``next_star``: for an organisation not yet at five stars, the star it is closest to: the missing star
@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef, Q
 
-from wuxing.core.scoping import visible_orgs
+from wuxing.core.scoping import org_filter, visible_orgs
 from wuxing.orgs.models import Level
-from wuxing.rules.models import RulebookVersion, Score
+from wuxing.rules.models import Evidence, RulebookVersion, Score
 from wuxing.rules.queries import RatingRow
 
 LEVELS = tuple(range(6))
@@ -110,25 +110,33 @@ def evidence_codes(rb: RulebookVersion) -> list[str]:
 
 
 def entry_progress(user: Any, rows: Sequence[RatingRow], versions: dict[str, RulebookVersion]) -> Progress:
-    """Entry progress of the rated organisations: two GROUP BY queries per kind, whatever their number."""
-    per_org: dict[int, OrgProgress] = {}
+    """Entry progress of the rated organisations: one GROUP BY over the scored values (per organisation:
+    how many values, and how many of those expect evidence and have none), whatever their number."""
     kinds = {row.kind for row in rows}
-    for kind, rb in versions.items():
-        if kind not in kinds:
-            continue
-        size = sum(len(star.indicators) for star in rb.rulebook.stars)
-        ids = visible_orgs(user).filter(level=Level.BRANCH, area_kind=kind).values("pk")
-        for row in rows:
-            if row.kind == kind:
-                per_org[row.org_id] = OrgProgress(indicators=size)
-        scored = Score.objects.filter(scored_with=rb, org_id__in=ids)
-        for org_id, n in scored.values_list("org_id").annotate(n=Count("pk")).order_by():
-            if org_id in per_org:
-                per_org[org_id].filled = n
-        lacking = scored.filter(indicator_code__in=evidence_codes(rb), evidence__isnull=True)
-        for org_id, n in lacking.values_list("org_id").annotate(n=Count("pk")).order_by():
-            if org_id in per_org:
-                per_org[org_id].lacking_evidence = n
+    books = {kind: rb for kind, rb in versions.items() if kind in kinds}
+    per_org: dict[int, OrgProgress] = {}
+    sizes = {kind: sum(len(star.indicators) for star in rb.rulebook.stars) for kind, rb in books.items()}
+    for row in rows:
+        per_org[row.org_id] = OrgProgress(indicators=sizes.get(row.kind, 0))
+    if books:
+        scored = Score.objects.filter(scored_with__in=list(books.values()))
+        condition = org_filter(user, "org__")
+        if condition is not None:
+            scored = scored.filter(org_id__in=visible_orgs(user).filter(level=Level.BRANCH).values("pk"))
+        expects = Q()
+        for rb in books.values():
+            expects |= Q(scored_with=rb, indicator_code__in=evidence_codes(rb))
+        no_file = ~Exists(Evidence.objects.filter(score=OuterRef("pk")))
+        counts = (
+            scored.values_list("org_id")
+            .annotate(n=Count("pk"), lacking=Count("pk", filter=expects & no_file))
+            .order_by()
+        )
+        for org_id, n, lacking in counts:
+            progress = per_org.get(org_id)
+            if progress is not None:
+                progress.filled = n
+                progress.lacking_evidence = lacking
     return Progress(
         orgs=len(per_org),
         complete=sum(1 for p in per_org.values() if p.complete),
