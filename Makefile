@@ -32,6 +32,8 @@ $(VENV)/.dev-installed: requirements/dev.lock $(VENV)/.base-installed
 	@touch $@
 
 install: $(VENV)/.base-installed static
+	@fc-list 2>/dev/null | grep -q "Noto Sans CJK" || \
+		echo "提示：未找到 Noto Sans CJK 字体，PDF（星级卡片、评定报告）中的中文无法显示。请安装：apt-get install fonts-noto-cjk"
 dev-install: $(VENV)/.dev-installed static
 
 # Front-end libraries come from the npm registry at install time and are never committed.
