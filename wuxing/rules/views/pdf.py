@@ -28,7 +28,7 @@ from wuxing.rules.models import VetoEvent
 from wuxing.rules.views.common import _branch, _year
 
 # A PDF report is for reading and printing: past this many organisations, report street by street.
-REPORT_MAX_ORGS = 3000
+REPORT_MAX_ORGS = 500
 
 
 @require_safe
