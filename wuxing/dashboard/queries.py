@@ -6,8 +6,9 @@
   many filled indicators lack evidence — one GROUP BY query.
   An indicator "expects evidence" when its rulebook item names the evidence (``evidence:`` in the YAML,
   e.g. "会议记录、照片"); it "lacks evidence" when it has a value but no file is attached.
-- ``next_star``: for an organisation not yet at five stars, the star it is closest to: the missing star
-  with the fewest gap items (the engine's 差距清单), then the fewest points short.
+- ``next_star``: for an organisation not yet at five stars, the star it is closest to: among the missing
+  stars that do not wait for another star (须先获得), the one with the fewest gap items (the engine's
+  差距清单), then the fewest points short.
 """
 
 from __future__ import annotations
@@ -152,6 +153,11 @@ class NextStar:
     items: int  # gap items of that star
     points: Decimal  # points short of its pass mark
     reasons: tuple[str, ...]
+    waits: bool = False  # it needs another star first (须先获得): not the next star to work on
+
+    @property
+    def key(self) -> tuple[bool, int, Decimal]:
+        return (self.waits, self.items, self.points)
 
 
 def next_star(row: RatingRow) -> NextStar | None:
@@ -160,15 +166,22 @@ def next_star(row: RatingRow) -> NextStar | None:
     for result in row.result.star_results.values():
         if result.awarded:
             continue
-        candidate = NextStar(row, result.name, len(result.reasons), result.gap_points, result.reasons)
-        if best is None or (candidate.items, candidate.points) < (best.items, best.points):
+        candidate = NextStar(
+            row,
+            result.name,
+            len(result.reasons),
+            result.gap_points,
+            result.reasons,
+            bool(result.missing_stars),
+        )
+        if best is None or candidate.key < best.key:
             best = candidate
     return best
 
 
 def closest_first(rows: Iterable[RatingRow]) -> list[NextStar]:
-    """Organisations below five stars, the one closest to its next star first (fewest gap items, then
-    fewest points short, then the higher level)."""
+    """Organisations below five stars, the one closest to its next star first (a star it can earn now
+    before one that waits for another star, then fewest gap items, fewest points short, higher level)."""
     found = [n for n in map(next_star, rows) if n is not None]
-    found.sort(key=lambda n: (n.items, n.points, -n.row.level, n.row.street_code, n.row.org_code))
+    found.sort(key=lambda n: (*n.key, -n.row.level, n.row.street_code, n.row.org_code))
     return found

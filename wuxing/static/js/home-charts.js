@@ -19,7 +19,7 @@
       yAxis: { type: "value", minInterval: 1 },
       series: spec.series.map(function (s, i) {
         return {
-          name: s.name, type: "bar", data: s.data, stack: stacked ? "levels" : undefined,
+          name: s.name, type: "bar", data: s.data, stack: stacked ? "levels" : undefined, barMaxWidth: 90,
           itemStyle: !byLevel && spec.series.length === 1 ? { color: LEVEL_COLORS[5] } : undefined,
           label: { show: !stacked, position: "top" },
         };
