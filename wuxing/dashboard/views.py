@@ -150,6 +150,10 @@ def home(request: HttpRequest) -> HttpResponseBase:
         "levels": LEVELS,
     }
     if role == "secretary":
+        org = user.scope_org  # type: ignore[union-attr]
+        if org is not None:  # the rulebook its card follows, not the other kind's
+            ctx["versions"] = {k: rb for k, rb in versions.items() if k == org.area_kind}
+            ctx["placeholder"] = any(rb.is_placeholder for rb in ctx["versions"].values())
         ctx.update(_secretary(request, year, rows))
         if request.GET.get("format") == "xlsx":
             return workbook_response(exports.secretary_sheets(ctx, year), _export_name(year))
