@@ -59,3 +59,14 @@ def test_the_street_report_is_the_street_only(world, rulebooks, client_for):
 def test_another_streets_card_pdf_is_404(world, rulebooks, client_for):
     response = client_for("street_a").get(f"/stars/orgs/{world.village_b.pk}/card.pdf")
     assert response.status_code == 404
+
+
+def test_a_report_over_the_limit_asks_for_a_street_first(world, rulebooks, client_for, monkeypatch):
+    monkeypatch.setattr("wuxing.rules.views.pdf.REPORT_MAX_ORGS", 2)
+    client = client_for("admin")
+    response = client.get(f"/stars/ratings/report.pdf?year={YEAR}")
+    assert response.status_code == 302 and response["Location"] == f"/stars/ratings/?year={YEAR}"
+    page = client.get(response["Location"]).content.decode()
+    assert "共 3 个组织，PDF 报告最多 2 个：请先选择街道/镇再下载。" in page
+    # one street (2 organisations) is within the limit
+    assert pdf_text(client.get(f"/stars/ratings/report.pdf?year={YEAR}&street={world.street_a.pk}"))
