@@ -3,7 +3,8 @@
 Environment variables:
   DATABASE_URL     default sqlite:///var/wuxing.sqlite3 (postgres://… for PostgreSQL)
   DB_CONN_MAX_AGE  seconds a database connection is reused, default 60 (always 0 under runserver)
-  DJANGO_DEBUG     "1" turns DEBUG on (make run sets it; production leaves it off)
+  DJANGO_DEBUG     "1" turns DEBUG on (make dev sets it; make run and production leave it off)
+  WUXING_DEMO      "1" lets the Beiguan demo accounts log in (make run and make dev set it)
   SECRET_KEY       default: generated once into var/secret_key
   ALLOWED_HOSTS    comma-separated, default "127.0.0.1,localhost"
   WUXING_VAR_DIR   where the SQLite database and uploads live, default ./var
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -83,6 +85,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files straight from the WSGI process (gunicorn under `make run`): STATIC_ROOT, compressed and
+    # cached; under DEBUG it finds them in the apps like runserver does.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "wuxing.core.middleware.ApiErrorsAsJsonMiddleware",
     "wuxing.core.middleware.RefuseNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -202,6 +207,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"
+# Before the first collectstatic (tests, `make dev`) STATIC_ROOT does not exist yet; whitenoise would warn on
+# every request. Under DEBUG it serves from the apps' static directories anyway.
+warnings.filterwarnings("ignore", message="No directory at: ", category=UserWarning)
 MEDIA_URL = "media/"
 MEDIA_ROOT = VAR_DIR / "media"
 # Uploads (evidence) are readable by the app's account only; collected static files are public (the
@@ -235,15 +243,21 @@ WUXING_XLSX_LIMITS = {
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
-# The Beiguan demo accounts may only log in while DEBUG is on.
-WUXING_DEMO_LOGIN_ALLOWED = env_bool("WUXING_DEMO_LOGIN_ALLOWED", DEBUG)
+# The Beiguan demo accounts may only log in on a demo installation: WUXING_DEMO=1, which `make run` and
+# `make dev` set (WUXING_DEMO_LOGIN_ALLOWED is the older name of the same switch). DEBUG has no say.
+WUXING_DEMO_LOGIN_ALLOWED = env_bool("WUXING_DEMO", env_bool("WUXING_DEMO_LOGIN_ALLOWED", False))
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # WeasyPrint logs every layout step at INFO; fontTools logs font subsetting at INFO
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 NINJA_PAGINATION_PER_PAGE = 50

@@ -57,7 +57,7 @@ class Page:
 
 
 PAGES: dict[str, Page] = {
-    "dashboard:home": Page("/"),
+    "dashboard:home": Page("/", ("year", "format")),
     # the official holiday schedule
     "core:holidays": Page("/holidays/", ("year",)),
     "core:holiday_year": Page("/holidays/2027/", ("format",)),
@@ -103,6 +103,8 @@ PAGES: dict[str, Page] = {
     # stars
     "starrules:ratings": Page("/stars/ratings/", ("year", "street", "kind", "level", "q", "sort", "format")),
     "starrules:card": Page("/stars/orgs/{village}/", ("year",)),
+    "starrules:card_pdf": Page("/stars/orgs/{village}/card.pdf", ("year",)),
+    "starrules:ratings_pdf": Page("/stars/ratings/report.pdf", ("year", "street", "kind")),
     "starrules:score_form": Page("/stars/orgs/{village}/scores/", ("year",)),
     "starrules:evidence": Page("/stars/orgs/{village}/evidence/{evidence}/"),
     "starrules:scores": Page("/stars/scores/", ("year", "kind")),
@@ -249,6 +251,13 @@ class RecordGetMiddleware:
 # --------------------------------------------------------------------------- the test
 
 UNREAD = "probe"  # a parameter no page reads: odd values there must be harmless too (NUL is still a 400)
+
+
+@pytest.fixture(autouse=True)
+def _quick_pdfs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PDF pages render their template as always, but skip WeasyPrint's layout (about 0.5 s a page, and
+    this test opens each PDF page some 150 times); wuxing/rules/tests/test_pdf.py reads real PDFs."""
+    monkeypatch.setattr("wuxing.core.pdf.html_to_pdf", lambda html: b"%PDF-1.7 " + html.encode()[:100])
 
 
 @pytest.mark.parametrize("name", list(PAGES))
