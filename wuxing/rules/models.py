@@ -155,6 +155,9 @@ class Evidence(models.Model):
     )
     file = models.FileField(_("文件"), upload_to=evidence_path)
     original_name = models.CharField(_("原文件名"), max_length=255)
+    # SHA-256 of the content: the same file is attached to one value once (empty for files uploaded before
+    # the hash was kept; those are not compared).
+    sha256 = models.CharField(_("内容摘要"), max_length=64, blank=True, default="")
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.SET_NULL, null=True, blank=True
     )
@@ -165,6 +168,14 @@ class Evidence(models.Model):
         verbose_name = _("佐证材料")
         verbose_name_plural = _("佐证材料")
         ordering = ["-uploaded_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["score", "sha256"],
+                condition=~models.Q(sha256=""),
+                name="evidence_same_file_once_per_value",
+                violation_error_message="这份文件已作为本指标的佐证材料上传过，无需重复上传",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.original_name

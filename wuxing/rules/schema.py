@@ -385,6 +385,36 @@ class Indicator(_Model):
             return f"{self.name} {OP_SYMBOLS[self.op]} {with_unit(self.target, self.unit)}"
         return f"{self.name} ≥ {format_number(self.effective_pass_points)} 分"
 
+    def range_text(self) -> str:
+        """What may be entered, in Chinese: "0–15 分", "0–9999 次", "0–100%", "“是”或“否”"."""
+        if self.form == "yes_no":
+            return "“是”或“否”"
+        if self.counts:
+            return f"0–{with_unit(self.effective_max_count, self.count_unit)}"
+        if self.form == "threshold":
+            low, high = self.input_bounds
+            if high is None:
+                return f"≥ {with_unit(low, self.unit)}"
+            return f"{format_number(low)}–{with_unit(high, self.unit)}"
+        return f"0–{format_number(self.max_points)} 分"
+
+    def pass_text(self) -> str:
+        """The pass line, in Chinese: "达标 ≥ 9 分", "达标为“是”", "达标 = 0 次"."""
+        if self.form == "yes_no":
+            return "达标为“是”"
+        if self.form in ("per_occurrence", "bonus"):
+            return f"达标 ≥ {with_unit(self.effective_min_count, self.count_unit)}"
+        if self.form == "penalty":
+            return f"达标 = 0 {self.count_unit}"
+        if self.form == "threshold":
+            assert self.op is not None and self.target is not None
+            return f"达标 {OP_SYMBOLS[self.op]} {with_unit(self.target, self.unit)}"
+        return f"达标 ≥ {format_number(self.effective_pass_points)} 分"
+
+    def entry_hint(self) -> str:
+        """Range and pass line for the entry form: "0–15 分，达标 ≥ 9 分"."""
+        return f"{self.range_text()}，{self.pass_text()}"
+
     def value_text(self, value: object) -> str:
         """A typed value as Chinese text: “是”, "3 次", "18 万元", "75%", "6 分"; 未填报 when None."""
         if value is None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -582,9 +583,35 @@ def add_evidence(actor: Any, score: Score, uploaded: Any) -> Evidence:
     content is not an image, PDF, .docx or .xlsx — whatever its name says."""
     _check_can_enter(actor, score.org)
     check_evidence(uploaded)
-    ev = Evidence(score=score, file=uploaded, original_name=uploaded.name[:255], uploaded_by=real_user(actor))
-    save_with_history(ev, actor, "上传佐证材料")
+    digest = content_sha256(uploaded)
+    same = Evidence.objects.filter(score=score, sha256=digest).values_list("original_name", flat=True).first()
+    if same is not None:
+        raise ValidationError(f"这份文件已作为本指标的佐证材料上传过（“{excerpt(same)}”），无需重复上传")
+    ev = Evidence(
+        score=score,
+        file=uploaded,
+        original_name=uploaded.name[:255],
+        sha256=digest,
+        uploaded_by=real_user(actor),
+    )
+    try:
+        with transaction.atomic():  # two uploads of one file at once: the unique constraint decides
+            save_with_history(ev, actor, "上传佐证材料")
+    except IntegrityError:
+        if ev.file.name and ev.file.storage.exists(ev.file.name):
+            ev.file.storage.delete(ev.file.name)  # stored before the row was refused
+        raise ValidationError("这份文件已作为本指标的佐证材料上传过，无需重复上传") from None
     return ev
+
+
+def content_sha256(uploaded: Any) -> str:
+    """The SHA-256 of an uploaded file's content, read in chunks; the file is left at its start."""
+    digest = hashlib.sha256()
+    uploaded.seek(0)
+    for chunk in iter(lambda: uploaded.read(1 << 16), b""):
+        digest.update(chunk)
+    uploaded.seek(0)
+    return digest.hexdigest()
 
 
 @transaction.atomic

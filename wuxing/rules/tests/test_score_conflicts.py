@@ -155,7 +155,8 @@ def test_the_score_import_refuses_a_secretarys_change_to_a_street_item(world, ru
 
 
 def upload_as(user: Any, score: Score, name: str = "照片.png") -> Evidence:
-    return services.add_evidence(user, score, SimpleUploadedFile(name, PNG, "image/png"))
+    # a distinct file per name: the same content is attached to one value only once
+    return services.add_evidence(user, score, SimpleUploadedFile(name, PNG + name.encode(), "image/png"))
 
 
 def test_evidence_is_deleted_only_by_its_uploader_or_a_reviewer_above(world, rulebooks, save, client_for):
