@@ -41,7 +41,7 @@ from typing import Any, Protocol, TypeVar
 
 from wuxing.core.numbers import NumberError, parse_decimal, parse_whole
 
-from .schema import VALUE_INT_DIGITS, VALUE_PLACES, Indicator, Rulebook, Star, format_number
+from .schema import VALUE_INT_DIGITS, VALUE_PLACES, Indicator, Rulebook, Star, format_number, with_unit
 
 __all__ = [
     "Cell",
@@ -910,7 +910,7 @@ def _number_text(text: str, unit: str | None) -> str:
     return text
 
 
-def validate_value(indicator: Indicator, raw: object) -> Value | None:
+def validate_value(indicator: Indicator, raw: object, *, round_half_up: bool = False) -> Value | None:
     """Turn user input (a form field or an Excel cell, already NFKC-normalised) into the typed value.
 
     yes_no → bool; per_occurrence/bonus/penalty → int from 0 to the indicator's ``max_count``;
@@ -920,6 +920,10 @@ def validate_value(indicator: Indicator, raw: object) -> Value | None:
     Text is checked for form and size before it is converted (``wuxing.core.numbers``): exponent
     notation and more integer digits than a score can hold (``VALUE_INT_DIGITS``) are refused with
     their own messages, so no input makes this function build a giant number.
+
+    With ``round_half_up`` (the Excel import: a spreadsheet shows 18.55 for 18.549999999999997, and offices
+    paste computed values), a threshold or scale value with more decimals than stored is rounded half-up
+    to the stored places (4; a scale, 2) instead of refused. Counts stay whole numbers either way.
     """
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
@@ -942,8 +946,10 @@ def validate_value(indicator: Indicator, raw: object) -> Value | None:
         try:
             return parse_whole(_number_input(raw, indicator.count_unit), max_value=most)
         except NumberError as exc:
-            if exc.kind in ("exponent", "too_big"):
+            if exc.kind == "exponent":
                 raise
+            if exc.kind == "too_big":  # name the limit itself, not its number of digits
+                raise ValueError(f"数字过大：最多 {with_unit(most, indicator.count_unit)}") from None
             raise ValueError(f"应为 0–{most} 之间的整数（单位：{indicator.count_unit}）") from None
 
     if form == "threshold":
@@ -954,16 +960,25 @@ def validate_value(indicator: Indicator, raw: object) -> Value | None:
         low, high, unit = ZERO, indicator.max_points, "分"
         places = 2
     try:
-        number = parse_decimal(_number_input(raw, unit), int_digits=VALUE_INT_DIGITS, places=places)
+        number_input = _number_input(raw, unit)
+        number = parse_decimal(number_input, int_digits=VALUE_INT_DIGITS, places=places)
     except NumberError as exc:
         if exc.kind in ("exponent", "too_big"):
             raise
-        if exc.kind == "places":
+        if exc.kind == "places" and round_half_up:
+            # the size is known to be bounded (not too big), so reading every decimal is cheap
+            exact = parse_decimal(number_input, int_digits=VALUE_INT_DIGITS, places=_ROUNDING_PLACES)
+            number = exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        elif exc.kind == "places":
             raise ValueError("评分最多保留两位小数" if form == "scale" else str(exc)) from None
-        raise ValueError(_range_text(low, high, unit)) from None
+        else:
+            raise ValueError(_range_text(low, high, unit)) from None
     if number < low or (high is not None and number > high):
         raise ValueError(_range_text(low, high, unit))
     return number
+
+
+_ROUNDING_PLACES = 4000  # more decimals than an Excel cell (2,000 characters) can hold
 
 
 def _number_input(raw: object, unit: str | None) -> str | int | float | Decimal:

@@ -20,10 +20,19 @@ from wuxing.core.scoping import scope
 from wuxing.core.services import delete_with_history, log_decision, real_user, require_perm, save_with_history
 from wuxing.core.text import excerpt, normalize_number, normalize_value
 from wuxing.core.uploads import check_evidence
+from wuxing.core.xlsx_reader import Percent
 from wuxing.orgs.models import Level, OrgUnit
 from wuxing.rules.engine import ScoreError, indicator_of, score_cell, validate_value
 from wuxing.rules.models import Evidence, RulebookVersion, Score, VetoEvent
-from wuxing.rules.schema import Indicator, Rulebook, RulebookError, load_rulebook_yaml, parse_rulebook
+from wuxing.rules.schema import (
+    Indicator,
+    Rulebook,
+    RulebookError,
+    format_number,
+    load_rulebook_yaml,
+    parse_rulebook,
+    with_unit,
+)
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "rulebooks"
 
@@ -464,6 +473,7 @@ def save_scores(
     note: str = "",
     *,
     expected: dict[str, Any] | None = None,
+    round_half_up: bool = False,
 ) -> dict[str, int]:
     """Validate and store one organisation's values (code → raw input). Blank input deletes the value.
 
@@ -475,6 +485,8 @@ def save_scores(
     entered). A code whose new value equals what was shown is left alone — whatever is stored now — so a
     stale form never overwrites another person's change to a field its user did not touch. A code without
     an entry in ``expected`` is written as given (imports and batch commands replace by design).
+    ``round_half_up`` (the Excel import) rounds values with more decimals than stored instead of refusing
+    them (``engine.validate_value``).
     """
     _check_can_enter(actor, org)
     _lock_org(org)
@@ -493,7 +505,9 @@ def save_scores(
             continue
         indicators[code] = indicator
         try:
-            typed[code] = validate_value(indicator, normalize_value(raw) if isinstance(raw, str) else raw)
+            typed[code] = validate_value(
+                indicator, normalize_value(raw) if isinstance(raw, str) else raw, round_half_up=round_half_up
+            )
         except ValueError as exc:
             errors[code] = f"{indicator.name}：{exc}"
     if errors:
@@ -685,10 +699,51 @@ def score_columns(book: Rulebook) -> list[Column]:
     return cols
 
 
+SCORE_IMPORT_RULES = (
+    "数值的小数位：门槛型最多保留 4 位小数，评分型最多 2 位；小数位更多的（如公式算出的 18.549999）按四舍五入"
+    "保留（18.55），不会报错。次数须为整数。",
+    "百分比：单位为 % 的指标可以填 85、85% 或把单元格设为“百分比”格式后显示 85%（Excel 内部存为 0.85，"
+    "导入时按 85 计）；没有设为百分比格式的 0.85 按 0.85 计。",
+    "是否型填“是”或“否”（也可填 有/无、√/×、1/0）；留空的单元格不修改已有数据。",
+    "数字过大或超出范围时，错误提示写明行号、列号、表头和允许的范围（如“最多 9999 次”“应为 0–100 之间的数”）。",
+)
+
+
+def score_example(indicator: Indicator) -> str:
+    """An example cell for the 说明 sheet: what a met value looks like ("是", "12", "26 万元", "85%")."""
+    if indicator.form == "yes_no":
+        return "是"
+    if indicator.form == "penalty":
+        return "0"
+    if indicator.counts:
+        return str(max(indicator.effective_min_count, 1))
+    if indicator.form == "threshold":
+        assert indicator.target is not None
+        return with_unit(indicator.target, indicator.unit)
+    return format_number(indicator.effective_pass_points)
+
+
+def score_examples(book: Rulebook, org: OrgUnit | None) -> list[Any]:
+    """The 说明 sheet's example column: an organisation of the template, then one value per indicator."""
+    first = [org.code, org.name] if org is not None else ["ZB001", "示例村党支部"]
+    return [*first, *(score_example(ind) for _star, ind in book.iter_indicators())]
+
+
 def score_sheet_title(rb: RulebookVersion) -> str:
     """The data sheet of the score template and of the filled export, e.g. "2023年农村得分"; the importer
     reads the sheet of this title."""
     return f"{rb.year}年{rb.get_kind_display()}得分"
+
+
+def excel_value(book: Rulebook, code: str, value: Any) -> Any:
+    """A cell as the office meant it: a percentage-formatted cell (Excel stores 85% as 0.85) is 85 for an
+    indicator whose unit is %; for any other indicator it is the number the cell holds."""
+    if isinstance(value, Percent):
+        indicator = indicator_of(book, code)
+        if indicator is not None and indicator.unit == "%":
+            return value.as_percent()
+        return float(value)
+    return value
 
 
 def import_scores(actor: Any, fileobj: Any, year: int, kind: str, note: str = "Excel 导入") -> ImportReport:
@@ -718,8 +773,9 @@ def import_scores(actor: Any, fileobj: Any, year: int, kind: str, note: str = "E
         seen[code] = rownum
         if not actor.has_perm("starrules.enter_scores_for", org):
             raise RowError("您无权填报该组织的得分", "org_code")
-        values = {k: v for k, v in rec.items() if v is not None}
-        counts = save_scores(actor, org, year, values, note)  # a ValidationError names the indicator column
+        values = {k: excel_value(book, k, v) for k, v in rec.items() if v is not None}
+        # a ValidationError names the indicator column
+        counts = save_scores(actor, org, year, values, note, round_half_up=True)
         if not (counts["created"] or counts["updated"] or counts["deleted"]):
             return "unchanged"
         return "created" if counts["created"] and not counts["updated"] else "updated"

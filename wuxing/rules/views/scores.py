@@ -268,12 +268,21 @@ def scores_template(request: HttpRequest, kind: str) -> HttpResponseBase:
             for o in orgs.iterator(chunk_size=2000)
         )
         return workbook_response(
-            [Sheet(title, columns, rows)], f"指标得分-{year}-{kind}-{today():%Y%m%d}.xlsx"
+            [Sheet(title, columns, rows, frozen_columns=2)], f"指标得分-{year}-{kind}-{today():%Y%m%d}.xlsx"
         )
-    # The template: the header, one row per organisation to fill in (code and name), drop-downs, 说明.
+    # The template: the header, one row per organisation to fill in (code and name), drop-downs, 说明
+    # with an example per column and the rules for numbers; 组织编码 and 组织名称 stay in view.
     names = ([o.code, o.name] for o in orgs.only("code", "name").iterator(chunk_size=2000))
     return workbook_response(
-        template_sheets(title, columns, rows=names), f"指标得分导入模板-{year}-{kind}.xlsx"
+        template_sheets(
+            title,
+            columns,
+            services.score_examples(book, orgs.first()),
+            rows=names,
+            frozen_columns=2,
+            rules=services.SCORE_IMPORT_RULES,
+        ),
+        f"指标得分导入模板-{year}-{kind}.xlsx",
     )
 
 
