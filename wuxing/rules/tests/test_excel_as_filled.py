@@ -38,8 +38,17 @@ def fill(content: bytes, values: dict[str, dict[str, Any]], formats: dict[str, s
 
 @pytest.mark.parametrize(
     ("code", "expected"),
-    [("0%", True), ("0.00%", True), ("#,##0.0%", True), ("[Red]0.0%", True), ('0"%"', False), ("0\\%", False)]
-    + [("General", False), ("0.00", False), ("yyyy-mm-dd", False)],
+    [
+        ("0%", True),
+        ("0.00%", True),
+        ("#,##0.0%", True),
+        ("[Red]0.0%", True),
+        ('0"%"', False),
+        ("0\\%", False),
+        ("General", False),
+        ("0.00", False),
+        ("yyyy-mm-dd", False),
+    ],
 )
 def test_which_number_formats_are_percentages(code, expected):
     assert is_percent_format(code) is expected
@@ -142,7 +151,9 @@ def test_a_number_too_large_names_row_column_and_the_limit(world, rulebooks, cli
 def test_the_notes_sheet_carries_an_example_per_column_and_the_rules(world, rulebooks, client_for):
     wb = load_workbook(io.BytesIO(client_for("admin").get(TEMPLATE).getvalue()))
     notes = {row[0]: row for row in wb[NOTES_TITLE].iter_rows(values_only=True) if row and row[0]}
-    example = {header.rsplit("[", 1)[-1].rstrip("]"): row[3] for header, row in notes.items() if "[" in header}
+    example = {
+        header.rsplit("[", 1)[-1].rstrip("]"): row[3] for header, row in notes.items() if "[" in header
+    }
     assert example["stjy.toilets"] == "80%"
     assert example["cyxw.income"] == "20 万元"
     assert example["cyxw.cooperative"] == "是"
@@ -181,7 +192,11 @@ def test_the_percentage_cell_through_the_page(world, rulebooks, client_for):
     from wuxing.core.tests.xlsxutil import upload
 
     client = client_for("street_a")
-    content = fill(client.get(TEMPLATE).getvalue(), {"ZB001": {"stjy.toilets": 0.9}}, formats={"stjy.toilets": "0%"})
-    response = client.post(f"/stars/scores/?year={YEAR}", {"kind": "rural", "file": upload(content)}, follow=True)
+    content = fill(
+        client.get(TEMPLATE).getvalue(), {"ZB001": {"stjy.toilets": 0.9}}, formats={"stjy.toilets": "0%"}
+    )
+    response = client.post(
+        f"/stars/scores/?year={YEAR}", {"kind": "rural", "file": upload(content)}, follow=True
+    )
     assert "导入成功：1 个组织的得分有变更并已保存" in response.content.decode()
     assert stored(world.village_a) == {"stjy.toilets": Decimal(90)}

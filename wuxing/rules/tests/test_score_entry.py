@@ -54,7 +54,9 @@ def field_block(html: str, code: str) -> str:
 
 
 def test_every_field_shows_its_range_and_pass_line(world, rulebooks, client_for):
-    html = client_for("street_a").get(f"/stars/orgs/{world.village_a.pk}/scores/?year={YEAR}").content.decode()
+    html = (
+        client_for("street_a").get(f"/stars/orgs/{world.village_a.pk}/scores/?year={YEAR}").content.decode()
+    )
     assert "0–100%，达标 ≥ 80%（门槛型）" in field_block(html, "stjy.toilets")
     assert "≥ 0 万元，达标 ≥ 20 万元（门槛型）" in field_block(html, "cyxw.income")
     book = rulebooks["rural"].rulebook
@@ -67,7 +69,9 @@ def test_a_failed_save_lists_every_error_at_the_top_with_a_link_to_its_field(wor
     url = f"/stars/orgs/{world.village_a.pk}/scores/?year={YEAR}"
     typed = {"cyxw.income": "很多", "stjy.toilets": "120", "cyxw.cooperative": "是"}
     html = client.post(url, score_form_data(client, url, typed)).content.decode()
-    summary = html[html.index('class="error-summary"') : html.index("</div>", html.index('class="error-summary"'))]
+    summary = html[
+        html.index('class="error-summary"') : html.index("</div>", html.index('class="error-summary"'))
+    ]
     assert "有 2 项需要修改，本次没有保存" in summary
     links = re.findall(r'<a href="#([^"]+)">([^<]+)</a>', summary)
     assert [anchor for anchor, _text in links] == ["id_v_cyxw.income", "id_v_stjy.toilets"]  # form order
@@ -84,7 +88,9 @@ def test_a_failed_save_lists_every_error_at_the_top_with_a_link_to_its_field(wor
 
 
 def test_no_summary_on_a_fresh_page(world, rulebooks, client_for):
-    html = client_for("street_a").get(f"/stars/orgs/{world.village_a.pk}/scores/?year={YEAR}").content.decode()
+    html = (
+        client_for("street_a").get(f"/stars/orgs/{world.village_a.pk}/scores/?year={YEAR}").content.decode()
+    )
     assert "error-summary" not in html
     assert html.count('class="card star-group"') == 5
 
@@ -117,7 +123,9 @@ def test_the_same_file_is_attached_to_one_value_once(world, rulebooks, save, cli
 
     assert "佐证材料已上传。" in upload("cyxw.income", "报表.png")
     # the same content under another name: refused, naming the file already there
-    assert "这份文件已作为本指标的佐证材料上传过（“报表.png”），无需重复上传" in upload("cyxw.income", "副本.png")
+    assert "这份文件已作为本指标的佐证材料上传过（“报表.png”），无需重复上传" in upload(
+        "cyxw.income", "副本.png"
+    )
     # the same file for another indicator, and another file for the same one, are fine
     assert "佐证材料已上传。" in upload("stjy.toilets", "报表.png")
     assert "佐证材料已上传。" in upload("cyxw.income", "另一份.png", PNG + b"\0")
