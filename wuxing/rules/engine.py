@@ -18,6 +18,12 @@ How a star is decided:
    This is the fixed point over the requirement graph (acyclic, checked by the schema), computed
    iteratively in dependency order; it does not depend on the order of the stars or of anything else.
 
+A star that is not awarded gets its reasons: the relation first ("须先获得：产业兴旺星" — the star cannot
+be had before the stars it requires), then its vetoes, points and required indicators. When it is lost
+through a chain (支部过硬星 vetoed → 产业兴旺星, eligible itself, not awarded → 生态宜居星), the relation
+names the root: the stars along the chain that failed on their own conditions, and why
+("须先获得：产业兴旺星（根源：支部过硬星被一票否决（…））"); ``StarResult.root_stars`` lists them.
+
 Values are typed (``validate_value`` turns form/Excel input into them). A value of the wrong type for
 its indicator, or a veto code the rulebook does not know, raises ``ScoreError`` naming the organisation:
 a misspelt veto must never let a void star through. Values for indicator codes that the rulebook does
@@ -145,6 +151,10 @@ class StarResult:
     unfilled: tuple[str, ...]  # indicator codes without a value
     reasons: tuple[str, ...]  # why the star is not awarded, in Chinese; empty when awarded
     indicators: tuple[IndicatorResult, ...] = ()  # per indicator, only with detail=True
+    # stars that failed on their own conditions and, through a chain of requires_stars, cost this one
+    # (支部过硬星 vetoed → 产业兴旺星 → 生态宜居星: 生态宜居星's root is 支部过硬星); empty when every
+    # missing star failed on its own, or when none is missing
+    root_stars: tuple[Ref, ...] = ()
 
 
 class OrgResult:
@@ -748,10 +758,20 @@ def _explain(
                     reasons.append(f"必达指标未达标：{item.text}")
             missing_indicators = tuple(items)
         missing_stars: tuple[Ref, ...] = _EMPTY
+        roots: tuple[Ref, ...] = _EMPTY
         if star.requires:
             missing_stars = tuple(ref for m, ref in star.requires_pairs if not awarded[m])
             if missing_stars:
-                reasons.append(f"须先获得：{'、'.join(ref.name for ref in missing_stars)}")
+                # The relation between stars explains this star first: it is what a reader must act on
+                # before the star's own points matter.
+                relation = f"须先获得：{'、'.join(ref.name for ref in missing_stars)}"
+                root_at = _root_stars(compiled, n, eligible, awarded)
+                if root_at != tuple(m for m, _ref in star.requires_pairs if not awarded[m]):
+                    roots = tuple(Ref(compiled.stars[m].code, compiled.stars[m].name) for m in root_at)
+                    relation += (
+                        f"（根源：{'；'.join(_root_text(compiled, m, totals, happened) for m in root_at)}）"
+                    )
+                reasons.insert(0, relation)
         results[code] = StarResult(
             code,
             star.name,
@@ -766,8 +786,41 @@ def _explain(
             unfilled,
             tuple(reasons),
             rows,
+            roots,
         )
     return results
+
+
+def _root_stars(
+    compiled: _Compiled, n: int, eligible: Sequence[bool], awarded: Sequence[bool]
+) -> tuple[int, ...]:
+    """The stars, in rulebook order, that failed on their own conditions and that star ``n`` misses
+    through its chain of requires_stars (following only stars that are not awarded)."""
+    seen: set[int] = set()
+    roots: set[int] = set()
+    stack = [m for m in compiled.stars[n].requires if not awarded[m]]
+    while stack:
+        m = stack.pop()
+        if m in seen:
+            continue
+        seen.add(m)
+        if not eligible[m]:
+            roots.add(m)
+        stack.extend(k for k in compiled.stars[m].requires if not awarded[k])
+    return tuple(sorted(roots))
+
+
+def _root_text(compiled: _Compiled, m: int, totals: Sequence[StarTotals], happened: Set[str]) -> str:
+    """Why a root star failed, briefly: "支部过硬星被一票否决（被列为软弱涣散村党组织）",
+    "支部过硬星得分不足（75 / 80 分）", "支部过硬星必达指标未达标"."""
+    star = compiled.stars[m]
+    if happened and star.veto_set & happened:
+        names = "、".join(ref.name for code, ref, _reason in star.vetoes if code in happened)
+        return f"{star.name}被一票否决（{names}）"
+    total = totals[m][0]
+    if star.min_cents > total:
+        return f"{star.name}得分不足（{_points_text(total)} / {star.min_points_text} 分）"
+    return f"{star.name}必达指标未达标"
 
 
 def _missing_indicator(star: _CStar, position: int, value: object, filled: bool = True) -> MissingIndicator:

@@ -168,11 +168,25 @@ class VetoForm(forms.Form):
 
     def __init__(self, *args: Any, book: Rulebook, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        choice_field(self, "veto_code").choices = [
-            (v.code, f"{s.name}：{v.name}" + ("（默认条目）" if v.placeholder else ""))
-            for s in book.stars
-            for v in s.vetoes
-        ]
+        choice_field(self, "veto_code").choices = veto_choices(book)
+
+
+def veto_choices(book: Rulebook) -> list[tuple[str, str]]:
+    """One choice per veto code, in rulebook order, naming every star it voids: a code listed under two
+    stars is one event that voids both ("发生亡人事故（否决：生态宜居星、平安法治星）")."""
+    stars: dict[str, list[str]] = {}
+    first: dict[str, Any] = {}
+    for star in book.stars:
+        for veto in star.vetoes:
+            stars.setdefault(veto.code, []).append(star.name)
+            first.setdefault(veto.code, veto)
+    return [
+        (
+            code,
+            f"{veto.name}（否决：{'、'.join(stars[code])}）" + ("（默认条目）" if veto.placeholder else ""),
+        )
+        for code, veto in first.items()
+    ]
 
 
 class ImportScoresForm(forms.Form):
