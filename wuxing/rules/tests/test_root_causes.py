@@ -68,7 +68,7 @@ def test_the_relation_comes_before_a_stars_own_reasons():
     assert result.star_results["bb"].reasons == ("须先获得：甲星", "得分 0 分，距 1 分还差 1 分")
 
 
-def test_the_shipped_rulebook_chain_from_the_issue(rural):
+def test_the_shipped_rulebook_chain_from_the_issue(rural):  # noqa: F811
     """The prerequisite reading made into a chain: 支部过硬星 → 产业兴旺星 → 生态宜居星."""
     data = rural.to_dict()
     for star in data["stars"]:
