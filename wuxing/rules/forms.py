@@ -173,7 +173,7 @@ class VetoForm(forms.Form):
 
 def veto_choices(book: Rulebook) -> list[tuple[str, str]]:
     """One choice per veto code, in rulebook order, naming every star it voids: a code listed under two
-    stars is one event that voids both ("发生亡人事故（否决：生态宜居星、平安法治星）")."""
+    stars is one event that voids both ("发生亡人或伤人事故（否决：生态宜居星、平安法治星）")."""
     stars: dict[str, list[str]] = {}
     first: dict[str, Any] = {}
     for star in book.stars:

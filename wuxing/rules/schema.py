@@ -33,6 +33,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 __all__ = [
+    "DEFAULT_BADGE_TITLES",
     "DEFAULT_MAX_COUNT",
     "FORMS",
     "FORM_LABELS",
@@ -49,6 +50,7 @@ __all__ = [
     "RulebookError",
     "Star",
     "Veto",
+    "default_badge",
     "error_message",
     "format_number",
     "load_rulebook_file",
@@ -157,6 +159,20 @@ def with_unit(value: Decimal | int, unit: str | None) -> str:
     if not unit:
         return number
     return f"{number}{unit}" if unit in _TIGHT_UNITS else f"{number} {unit}"
+
+
+def default_badge(placeholder: bool, official_name: bool) -> str:
+    """What the 默认 badge of an item says: "" (official), "默认" (name and rule are defaults) or
+    "默认分值" (an official name whose points and thresholds are defaults)."""
+    if not placeholder:
+        return ""
+    return "默认分值" if official_name else "默认"
+
+
+DEFAULT_BADGE_TITLES = {
+    "默认": "默认规则，非官方：名称和分值、门槛都是平台的默认值",
+    "默认分值": "名称为官方公布的标准；分值、门槛和题型是平台的默认值，非官方",
+}
 
 
 class RulebookError(ValueError):
@@ -268,6 +284,15 @@ class Veto(_Model):
     name: Text
     explanation: FreeText = ""
     placeholder: Flag = False
+    official_name: Flag = False  # the name is official; with placeholder, only its use here is a default
+
+    @property
+    def default_badge(self) -> str:
+        return default_badge(self.placeholder, self.official_name)
+
+    @property
+    def default_badge_title(self) -> str:
+        return DEFAULT_BADGE_TITLES.get(self.default_badge, "")
 
 
 class Award(_Model):
@@ -298,6 +323,9 @@ class Indicator(_Model):
     evidence: FreeText = ""
     entered_by: EnteredBy = "secretary"
     placeholder: Flag = False
+    # The name is an official text (e.g. the eight published “三零” standards) while, with placeholder,
+    # the points, thresholds and form are defaults: the badge says "默认分值" instead of "默认".
+    official_name: Flag = False
 
     @model_validator(mode="after")
     def _check_form(self) -> Indicator:
@@ -337,6 +365,14 @@ class Indicator(_Model):
     @property
     def form_label(self) -> str:
         return FORM_LABELS[self.form]
+
+    @property
+    def default_badge(self) -> str:
+        return default_badge(self.placeholder, self.official_name)
+
+    @property
+    def default_badge_title(self) -> str:
+        return DEFAULT_BADGE_TITLES.get(self.default_badge, "")
 
     @property
     def entered_by_label(self) -> str:

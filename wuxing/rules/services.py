@@ -691,8 +691,10 @@ def score_columns(book: Rulebook) -> list[Column]:
     for star, ind in book.iter_indicators():
         unit = f"（{ind.unit}）" if ind.unit else ""
         header = f"{ind.name}{unit} [{ind.code}]"
-        help_text = f"{star.name}｜{ind.form_label}｜{ind.requirement_text()}" + (
-            "｜默认条目，非官方" if ind.placeholder else ""
+        help_text = f"{star.name}｜{ind.form_label}｜{ind.entry_hint()}" + (
+            ("｜名称为官方标准，分值为默认" if ind.official_name else "｜默认条目，非官方")
+            if ind.placeholder
+            else ""
         )
         choices = ["是", "否"] if ind.form == "yes_no" else ()
         cols.append(Column(ind.code, header, help=help_text, width=18, choices=choices))

@@ -12,8 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from wuxing.rules.schema import (
+    Indicator,
     Rulebook,
     RulebookError,
+    Veto,
     load_rulebook_file,
     load_rulebook_yaml,
     parse_rulebook,
@@ -579,7 +581,16 @@ def test_shipped_safety_star_has_the_three_zero_standards_and_vetoes(shipped):
         "公共服务便捷高效",
         "群众普遍满意（安全感满意度）",
     ]
-    assert [v.name for v in pafz.vetoes] == ["发生刑事案件或重大治安案件", "发生亡人事故", "越级上访"]
+    assert [v.name for v in pafz.vetoes] == ["发生刑事案件或重大治安案件", "发生亡人或伤人事故", "越级上访"]
+    # 零事故 is no accident with death *or injury* (five-star.md §3)
+    accident = next(v for v in pafz.vetoes if v.code == "pafz.fatal_accident")
+    assert "死亡或受伤" in accident.explanation
+    # the eight published “三零” standards: official names, default points — and nothing else says so
+    assert all(i.official_name and i.placeholder for i in pafz.indicators)
+    assert {i.default_badge for i in pafz.indicators} == {"默认分值"}
+    others = [i for s in book.stars if s.code != "pafz" for i in s.indicators]
+    assert not any(i.official_name for i in others)
+    assert {i.default_badge for i in others} <= {"默认", ""}
 
 
 def test_rural_known_thresholds():
@@ -652,3 +663,20 @@ def test_rulebook_is_immutable():
     book = parse_rulebook(minimal())
     with pytest.raises(ValueError):
         book.year = 2024
+
+
+@pytest.mark.parametrize(
+    ("placeholder", "official_name", "badge"),
+    [(False, False, ""), (False, True, ""), (True, False, "默认"), (True, True, "默认分值")],
+)
+def test_the_default_badge_says_whether_the_name_or_only_the_points_are_defaults(
+    placeholder, official_name, badge
+):
+    data = {"code": "a.b", "name": "指标", "form": "yes_no", "max_points": 1}
+    ind = Indicator.model_validate({**data, "placeholder": placeholder, "official_name": official_name})
+    assert ind.default_badge == badge
+    assert bool(ind.default_badge_title) == bool(badge)
+    veto = Veto.model_validate(
+        {"code": "a.v", "name": "否决", "placeholder": placeholder, "official_name": official_name}
+    )
+    assert veto.default_badge == badge

@@ -153,3 +153,14 @@ def test_the_database_refuses_a_second_copy_too(world, rulebooks, save):
         Evidence.objects.filter = original  # type: ignore[method-assign]
     assert Evidence.objects.count() == 1
     assert Score.objects.get(pk=score.pk).value == Decimal(18)
+
+
+def test_the_default_badge_says_which_part_is_a_default(world, rulebooks, client_for):
+    html = client_for("street_a").get(f"/stars/orgs/{world.village_a.pk}/scores/?year={YEAR}").content.decode()
+    official = html[html.index('id="ind-pafz.disputes"') :][:600]
+    assert '<span class="badge placeholder" title="名称为官方公布的标准；' in official
+    assert ">默认分值</span>" in official
+    default = html[html.index('id="ind-cyxw.income"') :][:600]
+    assert ">默认</span>" in default and "默认分值" not in default
+    detail = client_for("admin").get(f"/stars/rulebooks/{rulebooks['rural'].pk}/").content.decode()
+    assert detail.count(">默认分值</span>") == 8
