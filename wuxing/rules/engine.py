@@ -829,8 +829,13 @@ def _missing_indicator(star: _CStar, position: int, value: object, filled: bool 
     if filled and value is None:  # filled but its value was not supplied (rate_totals without values)
         return MissingIndicator(indicator.code, indicator.name, requirement, None, f"{requirement}，未达标")
     current = indicator.value_text(value)
-    # "当前 18 万元" but "当前“否”" and "当前未填报": a space only before a number
-    text = f"{requirement}，当前{current}" if current[:1] in ("“", "未") else f"{requirement}，当前 {current}"
+    # "当前 18 万元", but "当前为否" and "当前未填报"
+    if indicator.form == "yes_no" and value is not None:
+        text = f"{requirement}，当前为{current}"
+    elif current[:1] == "未":
+        text = f"{requirement}，当前{current}"
+    else:
+        text = f"{requirement}，当前 {current}"
     return MissingIndicator(indicator.code, indicator.name, requirement, value, text)  # type: ignore[arg-type]
 
 

@@ -411,7 +411,7 @@ class Indicator(_Model):
     def requirement_text(self) -> str:
         """What "met" means, in Chinese: "村集体经济收入 ≥ 20 万元"."""
         if self.form == "yes_no":
-            return f"{self.name}（须为“是”）"
+            return f"{self.name}：是"
         if self.form in ("per_occurrence", "bonus"):
             return f"{self.name} ≥ {with_unit(self.effective_min_count, self.count_unit)}"
         if self.form == "penalty":
@@ -422,9 +422,9 @@ class Indicator(_Model):
         return f"{self.name} ≥ {format_number(self.effective_pass_points)} 分"
 
     def range_text(self) -> str:
-        """What may be entered, in Chinese: "0–15 分", "0–9999 次", "0–100%", "“是”或“否”"."""
+        """What may be entered, in Chinese: "0–15 分", "0–9999 次", "0–100%", "是/否"."""
         if self.form == "yes_no":
-            return "“是”或“否”"
+            return "是/否"
         if self.counts:
             return f"0–{with_unit(self.effective_max_count, self.count_unit)}"
         if self.form == "threshold":
@@ -435,9 +435,9 @@ class Indicator(_Model):
         return f"0–{format_number(self.max_points)} 分"
 
     def pass_text(self) -> str:
-        """The pass line, in Chinese: "达标 ≥ 9 分", "达标为“是”", "达标 = 0 次"."""
+        """The pass line, in Chinese: "达标 ≥ 9 分", "达标为是", "达标 = 0 次"."""
         if self.form == "yes_no":
-            return "达标为“是”"
+            return "达标为是"
         if self.form in ("per_occurrence", "bonus"):
             return f"达标 ≥ {with_unit(self.effective_min_count, self.count_unit)}"
         if self.form == "penalty":
@@ -452,12 +452,13 @@ class Indicator(_Model):
         return f"{self.range_text()}，{self.pass_text()}"
 
     def value_text(self, value: object) -> str:
-        """A typed value as Chinese text: “是”, "3 次", "18 万元", "75%", "6 分"; 未填报 when None."""
+        """A typed value as Chinese text: 是, "3 次", "18 万元", "75%", "6 分"; 未填报 when None.
+        Yes and no are plain words, without quotation marks."""
         if value is None:
             return "未填报"
         form = self.form
         if form == "yes_no":
-            return "“是”" if value is True else "“否”"
+            return "是" if value is True else "否"
         kind = type(value)
         if kind is not Decimal and kind is not int:
             return str(value)

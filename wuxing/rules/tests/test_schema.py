@@ -629,7 +629,7 @@ def test_shipped_focus_areas_are_beiguans(shipped):
 @pytest.mark.parametrize(
     ("fields", "text"),
     [
-        ({"form": "yes_no"}, "项（须为“是”）"),
+        ({"form": "yes_no"}, "项：是"),
         ({"form": "per_occurrence", "points_each": 1}, "项 ≥ 1 次"),
         ({"form": "per_occurrence", "points_each": 1, "min_count": 12, "unit": "场"}, "项 ≥ 12 场"),
         ({"form": "bonus", "points_each": 1, "unit": "项"}, "项 ≥ 1 项"),

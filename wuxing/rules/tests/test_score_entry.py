@@ -34,7 +34,7 @@ def _ind(**fields: object) -> Indicator:
     [
         ({"form": "scale", "pass_points": 9}, "0–15 分，达标 ≥ 9 分"),
         ({"form": "scale"}, "0–15 分，达标 ≥ 9 分"),  # 60% of 15 by default
-        ({"form": "yes_no"}, "“是”或“否”，达标为“是”"),
+        ({"form": "yes_no"}, "是/否，达标为是"),
         ({"form": "per_occurrence", "points_each": 5, "min_count": 2}, "0–9999 次，达标 ≥ 2 次"),
         ({"form": "penalty", "points_each": 5, "max_count": 3, "unit": "起"}, "0–3 起，达标 = 0 起"),
         (
@@ -156,7 +156,9 @@ def test_the_database_refuses_a_second_copy_too(world, rulebooks, save):
 
 
 def test_the_default_badge_says_which_part_is_a_default(world, rulebooks, client_for):
-    html = client_for("street_a").get(f"/stars/orgs/{world.village_a.pk}/scores/?year={YEAR}").content.decode()
+    html = (
+        client_for("street_a").get(f"/stars/orgs/{world.village_a.pk}/scores/?year={YEAR}").content.decode()
+    )
     official = html[html.index('id="ind-pafz.disputes"') :][:600]
     assert '<span class="badge placeholder" title="名称为官方公布的标准；' in official
     assert ">默认分值</span>" in official
