@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -52,6 +52,9 @@ class RulebookVersion(models.Model):
     # Not stored: set by services.activate_version on the version it returns —
     # (values rescored, [(org code, indicator code)] that do not fit this version).
     rescore_report: tuple[int, list[tuple[str, str]]]
+    # Not stored: set by services.tune_version when it activates the new version — the organisations whose
+    # stars changed against the version active before (services.RatingChange), or None.
+    rating_changes: Any
 
     class Meta:
         verbose_name = _("星级细则版本")

@@ -14,6 +14,7 @@ No Django import here: the rating engine (``engine.py``) and its tests run witho
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
@@ -56,6 +57,7 @@ __all__ = [
     "load_rulebook_file",
     "load_rulebook_yaml",
     "parse_rulebook",
+    "render_text",
     "with_unit",
 ]
 
@@ -159,6 +161,28 @@ def with_unit(value: Decimal | int, unit: str | None) -> str:
     if not unit:
         return number
     return f"{number}{unit}" if unit in _TIGHT_UNITS else f"{number} {unit}"
+
+
+# Descriptions may name a parameter instead of writing its number: "不低于 {target}（必达）" is shown as
+# "不低于 20 万元（必达）" and follows the number when 参数调整 changes it.
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+
+
+def render_text(text: str, values: Mapping[str, str]) -> str:
+    """``text`` with every ``{name}`` of ``values`` replaced; anything else is left as it is."""
+    if "{" not in text:
+        return text
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+
+
+def _unknown_placeholders(text: str, values: Mapping[str, str]) -> list[str]:
+    return [name for name in _PLACEHOLDER.findall(text) if name not in values]
+
+
+def _placeholder_problem(field: str, unknown: list[str], values: Mapping[str, str]) -> tuple[tuple[str], str]:
+    usable = "、".join("{" + name + "}" for name in values) or "无"
+    named = "、".join("{" + name + "}" for name in unknown)
+    return (field,), f"占位符 {named} 不可用；这里可用：{usable}"
 
 
 def default_badge(placeholder: bool, official_name: bool) -> str:
@@ -356,9 +380,36 @@ class Indicator(_Model):
             )
         if self.form == "scale" and self.pass_points is not None and self.pass_points > self.max_points:
             problems.append((("pass_points",), "pass_points 不能大于 max_points"))
+        if not problems:
+            unknown = _unknown_placeholders(self.explanation, self.parameters)
+            if unknown:
+                problems.append(_placeholder_problem("explanation", unknown, self.parameters))
         if problems:
             raise _problems(problems)
         return self
+
+    @property
+    def parameters(self) -> dict[str, str]:
+        """The numbers a description may name, as text: {target} "20 万元", {max_points} "15",
+        {pass_points} "9", {min_count} "12 次" … (only those this indicator has)."""
+        values = {"max_points": format_number(self.max_points)}
+        if self.form == "scale":
+            values["pass_points"] = format_number(self.effective_pass_points)
+        if self.points_each is not None:
+            values["points_each"] = format_number(self.points_each)
+        if self.counts:
+            values["min_count"] = with_unit(self.effective_min_count, self.count_unit)
+            values["max_count"] = with_unit(self.effective_max_count, self.count_unit)
+        for field in ("target", "min_value", "max_value"):
+            number = getattr(self, field)
+            if number is not None:
+                values[field] = with_unit(number, self.unit)
+        return values
+
+    @property
+    def explanation_text(self) -> str:
+        """The explanation with its {placeholders} filled in from the numbers of this version."""
+        return render_text(self.explanation, self.parameters)
 
     # -- derived facts used by the engine and the pages
 
@@ -479,6 +530,8 @@ class Star(_Model):
     code: StarCode
     name: Text
     theme: FreeText = ""
+    # what it takes, in words; may name {min_points} (达标分) and {base_points} (基础分满分)
+    explanation: FreeText = ""
     working_group: FreeText = ""
     placeholder: Flag = False
     award: Award
@@ -520,9 +573,24 @@ class Star(_Model):
             if veto.code in seen:
                 problems.append((("vetoes", n, "code"), f"否决事项代码 “{veto.code}” 在本星重复"))
             seen.add(veto.code)
+        unknown = _unknown_placeholders(self.explanation, self.parameters)
+        if unknown:
+            problems.append(_placeholder_problem("explanation", unknown, self.parameters))
         if problems:
             raise _problems(problems)
         return self
+
+    @property
+    def parameters(self) -> dict[str, str]:
+        """The numbers a star's explanation may name: {min_points} (达标分), {base_points} (基础分满分)."""
+        return {
+            "min_points": format_number(self.award.min_points),
+            "base_points": format_number(self.base_points),
+        }
+
+    @property
+    def explanation_text(self) -> str:
+        return render_text(self.explanation, self.parameters)
 
 
 def _check_five(stars: tuple[Star, ...]) -> tuple[Star, ...]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -16,13 +17,13 @@ from django.utils import timezone
 
 from wuxing.core.bulk import bulk_set
 from wuxing.core.excel import Column, ImportReport, RowError, run_import
-from wuxing.core.scoping import scope
+from wuxing.core.scoping import scope, visible_orgs
 from wuxing.core.services import delete_with_history, log_decision, real_user, require_perm, save_with_history
 from wuxing.core.text import excerpt, normalize_number, normalize_value
 from wuxing.core.uploads import check_evidence
 from wuxing.core.xlsx_reader import Percent
 from wuxing.orgs.models import Level, OrgUnit
-from wuxing.rules.engine import ScoreError, indicator_of, score_cell, validate_value
+from wuxing.rules.engine import ScoreError, indicator_of, rate_all, score_cell, validate_value
 from wuxing.rules.models import Evidence, RulebookVersion, Score, VetoEvent
 from wuxing.rules.schema import (
     Indicator,
@@ -323,8 +324,27 @@ def tune_version(
 ) -> RulebookVersion:
     """A new version with some numbers changed: {(star or indicator code, field): value}, fields being
     min_points (stars) and max_points, target, points_each, min_count (indicators); and optionally the
-    reading of 支部过硬星's relation to the others (RELATION_READINGS)."""
+    reading of 支部过硬星's relation to the others (RELATION_READINGS).
+
+    With ``activate``, the new version's ``rating_changes`` lists the organisations whose stars changed
+    against the version that was active before (the same comparison ``preview_tune`` shows)."""
     require_perm(actor, "starrules.manage_rulebooks")
+    book, changed = tuned_book(rb, numbers, reading=reading)
+    before = rating_changes(actor, rb.year, rb.kind, book) if activate else None
+    header = (
+        f"# 由第{rb.version}版经“参数调整”生成：{'；'.join(changed)}\n# 原文件中的注释见第{rb.version}版。\n"
+    )
+    summary = "；".join(changed)
+    new = create_version(actor, header + book.to_yaml(), note=note or summary, based_on=rb, activate=activate)
+    new.rating_changes = before
+    return new
+
+
+def tuned_book(
+    rb: RulebookVersion, numbers: dict[tuple[str, str], Decimal | int | None], *, reading: str | None = None
+) -> tuple[Rulebook, list[str]]:
+    """rb's rulebook with the numbers (and reading) of ``tune_version`` applied, in memory, and the list
+    of changes in Chinese. Raises ValidationError when nothing changes or the result is not valid."""
     data = rb.rulebook.to_dict()
     changed: list[str] = []
     for star in data["stars"]:
@@ -358,13 +378,82 @@ def tune_version(
         book = parse_rulebook(data)
     except RulebookError as exc:
         raise ValidationError(list(exc.messages)) from exc
-    header = (
-        f"# 由第{rb.version}版经“参数调整”生成：{'；'.join(changed)}\n# 原文件中的注释见第{rb.version}版。\n"
-    )
-    summary = "；".join(changed)
-    return create_version(
-        actor, header + book.to_yaml(), note=note or summary, based_on=rb, activate=activate
-    )
+    return book, changed
+
+
+@dataclass(frozen=True)
+class RatingChange:
+    """One organisation whose stars differ between the rules in force and a rulebook held in memory."""
+
+    org_id: int
+    org_code: str
+    org_name: str
+    street_name: str
+    before: int
+    after: int
+    gained: tuple[str, ...]  # star names
+    lost: tuple[str, ...]
+
+
+def rating_changes(actor: Any, year: int, kind: str, book: Rulebook) -> list[RatingChange]:
+    """Which organisations (of ``kind``, visible to ``actor``) would gain or lose which star if ``book``
+    replaced the version active for (year, kind) now: both rated in memory by the engine from the same
+    values and veto events (two queries for the values and vetoes, one for the organisations); nothing is
+    written. Without an active version every organisation is compared with zero stars."""
+    from wuxing.orgs.queries import with_street_name
+    from wuxing.rules.queries import typed_value
+
+    current = active_rulebook(year, kind)
+    old_book = current.rulebook if current is not None else None
+    branches = visible_orgs(actor).filter(level=Level.BRANCH, area_kind=kind)
+    raw: dict[int, list[tuple[str, Decimal]]] = {}
+    for org_id, code, stored in Score.objects.filter(year=year, org__in=branches).values_list(
+        "org_id", "indicator_code", "value"
+    ):
+        raw.setdefault(org_id, []).append((code, stored))
+    events: dict[int, set[str]] = {}
+    for org_id, code in VetoEvent.objects.filter(
+        year=year, revoked_at__isnull=True, org__in=branches
+    ).values_list("org_id", "veto_code"):
+        events.setdefault(org_id, set()).add(code)
+
+    def rated(rulebook: Rulebook | None) -> dict[int, tuple[str, ...]]:
+        if rulebook is None:
+            return {}
+        known = {v.code for star in rulebook.stars for v in star.vetoes}
+        values: dict[int, dict[str, Any]] = {org_id: {} for org_id in raw.keys() | events.keys()}
+        for org_id, pairs in raw.items():
+            for code, stored in pairs:
+                typed = typed_value(rulebook, code, stored)
+                if typed is not None:
+                    values[org_id][code] = typed
+        vetoes = {org_id: codes & known for org_id, codes in events.items()}
+        return {org: result.stars for org, result in rate_all(rulebook, values, vetoes).items()}
+
+    old, new = rated(old_book), rated(book)
+    differing = {org for org in old.keys() | new.keys() if old.get(org, ()) != new.get(org, ())}
+    if not differing:
+        return []
+    names = {star.code: star.name for star in book.stars}
+    if old_book is not None:
+        names = {star.code: star.name for star in old_book.stars} | names
+    orgs = with_street_name(OrgUnit.objects.filter(pk__in=differing)).order_by("path")
+    out = []
+    for org in orgs.only("pk", "code", "name", "path"):
+        was, now = old.get(org.pk, ()), new.get(org.pk, ())
+        out.append(
+            RatingChange(
+                org.pk,
+                org.code,
+                org.name,
+                getattr(org, "street_name", "") or "",
+                len(was),
+                len(now),
+                tuple(names[c] for c in now if c not in was),
+                tuple(names[c] for c in was if c not in now),
+            )
+        )
+    return out
 
 
 def load_shipped(actor: Any) -> list[RulebookVersion]:
