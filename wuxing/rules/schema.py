@@ -925,18 +925,66 @@ _YAML_PROBLEMS: dict[str, str] = {
     "found unexpected end of stream": "文件意外结束（引号或括号没有闭合？）",
     "found unknown escape character": "引号内有无法识别的转义字符",
     "expected <block end>, but found '-'": "列表项缩进不一致",
+    "expected <block end>": "缩进不一致",
+    "expected chomping or indentation indicators": "“>”或“|”在 YAML 里表示多行文字，后面不能直接跟其他字符",
+    "found character '%' that cannot start any token": "值不能以“%”开头",
+    "found character '@' that cannot start any token": "值不能以“@”开头",
+    "found character '`' that cannot start any token": "值不能以“`”开头",
+    "found character": "值以 YAML 的特殊字符开头",
+    "expected ',' or ']'": "方括号 [ ] 没有闭合，或列表项之间缺少逗号",
+    "expected ',' or '}'": "花括号 { } 没有闭合，或项之间缺少逗号",
+    "could not determine a constructor for the tag": "不认识以“!”开头的写法",
+    "expected alphabetic or numeric character": "“*”或“&”后面应是名称（写星号请加引号）",
+    "found unexpected ':'": "冒号的位置不对（值里有冒号时请给整个值加引号）",
+    "while scanning a quoted scalar": "引号没有闭合",
+    "found unexpected end of stream": "文件意外结束（引号或括号没有闭合？）",
 }
+# A plain YAML value may not start with these (or, for > and |, they start a block of text); such a value
+# is written in quotes: op: ">=", unit: "%".
+_SPECIAL_START = frozenset(">|%@`*&!,?#")
+_KEY_VALUE = re.compile(r"^\s*(?:-\s+)?([^\s:#'\"][^:#]*?):\s+(.+?)\s*$")
 
 
-def _yaml_message(exc: yaml.YAMLError) -> str:
+def _quote_hint(text: str | None, line: int | None) -> str:
+    """A hint for the line a YAML error points at, when its value needs quotes: "op: >=" → 请写成
+    op: ">="."""
+    if text is None or line is None:
+        return ""
+    lines = text.splitlines()
+    if not 0 <= line < len(lines):
+        return ""
+    match = _KEY_VALUE.match(lines[line])
+    if match is None:
+        return ""
+    key, value = match.group(1).strip(), match.group(2)
+    if value[:1] in ("'", '"', "[", "{"):
+        return ""  # quoted (maybe not closed: the message says so), or a list or mapping on one line
+    if value[:1] in _SPECIAL_START or ": " in value:
+        quoted = value.replace("\\", "\\\\").replace('"', '\\"')
+        return f'。提示：“{excerpt_text(value)}”含有 YAML 的特殊字符（如 >=、%、冒号），请加英文双引号，写成 {key}: "{excerpt_text(quoted)}"'
+    return ""
+
+
+def excerpt_text(text: str, limit: int = 30) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _yaml_message(exc: yaml.YAMLError, text: str | None = None) -> str:
     mark = getattr(exc, "problem_mark", None)
     problem = str(getattr(exc, "problem", None) or exc)
+    context = str(getattr(exc, "context", None) or "")
     line = f"第{mark.line + 1}行" if mark is not None else "规则书"
-    for english, chinese in _YAML_PROBLEMS.items():
-        if problem.startswith(english):
-            problem = chinese
-            break
-    return f"{line}: YAML 格式错误：{problem}"
+    chinese = problem if not problem.isascii() else None  # our own constructors speak Chinese already
+    if chinese is None:
+        chinese = next((zh for en, zh in _YAML_PROBLEMS.items() if problem.startswith(en)), None)
+    if chinese is None:
+        chinese = next((zh for en, zh in _YAML_PROBLEMS.items() if context.startswith(en)), None)
+    if chinese is None:
+        chinese = "这一行的写法无法识别（检查缩进、冒号后的空格和引号）"
+    hint = _quote_hint(text, mark.line if mark is not None else None)
+    if not hint and mark is not None and mark.line > 0:  # the parser often notices on the next line
+        hint = _quote_hint(text, mark.line - 1)
+    return f"{line}: YAML 格式错误：{chinese}{hint}"
 
 
 def _line_map(node: yaml.Node | None) -> dict[tuple[str | int, ...], int]:
@@ -970,7 +1018,7 @@ def load_rulebook_yaml(text: str) -> Rulebook:
         finally:
             loader.dispose()
     except yaml.YAMLError as exc:
-        raise RulebookError([_yaml_message(exc)]) from None
+        raise RulebookError([_yaml_message(exc, text)]) from None
     if data is None:
         raise RulebookError(["规则书: 内容为空"])
     return parse_rulebook(data, _lines=_line_map(node))

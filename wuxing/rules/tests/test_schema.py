@@ -680,3 +680,36 @@ def test_the_default_badge_says_whether_the_name_or_only_the_points_are_defaults
         {"code": "a.v", "name": "否决", "placeholder": placeholder, "official_name": official_name}
     )
     assert veto.default_badge == badge
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "year: 2023\nstars:\n  - code: aa\n    op: >=\n",
+            "第4行: YAML 格式错误：“>”或“|”在 YAML 里表示多行文字，后面不能直接跟其他字符。"
+            '提示：“>=”含有 YAML 的特殊字符（如 >=、%、冒号），请加英文双引号，写成 op: ">="',
+        ),
+        (
+            "year: 2023\nunit: %\n",
+            "第2行: YAML 格式错误：值不能以“%”开头。"
+            '提示：“%”含有 YAML 的特殊字符（如 >=、%、冒号），请加英文双引号，写成 unit: "%"',
+        ),
+        (
+            "year: 2023\nexplanation: 注意: 这里\n",
+            "第2行: YAML 格式错误：此处不能出现“键: 值”（检查冒号后的空格和缩进）。"
+            '提示：“注意: 这里”含有 YAML 的特殊字符（如 >=、%、冒号），请加英文双引号，写成 explanation: "注意: 这里"',
+        ),
+        ("year: 2023\nname: 'x\n", "第3行: YAML 格式错误：文件意外结束（引号或括号没有闭合？）"),
+        ("a: [1, 2\n", "第2行: YAML 格式错误：方括号 [ ] 没有闭合，或列表项之间缺少逗号"),
+        ("a: !!foo x\n", "第1行: YAML 格式错误：不认识以“!”开头的写法。提示：“!!foo x”含有 YAML 的特殊字符"),
+    ],
+)
+def test_yaml_errors_are_chinese_with_a_hint_to_quote(text, expected):
+    with pytest.raises(RulebookError) as caught:
+        load_rulebook_yaml(text)
+    (message,) = caught.value.messages
+    assert message.startswith(expected)
+    # what went wrong is said in Chinese: no English from the YAML parser (only the user's own text)
+    problem = message.split("：", 1)[1].split("。提示")[0].replace("YAML", "")
+    assert not any(ch.isascii() and ch.isalpha() for ch in problem), message
