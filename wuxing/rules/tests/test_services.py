@@ -299,6 +299,7 @@ def test_activation_leaves_values_that_no_longer_fit_unscored_and_reports_them(
         for field in ("unit", "op", "target", "min_value"):
             del growth[field]
         growth["form"] = "yes_no"
+        growth["explanation"] = "较上年有增长。"  # its text named {target}, which a yes/no item has not
         indicator_data(data, "stjy.greening")["code"] = "stjy.green"  # no such indicator any more
 
     v2 = services.create_version(world.users["admin"], edited_yaml(v1, change), note="调整指标")
