@@ -937,7 +937,6 @@ _YAML_PROBLEMS: dict[str, str] = {
     "expected alphabetic or numeric character": "“*”或“&”后面应是名称（写星号请加引号）",
     "found unexpected ':'": "冒号的位置不对（值里有冒号时请给整个值加引号）",
     "while scanning a quoted scalar": "引号没有闭合",
-    "found unexpected end of stream": "文件意外结束（引号或括号没有闭合？）",
 }
 # A plain YAML value may not start with these (or, for > and |, they start a block of text); such a value
 # is written in quotes: op: ">=", unit: "%".
