@@ -202,8 +202,11 @@ DEFAULT_BADGE_TITLES = {
 class RulebookError(ValueError):
     """Everything wrong with a rulebook, as a list of Chinese messages that each name a location."""
 
-    def __init__(self, messages: list[str]):
+    def __init__(self, messages: list[str], readable: list[str] | None = None):
         self.messages = list(messages)
+        # the same problems for people: the location by the names of stars and indicators first, the
+        # internal path (stars[1].indicators[0].target) only as secondary text
+        self.readable = list(readable) if readable is not None else list(self.messages)
         super().__init__("\n".join(self.messages))
 
 
@@ -816,7 +819,7 @@ def _line_for(loc: tuple[str | int, ...], lines: Mapping[tuple[str | int, ...], 
     return None
 
 
-def _messages_from(exc: ValidationError, lines: Mapping[tuple[str | int, ...], int] | None) -> list[str]:
+def _problems_from(exc: ValidationError) -> list[tuple[tuple[str | int, ...], str]]:
     found: list[tuple[tuple[str | int, ...], str]] = []
     for error in exc.errors(include_url=False):
         loc = tuple(error["loc"])
@@ -825,11 +828,54 @@ def _messages_from(exc: ValidationError, lines: Mapping[tuple[str | int, ...], i
                 found.append(((*loc, *relative), text))
         else:
             found.append((loc, error_message(error)))
+    return found
+
+
+def _messages_from(exc: ValidationError, lines: Mapping[tuple[str | int, ...], int] | None) -> list[str]:
     messages = []
-    for loc, text in found:
+    for loc, text in _problems_from(exc):
         line = _line_for(loc, lines)
         suffix = f"（第{line}行）" if line is not None else ""
         messages.append(f"{_loc_text(loc)}: {text}{suffix}")
+    return messages
+
+
+_LIST_NOUNS = {"stars": "第{n}颗星", "indicators": "第{n}个指标", "vetoes": "第{n}个否决事项"}
+_FIELD_NAMES = {"award": "获星条件"}
+
+
+def _readable_loc(data: Any, loc: tuple[str | int, ...]) -> str:
+    """A location by names: ("stars", 1, "indicators", 0, "target") → "产业兴旺星 › 村集体经济收入 › target"."""
+    parts: list[str] = []
+    node: Any = data
+    i = 0
+    while i < len(loc):
+        part = loc[i]
+        if isinstance(part, str) and i + 1 < len(loc) and isinstance(loc[i + 1], int) and part in _LIST_NOUNS:
+            index = loc[i + 1]
+            items = node.get(part) if isinstance(node, Mapping) else None
+            item = items[index] if isinstance(items, list | tuple) and 0 <= index < len(items) else None
+            name = item.get("name") if isinstance(item, Mapping) else None
+            parts.append(
+                str(name) if isinstance(name, str) and name.strip() else _LIST_NOUNS[part].format(n=index + 1)
+            )
+            node = item
+            i += 2
+            continue
+        parts.append(_FIELD_NAMES.get(str(part), str(part)))
+        node = node.get(part) if isinstance(node, Mapping) else None
+        i += 1
+    return " › ".join(parts) or "规则书"
+
+
+def _readable_from(
+    exc: ValidationError, lines: Mapping[tuple[str | int, ...], int] | None, data: Any
+) -> list[str]:
+    messages = []
+    for loc, text in _problems_from(exc):
+        line = _line_for(loc, lines)
+        where = f"第{line}行 " if line is not None else ""
+        messages.append(f"{where}{_readable_loc(data, loc)}：{text}（位置 {_loc_text(loc)}）")
     return messages
 
 
@@ -840,7 +886,7 @@ def parse_rulebook(data: object, *, _lines: Mapping[tuple[str | int, ...], int] 
     try:
         return Rulebook.model_validate(dict(data))
     except ValidationError as exc:
-        raise RulebookError(_messages_from(exc, _lines)) from None
+        raise RulebookError(_messages_from(exc, _lines), _readable_from(exc, _lines, data)) from None
 
 
 # --------------------------------------------------------------------------- YAML
@@ -1033,4 +1079,7 @@ def load_rulebook_file(path: str | Path) -> Rulebook:
     try:
         return load_rulebook_yaml(text)
     except RulebookError as exc:
-        raise RulebookError([f"{path.name} {message}" for message in exc.messages]) from None
+        raise RulebookError(
+            [f"{path.name} {message}" for message in exc.messages],
+            [f"{path.name} {message}" for message in exc.readable],
+        ) from None

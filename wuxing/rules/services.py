@@ -42,7 +42,7 @@ def _parse_or_error(content: str) -> Rulebook:
     try:
         return load_rulebook_yaml(content)
     except RulebookError as exc:
-        raise ValidationError({"content": list(exc.messages)}) from exc
+        raise ValidationError({"content": list(exc.readable)}) from exc
 
 
 def to_stored(value: bool | int | Decimal) -> Decimal:
@@ -377,7 +377,7 @@ def tuned_book(
     try:
         book = parse_rulebook(data)
     except RulebookError as exc:
-        raise ValidationError(list(exc.messages)) from exc
+        raise ValidationError(list(exc.readable)) from exc
     return book, changed
 
 

@@ -387,7 +387,11 @@ def test_rulebook_edit_page(world, rulebooks, save, client_for):
     broken = replace_once(v1.content, "        target: 20\n", "")
     response = client.post(f"/stars/rulebooks/{v1.pk}/edit/", {"content": broken, "activate": "on"})
     assert response.status_code == 200
-    assert "stars[1].indicators[0].target: 门槛型指标必须填写 target" in text_of(response)
+    # the place by names first (line, star, indicator), the internal path only after the problem
+    assert re.search(
+        r"第\d+行 产业兴旺星 › 村集体经济收入 › target：门槛型指标必须填写 target（位置 stars\[1\]\.indicators\[0\]\.target）",
+        text_of(response),
+    )
     assert RulebookVersion.objects.count() == 2
 
     save(world.village_a, CYXW_AT_18)

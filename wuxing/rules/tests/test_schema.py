@@ -713,3 +713,25 @@ def test_yaml_errors_are_chinese_with_a_hint_to_quote(text, expected):
     # what went wrong is said in Chinese: no English from the YAML parser (only the user's own text)
     problem = message.split("：", 1)[1].split("。提示")[0].replace("YAML", "")
     assert not any(ch.isascii() and ch.isalpha() for ch in problem), message
+
+
+def test_problems_are_also_given_by_names_with_the_path_as_secondary_text():
+    data = minimal()
+    data["stars"][1]["name"] = "乙星"
+    data["stars"][1]["indicators"][0]["name"] = "有台账"
+    data["stars"][1]["indicators"][0]["form"] = "threshold"
+    data["stars"][2]["award"]["min_points"] = -1
+    del data["stars"][3]["name"]
+    data["stars"][3]["theme"] = 5
+    with pytest.raises(RulebookError) as caught:
+        parse_rulebook(data)
+    assert caught.value.readable == [
+        "乙星 › 有台账 › unit：门槛型指标必须填写 unit（位置 stars[1].indicators[0].unit）",
+        "乙星 › 有台账 › op：门槛型指标必须填写 op（位置 stars[1].indicators[0].op）",
+        "乙星 › 有台账 › target：门槛型指标必须填写 target（位置 stars[1].indicators[0].target）",
+        f"{data['stars'][2]['name']} › 获星条件 › min_points：不能为负数（位置 stars[2].award.min_points）",
+        "第4颗星 › name：缺少必填项（位置 stars[3].name）",
+        "第4颗星 › theme：应为文本（位置 stars[3].theme）",
+    ]
+    assert len(caught.value.messages) == len(caught.value.readable)
+    assert caught.value.messages[0].startswith("stars[1].indicators[0].unit: ")
