@@ -851,8 +851,9 @@ def _readable_loc(data: Any, loc: tuple[str | int, ...]) -> str:
     i = 0
     while i < len(loc):
         part = loc[i]
-        if isinstance(part, str) and i + 1 < len(loc) and isinstance(loc[i + 1], int) and part in _LIST_NOUNS:
-            index = loc[i + 1]
+        following = loc[i + 1] if i + 1 < len(loc) else None
+        if isinstance(part, str) and isinstance(following, int) and part in _LIST_NOUNS:
+            index: int = following
             items = node.get(part) if isinstance(node, Mapping) else None
             item = items[index] if isinstance(items, list | tuple) and 0 <= index < len(items) else None
             name = item.get("name") if isinstance(item, Mapping) else None
