@@ -121,3 +121,30 @@ def test_the_veto_picker_lists_a_shared_code_once_naming_every_star_it_voids():
     # and the one event voids both stars
     result = rate_one(book, {**FILLERS_OK, "aa.x": True}, {"safety.accident"})
     assert result.stars == ("aa", "cc", "ee")
+
+
+def test_the_api_names_the_root_stars(world, rulebooks, save, bearer):
+    """Under the prerequisite reading with a chain (产业兴旺星 ← 支部过硬星, 生态宜居星 ← 产业兴旺星),
+    a veto on 支部过硬星 is the root of 生态宜居星's loss, in the API too."""
+    import datetime as dt
+
+    from wuxing.core.management.base import system_user
+    from wuxing.rules import services
+    from wuxing.rules.tests.helpers import RURAL_FULL, YEAR, edited_yaml
+
+    def chain(data: dict[str, Any]) -> None:
+        for star in data["stars"]:
+            star["requires_stars"] = {"cyxw": ["zbgy"], "stjy": ["cyxw"]}.get(star["code"], [])
+
+    services.create_version(system_user(), edited_yaml(rulebooks["rural"], chain), note="链条")
+    save(world.village_a, RURAL_FULL)
+    services.record_veto(
+        system_user(), world.village_a, YEAR, "zbgy.weak_branch", dt.date(2023, 5, 1), "测试"
+    )
+    body = bearer("admin").get(f"/api/v1/ratings/{world.village_a.pk}?year={YEAR}").json()
+    stars = {s["code"]: s for s in body["star_results"]}
+    assert stars["stjy"]["root_stars"] == ["zbgy"]
+    assert stars["stjy"]["reasons"] == [
+        "须先获得：产业兴旺星（根源：支部过硬星被一票否决（被列为软弱涣散村党组织））"
+    ]
+    assert stars["cyxw"]["root_stars"] == [] and stars["cyxw"]["reasons"] == ["须先获得：支部过硬星"]
