@@ -158,3 +158,42 @@ def test_an_unknown_placeholder_is_refused_naming_the_usable_ones():
         "stars[0].indicators[0].explanation: 占位符 {target} 不可用；这里可用：{max_points}",
         "stars[1].explanation: 占位符 {pass_mark} 不可用；这里可用：{min_points}、{base_points}",
     ]
+
+
+def test_activating_or_editing_reports_how_many_changed_too(world, rulebooks, save, client_for):
+    from wuxing.rules.tests.helpers import edited_yaml
+
+    save(world.village_a, CYXW_AT_18)
+    rural = rulebooks["rural"]
+
+    def lower(data: dict[str, Any]) -> None:
+        for star in data["stars"]:
+            for ind in star["indicators"]:
+                if ind["code"] == "cyxw.income":
+                    ind["target"] = "15"
+
+    v2 = services.create_version(system_user(), edited_yaml(rural, lower), activate=False)
+    client = client_for("admin")
+    page = text_of(client.post(f"/stars/rulebooks/{v2.pk}/activate/", follow=True))
+    assert "星级有变化的组织 1 个：1 个获得新的星，0 个失去星。" in page
+    page = text_of(client.post(f"/stars/rulebooks/{rural.pk}/activate/", follow=True))  # back again
+    assert "星级有变化的组织 1 个：0 个获得新的星，1 个失去星。" in page
+    # a YAML saved as a new version and activated says so as well
+    response = client.post(
+        f"/stars/rulebooks/{rural.pk}/edit/",
+        {"content": edited_yaml(rural, lower), "note": "", "activate": "on", "as_new": "1"},
+        follow=True,
+    )
+    assert "星级有变化的组织 1 个：1 个获得新的星，0 个失去星。" in text_of(response)
+    detail = client.get(f"/stars/rulebooks/{v2.pk}/").content.decode()
+    assert 'data-busy-text="正在启用并重新评定，请稍候…"' in detail
+
+
+def test_above_the_limit_activation_does_not_compare(world, rulebooks, save, settings, monkeypatch):
+    save(world.village_a, CYXW_AT_18)
+    monkeypatch.setattr(services, "RATING_CHANGES_MAX_VALUES", 3)
+    rb = services.create_version(system_user(), rulebooks["rural"].content, activate=True)
+    assert rb.rating_changes is None
+    monkeypatch.setattr(services, "RATING_CHANGES_MAX_VALUES", 10_000)
+    again = services.create_version(system_user(), rulebooks["rural"].content, activate=True)
+    assert again.rating_changes == []

@@ -50,7 +50,7 @@ def rulebooks(request: HttpRequest) -> HttpResponse:
                 for msg in exc.messages:
                     form.add_error("file", msg)
             else:
-                messages.success(request, _("已加载：%(rb)s") % {"rb": rb})
+                messages.success(request, _("已加载：%(rb)s。") % {"rb": rb} + _changes_text(rb))
                 return redirect("starrules:rulebook", pk=rb.pk)
     return render(
         request,
@@ -124,7 +124,7 @@ def rulebook_edit(request: HttpRequest, pk: int) -> HttpResponse:
             for msg in exc.messages:
                 form.add_error("content", msg)
         else:
-            messages.success(request, _("已保存：%(rb)s") % {"rb": saved})
+            messages.success(request, _("已保存：%(rb)s。") % {"rb": saved} + _changes_text(saved))
             return redirect("starrules:rulebook", pk=saved.pk)
     return render(
         request, "rules/rulebook_edit.html", {"rb": rb, "form": form, "as_new": as_new, "frozen": frozen}
@@ -194,17 +194,21 @@ def _tune_report(new: RulebookVersion, seconds: float) -> str:
         text += _("已按新版本重新计分 %(n)s 项（用时 %(s).1f 秒）。") % {"n": report[0], "s": seconds}
         if report[1]:
             text += _("有 %(n)s 项已填数据不符合新细则，未计分。") % {"n": len(report[1])}
-    changes = getattr(new, "rating_changes", None)
-    if changes is not None:
-        if changes:
-            text += _("星级有变化的组织 %(n)s 个：%(g)s 个获得新的星，%(l)s 个失去星。") % {
-                "n": len(changes),
-                "g": sum(1 for c in changes if c.gained),
-                "l": sum(1 for c in changes if c.lost),
-            }
-        else:
-            text += _("没有组织的星级因此变化。")
-    return text
+    return text + _changes_text(new)
+
+
+def _changes_text(rb: RulebookVersion) -> str:
+    """How many organisations' stars changed when rb came into force ("" when that was not compared)."""
+    changes = getattr(rb, "rating_changes", None)
+    if changes is None:
+        return ""
+    if not changes:
+        return _("没有组织的星级因此变化。")
+    return _("星级有变化的组织 %(n)s 个：%(g)s 个获得新的星，%(l)s 个失去星。") % {
+        "n": len(changes),
+        "g": sum(1 for c in changes if c.gained),
+        "l": sum(1 for c in changes if c.lost),
+    }
 
 
 @require_POST
@@ -218,7 +222,7 @@ def rulebook_activate(request: HttpRequest, pk: int) -> HttpResponse:
             "n": len(unscored),
             "items": "、".join(f"{o}/{c}" for o, c in unscored[:10]),
         }
-    messages.success(request, text)
+    messages.success(request, text + _changes_text(rb))
     return redirect("starrules:rulebook", pk=rb.pk)
 
 
