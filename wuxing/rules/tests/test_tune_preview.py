@@ -36,8 +36,8 @@ def test_the_preview_names_who_gains_and_who_loses_and_saves_nothing(world, rule
     save(world.village_b, RURAL_FULL)  # everything, with 25 万元: five stars
     rural = rulebooks["rural"]
     url = f"/stars/rulebooks/{rural.pk}/tune/"
-    # a threshold of 20 → 19 gives 西漳涧村 nothing; 15 gives it 产业兴旺星. Raising it to 30 at the same
-    # time is impossible in one form, so 后万金村's loss is shown by the second preview.
+    # lowering the income threshold to 15 gives 西漳涧村 产业兴旺星; raising it to 30 (the second preview)
+    # takes it from 后万金村, which has 25 万元
     versions = RulebookVersion.objects.count()
     levels_before = {r.org_code: r.level for r in services_rate()}
     data = tune_data(rural.rulebook, **{"cyxw.income__target": "15"})
@@ -189,7 +189,7 @@ def test_activating_or_editing_reports_how_many_changed_too(world, rulebooks, sa
     assert 'data-busy-text="正在启用并重新评定，请稍候…"' in detail
 
 
-def test_above_the_limit_activation_does_not_compare(world, rulebooks, save, settings, monkeypatch):
+def test_above_the_limit_activation_does_not_compare(world, rulebooks, save, monkeypatch):
     save(world.village_a, CYXW_AT_18)
     monkeypatch.setattr(services, "RATING_CHANGES_MAX_VALUES", 3)
     rb = services.create_version(system_user(), rulebooks["rural"].content, activate=True)
