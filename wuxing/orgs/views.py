@@ -532,6 +532,10 @@ IMPORTS = {
 }
 
 
+# the columns that say which row is which stay in view: 所属街道/镇, 组织编码, 组织名称; 组织编码, 姓名
+FROZEN_COLUMNS = {"orgs": 3, "people": 2}
+
+
 @require_safe
 def import_template(request: HttpRequest, kind: str) -> HttpResponseBase:
     if not request.user.has_perm("orgs.import"):
@@ -539,7 +543,9 @@ def import_template(request: HttpRequest, kind: str) -> HttpResponseBase:
     if kind not in IMPORTS:
         raise Http404
     title, columns, _func, example = IMPORTS[kind]
-    return workbook_response(template_sheets(title, columns, example), f"{title}导入模板.xlsx")
+    return workbook_response(
+        template_sheets(title, columns, example, frozen_columns=FROZEN_COLUMNS[kind]), f"{title}导入模板.xlsx"
+    )
 
 
 @require_http_methods(["GET", "POST"])

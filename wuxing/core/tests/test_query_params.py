@@ -107,7 +107,7 @@ PAGES: dict[str, Page] = {
     "starrules:ratings_pdf": Page("/stars/ratings/report.pdf", ("year", "street", "kind")),
     "starrules:score_form": Page("/stars/orgs/{village}/scores/", ("year",)),
     "starrules:evidence": Page("/stars/orgs/{village}/evidence/{evidence}/"),
-    "starrules:scores": Page("/stars/scores/", ("year", "kind")),
+    "starrules:scores": Page("/stars/scores/", ("year", "kind", "street")),
     "starrules:scores_template": Page("/stars/scores/rural.xlsx", ("year", "filled")),
     "starrules:rulebooks": Page("/stars/rulebooks/"),
     "starrules:rulebook": Page("/stars/rulebooks/{rulebook}/", ("format",)),
