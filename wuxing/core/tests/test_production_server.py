@@ -107,3 +107,61 @@ def test_whitenoise_serves_the_collected_static_files(server: str) -> None:
     assert status == 200
     assert "text/css" in headers.get("Content-Type", "")
     assert (PROJECT / "wuxing/static/css/wuxing.css").read_text().strip()[:40] in body
+
+
+def test_the_production_server_sends_the_security_headers(server: str) -> None:
+    _status, _body, headers = _get(f"{server}/accounts/login/")
+    assert "script-src 'self'" in headers["Content-Security-Policy"]
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
+
+
+# The production environment documented in docs/operator.md §2 and §7 (a TLS-terminating proxy in front).
+PRODUCTION_ENV = {
+    "SECRET_KEY": "k" * 20 + "-production-only-9f3a1c7e5b2d8046a7e1c9b3d5f70812",
+    "ALLOWED_HOSTS": "wuxing.example.gov.cn",
+    "CSRF_TRUSTED_ORIGINS": "https://wuxing.example.gov.cn",
+    "WUXING_BEHIND_HTTPS_PROXY": "1",
+    "WUXING_HTTPS": "1",
+    "WUXING_TRUSTED_PROXIES": "127.0.0.1",
+}
+
+
+def _check_deploy(tmp_path: Path, **overrides: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key
+        not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "DJANGO_DEBUG", "WUXING_DEMO", *PRODUCTION_ENV}
+    }
+    env.update(WUXING_VAR_DIR=str(tmp_path / "var"), **PRODUCTION_ENV)
+    env.update(overrides)
+    return subprocess.run(
+        [str(BIN / "wuxing"), "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_is_clean_with_the_documented_production_environment(tmp_path: Path) -> None:
+    result = _check_deploy(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "overrides, warning",
+    [
+        ({"DJANGO_DEBUG": "1"}, "security.W018"),  # DEBUG on
+        ({"WUXING_HTTPS": "0"}, "security.W004"),  # no HSTS
+    ],
+)
+def test_check_deploy_catches_an_unsafe_setting(
+    tmp_path: Path, overrides: dict[str, str], warning: str
+) -> None:
+    result = _check_deploy(tmp_path, **overrides)
+    assert result.returncode != 0 and warning in result.stdout + result.stderr

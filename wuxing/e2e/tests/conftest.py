@@ -99,6 +99,7 @@ def new_page(browser: Any, live_server: Any) -> Iterator[Callable[..., Any]]:
     `browser.new_context`.
     """
     contexts: list[Any] = []
+    violations: list[str] = []
 
     def make(**context_args: Any) -> Any:
         context_args.setdefault("locale", "zh-CN")
@@ -106,11 +107,22 @@ def new_page(browser: Any, live_server: Any) -> Iterator[Callable[..., Any]]:
         context = browser.new_context(base_url=live_server.url, **context_args)
         context.set_default_timeout(DEFAULT_TIMEOUT_MS)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.on("console", lambda msg: _note_csp_violation(msg, page, violations))
+        page.csp_violations = violations  # for the tests that provoke one on purpose
+        return page
 
     yield make
     for context in contexts:
         context.close()
+    # Every browser test is also a test of the Content-Security-Policy: nothing on the pages it walked may
+    # have been refused (an inline script or handler, a script or style from elsewhere).
+    assert violations == [], f"Content-Security-Policy violations: {violations[:5]}"
+
+
+def _note_csp_violation(msg: Any, page: Any, violations: list[str]) -> None:
+    if msg.type == "error" and "Content Security Policy" in msg.text:
+        violations.append(f"{page.url}: {msg.text[:300]}")
 
 
 @pytest.fixture
