@@ -276,3 +276,21 @@ def test_demo_session_ends_when_demo_login_is_switched_off(demo: Any, client: An
     settings.WUXING_DEMO_LOGIN_ALLOWED = False
     response = client.get("/orgs/")
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_most_demo_values_carry_a_real_evidence_file_and_a_few_organisations_lag(demo: Any) -> None:
+    from wuxing.core.uploads import evidence_kind
+    from wuxing.rules.demo import load_demo_evidence
+    from wuxing.rules.models import Evidence, Score
+
+    values = Score.objects.filter(year=2023).count()
+    files = Evidence.objects.filter(score__year=2023)
+    assert 0.75 * values < files.count() < values
+    sample = files.order_by("pk").first()
+    assert sample is not None
+    with sample.file.open("rb") as f:
+        assert evidence_kind(f) == "pdf"  # passes the same content check as an upload
+    lagging = Score.objects.filter(year=2023, evidence__isnull=True).values("org_id").distinct().count()
+    assert 0 < lagging < 112
+    assert load_demo_evidence() is None  # idempotent
+    assert Evidence.objects.filter(score__year=2023).count() == files.count()
