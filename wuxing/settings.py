@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "wuxing.accounts",
     "wuxing.rules",
     "wuxing.api",
+    "wuxing.reviews",
     "wuxing.dashboard",
     "wuxing.demo",
 ]
