@@ -83,7 +83,9 @@ class Assessment(Versioned):
     cycle = models.ForeignKey(
         ReviewCycle, verbose_name=_("评星周期"), on_delete=models.PROTECT, related_name="assessments"
     )
-    org = models.ForeignKey(OrgUnit, verbose_name=_("组织"), on_delete=models.PROTECT, related_name="+")
+    org = models.ForeignKey(
+        OrgUnit, verbose_name=_("组织"), on_delete=models.PROTECT, related_name="review_assessments"
+    )
     state = models.CharField(_("环节"), max_length=20, choices=Stage.choices, default=Stage.DRAFT)
     target_level = models.PositiveSmallIntegerField(_("目标星级"), null=True, blank=True)
     comment = models.CharField(_("最近意见"), max_length=500, blank=True, default="")
@@ -137,7 +139,9 @@ class NamedResult(models.Model):
     """The official record of one organisation's year: frozen when the cycle is named. Activating
     another rulebook version afterwards never changes it."""
 
-    org = models.ForeignKey(OrgUnit, verbose_name=_("组织"), on_delete=models.PROTECT, related_name="+")
+    org = models.ForeignKey(
+        OrgUnit, verbose_name=_("组织"), on_delete=models.PROTECT, related_name="named_results"
+    )
     year = models.PositiveSmallIntegerField(_("年度"))
     kind = models.CharField(_("适用类型"), max_length=10, choices=AreaKind.choices)
     cycle = models.ForeignKey(

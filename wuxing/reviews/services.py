@@ -157,8 +157,8 @@ def open_cycle(
         }
     )
     values.setdefault("notice_workdays", DEFAULTS.notice_workdays)
-    if not opened_on <= values["self_deadline"] <= values["street_deadline"] <= values["district_deadline"]:
-        raise ValidationError("各环节截止日期应依次不早于启动日期：自评 ≤ 街道初评 ≤ 区级审核")
+    if not values["self_deadline"] <= values["street_deadline"] <= values["district_deadline"]:
+        raise ValidationError("各环节截止日期应依次排列：自评 ≤ 街道初评 ≤ 区级审核")
     cycle = ReviewCycle(
         year=year, kind=kind, rulebook=rb, opened_on=opened_on, opened_by=real_user(actor), **values
     )
@@ -229,11 +229,11 @@ def _may(actor: Any, action: str, org: OrgUnit) -> bool:
 
 
 REFUSALS = {
-    "submit": "只有本组织书记或区委组织部可以提交自评",
-    "return": "只有本街道/镇或区委组织部可以退回",
-    "forward": "只有本街道/镇或区委组织部可以初评上报",
-    "approve": "只有区委组织部可以审核通过",
-    "change_value": "只有本街道/镇（初评时）或区委组织部（审核时）可以修改填报值",
+    "submit": "您没有权限：只有本组织书记或区委组织部可以提交自评",
+    "return": "您没有权限：只有本街道/镇或区委组织部可以退回",
+    "forward": "您没有权限：只有本街道/镇或区委组织部可以初评上报",
+    "approve": "您没有权限：只有区委组织部可以审核通过",
+    "change_value": "您没有权限：只有本街道/镇（初评时）或区委组织部（审核时）可以修改填报值",
 }
 
 

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from wuxing.reviews import views
+
+app_name = "reviews"
+
+urlpatterns = [
+    path("", views.cycle_list, name="cycles"),
+    path("<int:pk>/", views.cycle_detail, name="cycle"),
+    path("<int:pk>/approve/", views.approve_bulk, name="approve_bulk"),
+    path("<int:pk>/name/", views.name_cycle, name="name"),
+    path("assessments/<int:pk>/", views.assessment_detail, name="assessment"),
+    path("assessments/<int:pk>/submit/", views.submit, name="submit"),
+    path("assessments/<int:pk>/return/", views.return_, name="return"),
+    path("assessments/<int:pk>/forward/", views.forward, name="forward"),
+    path("assessments/<int:pk>/approve/", views.approve, name="approve"),
+    path("assessments/<int:pk>/value/", views.change_value, name="change_value"),
+    path("orgs/<int:pk>/", views.org_history, name="org_history"),
+]
