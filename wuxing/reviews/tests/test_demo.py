@@ -18,7 +18,7 @@ from wuxing.rules import queries as rule_queries
 
 
 @pytest.fixture(scope="module")
-def _demo(django_db_setup: Any, django_db_blocker: Any) -> Iterator[float]:
+def _demo(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Any]:
     from wuxing.demo.services import load_registry
     from wuxing.reviews.demo import load_demo_reviews
     from wuxing.rules.demo import load_demo_scores
