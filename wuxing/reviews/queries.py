@@ -172,8 +172,27 @@ def totals(rows: list[StreetProgress]) -> dict[str, int]:
     return out
 
 
-def due_for(user: Any) -> list[tuple[ReviewCycle, str, int]]:
-    """What is waiting for this user in the open cycles: (cycle, state waiting for them, how many)."""
+@dataclass
+class Due:
+    cycle: ReviewCycle
+    state: str
+    count: int
+    deadline: Any
+    overdue: bool
+
+
+DEADLINE_OF = {
+    Stage.DRAFT: "self_deadline",
+    Stage.SUBMITTED: "street_deadline",
+    Stage.STREET_REVIEWED: "district_deadline",
+}
+
+
+def due_for(user: Any) -> list[Due]:
+    """What is waiting for this user in the open cycles: the stage waiting for them, how many, the
+    deadline of that stage and whether it has passed (Beijing date)."""
+    from wuxing.core.workdays import today
+
     if not getattr(user, "is_authenticated", False):
         return []
     role = "district_admin" if user.is_superuser else user.role
@@ -192,5 +211,9 @@ def due_for(user: Any) -> list[tuple[ReviewCycle, str, int]]:
         .order_by()
     )
     by_cycle = dict(counts)
-    cycles = ReviewCycle.objects.filter(pk__in=by_cycle)
-    return [(c, waiting, by_cycle[c.pk]) for c in cycles]
+    now = today()
+    out = []
+    for cycle in ReviewCycle.objects.filter(pk__in=by_cycle):
+        deadline = getattr(cycle, DEADLINE_OF[waiting])
+        out.append(Due(cycle, waiting, by_cycle[cycle.pk], deadline, deadline < now))
+    return out

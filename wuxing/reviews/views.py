@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
@@ -268,8 +269,6 @@ def _values(a: Assessment) -> list[dict[str, Any]]:
 
 
 def _decisions(model_obj: Any) -> list[DecisionLog]:
-    from django.contrib.contenttypes.models import ContentType
-
     return list(
         DecisionLog.objects.filter(
             content_type=ContentType.objects.get_for_model(model_obj), object_id=str(model_obj.pk)
@@ -409,8 +408,20 @@ def change_value(request: HttpRequest, pk: int) -> HttpResponse:
 def org_history(request: HttpRequest, pk: int) -> HttpResponse:
     org = get_visible(visible_orgs(request.user).filter(level=Level.BRANCH), pk=pk)
     assessments = list(queries.visible_assessments(request.user).filter(org=org).order_by("-cycle__year"))
+    of = {str(a.pk): a for a in assessments}
+    decisions = list(
+        DecisionLog.objects.filter(
+            content_type=ContentType.objects.get_for_model(Assessment), object_id__in=list(of)
+        ).select_related("actor")
+    )
     return render(
         request,
         "reviews/org_history.html",
-        {"org": org, "history": queries.star_history(request.user, org), "assessments": assessments},
+        {
+            "org": org,
+            "history": queries.star_history(request.user, org),
+            "assessments": assessments,
+            "decisions": [(of[d.object_id].cycle, d) for d in decisions],
+            "stage_labels": STAGE_LABELS,
+        },
     )

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from io import StringIO
 from typing import Any
@@ -16,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from wuxing.core.management.base import system_user
 from wuxing.core.tests.xlsxutil import read_rows
 from wuxing.orgs import services as org_services
-from wuxing.reviews.models import Assessment, Stage
+from wuxing.reviews.models import Assessment, ReviewCycle, Stage
 from wuxing.reviews.tests.conftest import db_state
 from wuxing.rules import services as rule_services
 
@@ -66,6 +67,7 @@ def test_the_flow_through_the_pages(cycle: Any, world: Any) -> None:
     assert "命名结果（正式记录）" in page
     history = secretary.get(f"/reviews/orgs/{world.village_a.pk}/").content.decode()
     assert "命名结果（正式记录）" in history and "2023" in history
+    assert "自评中 → 已提交，待街道初评" in history and "改值 85 → 80" in history  # the decision log
     log = secretary.get(url).content.decode()
     for text in ("自评中 → 已提交，待街道初评", "改值 85 → 80", "区级已审核，待命名 → 已命名"):
         assert text in log
@@ -138,7 +140,11 @@ def test_what_is_due_is_listed_for_each_role(cycle: Any, world: Any) -> None:
     assert "待我处理" not in login(world, "street_a").get("/reviews/").content.decode()
     Assessment.objects.filter(cycle=cycle, org=world.village_a).update(state=Stage.SUBMITTED)
     page = login(world, "street_a").get("/reviews/").content.decode()
-    assert "待我处理" in page and "已提交，待街道初评 1" in page
+    assert "待我处理" in page and "已提交，待街道初评 1 个，截止 2023-12-29" in page
+    assert "已逾期" in page  # the 2023 deadlines have passed
+    ReviewCycle.objects.filter(pk=cycle.pk).update(street_deadline=dt.date(2100, 1, 1))
+    page = login(world, "street_a").get("/reviews/").content.decode()
+    assert "截止 2100-01-01" in page and "已逾期" not in page
 
 
 # --- API and command -----------------------------------------------------------------------------------------
