@@ -38,6 +38,14 @@ FORWARDED_CYCLE = Target(
 APPROVED_CYCLE = Target(
     "cycle ready to be named", lambda o, role: {"pk": o.approved_cycle.pk}, {ANY: EVERYONE}
 )
+PUBLISHABLE_CYCLE = Target(
+    "approved cycle to publish", lambda o, role: {"pk": o.publishable_cycle.pk}, {ANY: EVERYONE}
+)
+# A cycle in its notice; the objection form names street A's village (own) or street B's (other).
+NOTICE_CYCLE = Target(
+    "cycle in its notice", lambda o, role: {"pk": o.notice_cycle.pk}, {OWN: EVERYONE, OTHER: EVERYONE}
+)
+OBJECTION = Target("objection", lambda o, role: {"pk": o.objection.pk}, SCOPED)
 DRAFT = Target("draft assessment", lambda o, role: {"pk": o.draft.pk}, SCOPED)
 SUBMITTED = Target("submitted assessment", lambda o, role: {"pk": o.submitted.pk}, SCOPED)
 FORWARDED = Target("forwarded assessment", lambda o, role: {"pk": o.forwarded.pk}, SCOPED)
@@ -122,6 +130,27 @@ ROUTES = [
         ),
     ),
     page("reviews:org_history", BRANCH, get=allow(own=EVERYONE, other=WHOLE_DISTRICT)),
+    page("reviews:notice", NOTICE_CYCLE, get=allow(EVERYONE)),
+    page(
+        "reviews:notice_start",
+        PUBLISHABLE_CYCLE,
+        post=allow(ADMIN, ok=302, data=lambda o, role: {"start": "2019-01-07", "comment": "公示"}),
+    ),
+    page(
+        "reviews:objection_create",
+        NOTICE_CYCLE,
+        post=allow(
+            own=REGISTRY,
+            other=ADMIN,
+            ok=302,
+            data=lambda o, role: {"org": o.branch.pk, "raised_on": "2019-01-09", "text": "群众反映"},
+        ),
+    ),
+    page(
+        "reviews:objection_resolve",
+        OBJECTION,
+        post=allow(ADMIN, ok=302, data=lambda o, role: {"resolution": "经核实，维持"}),
+    ),
 ]
 
 ROUTES += [

@@ -1,5 +1,6 @@
 """The Beiguan demo's yearly reviews: 2023 already named (the demo ratings of 2023 become its official
-record, as if the paper-based review of that year had been recorded), and 2024 open in its
+record, as if the paper-based review of that year had been recorded, then published for 5 working days
+from 2024-01-15 without objections), and 2024 open in its
 self-assessment stage on a 2024 rulebook copied from 2023, so every role finds work to do. Idempotent."""
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ DEADLINES = {
         "district_deadline": dt.date(2025, 1, 24),
     },
 }
+NOTICE_DAY = dt.date(2024, 1, 15)  # 5 working days to 2024-01-19
 OPENED = {NAMED_YEAR: dt.date(2023, 12, 1), OPEN_YEAR: dt.date(2024, 12, 2)}
 REASON = "北关区演示数据"
 
@@ -46,6 +48,7 @@ def load_demo_reviews() -> str | None:
                 comment=f"{REASON}：2023年度评星",
             )  # fmt: skip
             services.record_offline_review(actor, cycle, f"{REASON}：补录2023年度线下评审结果")
+            services.start_notice(actor, cycle, NOTICE_DAY, f"{REASON}：2023年度公示")
             named += services.name_cycle(actor, cycle, f"{REASON}：2023年度命名")
         for kind in KINDS:
             source = rule_services.active_rulebook(NAMED_YEAR, kind)

@@ -62,3 +62,22 @@ class ValueChangeForm(forms.Form):
     value = forms.CharField(label=_("新值"), max_length=40, required=False)
     shown = forms.CharField(max_length=40, required=False)
     reason = forms.CharField(label=_("理由"), max_length=300)
+
+
+class NoticeForm(forms.Form):
+    start = BoundedDateField(label=_("公示开始日期"), help_text=_("非工作日时从其后第一个工作日起算"))
+    comment = forms.CharField(label=_("说明"), max_length=300, required=False)
+
+
+class ObjectionForm(forms.Form):
+    org = forms.TypedChoiceField(label=_("组织"), coerce=int)
+    raised_on = BoundedDateField(label=_("提出日期"))
+    text = forms.CharField(label=_("异议内容"), max_length=500)
+
+    def __init__(self, *args: Any, orgs: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["org"].choices = orgs  # type: ignore[attr-defined]
+
+
+class ResolveForm(forms.Form):
+    resolution = forms.CharField(label=_("处理结果"), max_length=500)

@@ -20,6 +20,7 @@ from wuxing.rules.models import RulebookVersion
 
 class CycleStatus(models.TextChoices):
     OPEN = "open", _("进行中")
+    NOTICE = "notice", _("公示中")
     NAMED = "named", _("已命名")
 
 
@@ -52,6 +53,8 @@ class ReviewCycle(Versioned):
     street_deadline = models.DateField(_("街道初评截止"))
     district_deadline = models.DateField(_("区级审核截止"))
     notice_workdays = models.PositiveSmallIntegerField(_("公示期（工作日）"), default=5)
+    notice_start = models.DateField(_("公示开始"), null=True, blank=True)
+    notice_end = models.DateField(_("公示结束"), null=True, blank=True)
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("启动人"),
@@ -133,6 +136,51 @@ class ValueChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator_code} {self.from_value} → {self.to_value}：{self.reason}"
+
+
+class Objection(models.Model):
+    """An objection (异议) to an organisation's proposed level, raised during the public notice and
+    resolved by the district before naming."""
+
+    cycle = models.ForeignKey(
+        ReviewCycle, verbose_name=_("评星周期"), on_delete=models.PROTECT, related_name="objections"
+    )
+    org = models.ForeignKey(
+        OrgUnit, verbose_name=_("组织"), on_delete=models.PROTECT, related_name="objections"
+    )
+    raised_on = models.DateField(_("提出日期"))
+    text = models.CharField(_("异议内容"), max_length=500)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    resolution = models.CharField(_("处理结果"), max_length=500, blank=True, default="")
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("处理人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    resolved_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("公示异议")
+        verbose_name_plural = _("公示异议")
+        ordering = ["raised_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.org} {self.raised_on}：{self.text[:20]}"
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.resolved_at is not None
 
 
 class NamedResult(models.Model):

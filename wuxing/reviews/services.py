@@ -39,6 +39,7 @@ from wuxing.reviews.models import (
     Assessment,
     CycleStatus,
     NamedResult,
+    Objection,
     ReviewCycle,
     Stage,
     ValueChange,
@@ -467,12 +468,110 @@ def _plain(value: Decimal | None) -> str:
     return text
 
 
+# --- public notice (公示) and objections (异议) ---------------------------------------------------------------
+
+
+def notice_period(start: dt.date, workdays: int, cal: WorkCalendar | None = None) -> tuple[dt.date, dt.date]:
+    """The notice runs `workdays` official working days from `start` (or the first working day after it,
+    if `start` is a holiday, a weekend or not a make-up working day): (first day, last day). A year whose
+    official calendar is not known is refused, naming the year."""
+    cal = cal or WorkCalendar()
+    try:
+        first = start if cal.is_workday(start) else cal.add_workdays(start, 1)
+        return first, cal.add_workdays(first, workdays - 1)
+    except CalendarUnavailable as exc:
+        raise ValidationError(f"无法计算公示期：{exc}") from exc
+
+
+@transaction.atomic
+def start_notice(actor: Any, cycle: ReviewCycle, start: dt.date, comment: str = "") -> ReviewCycle:
+    """Publish the proposed levels: every assessment approved by the district; the period is counted in
+    official working days (the cycle's notice_workdays). The cycle becomes "公示中"."""
+    if not _district(actor):
+        raise PermissionDenied("您没有权限：只有区委组织部可以发布公示")
+    cycle = ReviewCycle.objects.select_for_update().get(pk=cycle.pk)
+    if cycle.status != CycleStatus.OPEN:
+        raise ValidationError(f"当前状态为“{cycle.get_status_display()}”，不能发布公示")
+    pending = Assessment.objects.filter(cycle=cycle).exclude(state=Stage.DISTRICT_APPROVED).count()
+    if pending:
+        raise ValidationError(f"还有 {pending} 个组织未经区级审核通过，不能发布公示")
+    first, last = notice_period(start, cycle.notice_workdays)
+    before = cycle.status
+    cycle.notice_start, cycle.notice_end, cycle.status = first, last, CycleStatus.NOTICE
+    save_with_history(cycle, actor, comment or "发布公示")
+    log_decision(
+        cycle,
+        "review_notice",
+        actor,
+        from_state=before,
+        to_state=cycle.status,
+        comment=f"公示期 {first:%Y-%m-%d} 至 {last:%Y-%m-%d}（{cycle.notice_workdays}个工作日）"
+        + (f"；{comment}" if comment else ""),
+    )
+    return cycle
+
+
+@transaction.atomic
+def record_objection(
+    actor: Any, cycle: ReviewCycle, org: OrgUnit, raised_on: dt.date, text: str
+) -> Objection:
+    """Record an objection to an organisation's proposed level, raised during the notice period (the
+    district, or the street the organisation belongs to)."""
+    if not (_district(actor) or _street_of(actor, org)):
+        raise PermissionDenied("您没有权限：只有区委组织部或本街道/镇可以登记异议")
+    cycle = ReviewCycle.objects.select_for_update().get(pk=cycle.pk)
+    if cycle.status != CycleStatus.NOTICE or cycle.notice_start is None or cycle.notice_end is None:
+        raise ValidationError("本周期不在公示期，不能登记异议")
+    if not Assessment.objects.filter(cycle=cycle, org=org).exists():
+        raise ValidationError({"org": "该组织不在本周期中"})
+    if not cycle.notice_start <= raised_on <= cycle.notice_end:
+        raise ValidationError(
+            {
+                "raised_on": f"异议应在公示期内提出（{cycle.notice_start:%Y-%m-%d} 至 {cycle.notice_end:%Y-%m-%d}）"
+            }
+        )
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": "请填写异议内容"})
+    objection = Objection(
+        cycle=cycle, org=org, raised_on=raised_on, text=text[:500], recorded_by=real_user(actor)
+    )
+    save_with_history(objection, actor, "登记异议")
+    log_decision(objection, "objection_recorded", actor, to_state="open", comment=f"{org.name}：{text[:200]}")
+    return objection
+
+
+@transaction.atomic
+def resolve_objection(actor: Any, objection: Objection, resolution: str) -> Objection:
+    """The district resolves an objection (the result is mandatory); a cycle is named only when every
+    objection is resolved. Correcting the result itself goes through the review (return, change a value)."""
+    if not _district(actor):
+        raise PermissionDenied("您没有权限：只有区委组织部可以处理异议")
+    objection = Objection.objects.select_for_update().select_related("cycle", "org").get(pk=objection.pk)
+    if objection.cycle.is_named:
+        raise ValidationError("该年度已命名，不能再修改")
+    if objection.is_resolved:
+        raise ValidationError("该异议已处理")
+    resolution = resolution.strip()
+    if not resolution:
+        raise ValidationError({"resolution": "请填写处理结果"})
+    objection.resolution = resolution[:500]
+    objection.resolved_by = real_user(actor)
+    objection.resolved_at = timezone.now()
+    save_with_history(objection, actor, "处理异议")
+    log_decision(
+        objection, "objection_resolved", actor, from_state="open", to_state="resolved", comment=resolution
+    )
+    return objection
+
+
 # --- naming -----------------------------------------------------------------------------------------------
 
 
 @transaction.atomic
 def name_cycle(actor: Any, cycle: ReviewCycle, comment: str = "") -> int:
-    """Name the cycle: every assessment must be approved by the district; each organisation's result —
+    """Name the cycle: its notice period over, every objection resolved and every assessment approved by
+    the district; each organisation's result —
     rulebook version, stars, points per star, level — is frozen into a NamedResult (the official record
     of the year), the assessments and the cycle become "已命名", and nothing of the year changes after."""
     from wuxing.rules import queries
@@ -482,6 +581,13 @@ def name_cycle(actor: Any, cycle: ReviewCycle, comment: str = "") -> int:
     cycle = ReviewCycle.objects.select_for_update().get(pk=cycle.pk)
     if cycle.is_named:
         raise ValidationError("该年度已经命名")
+    if cycle.status != CycleStatus.NOTICE or cycle.notice_end is None:
+        raise ValidationError("请先发布公示，公示期结束后才能命名")
+    if today() <= cycle.notice_end:
+        raise ValidationError(f"公示期至 {cycle.notice_end:%Y-%m-%d} 结束，结束后才能命名")
+    open_objections = Objection.objects.filter(cycle=cycle, resolved_at__isnull=True).count()
+    if open_objections:
+        raise ValidationError(f"还有 {open_objections} 条异议未处理，不能命名")
     assessments = list(Assessment.objects.select_for_update().filter(cycle=cycle))
     pending = sum(1 for a in assessments if a.state != Stage.DISTRICT_APPROVED)
     if pending:

@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.encoding import escape_uri_path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -22,14 +23,22 @@ from wuxing.core.excel import Column, Sheet, workbook_response
 from wuxing.core.forms import show_conflict
 from wuxing.core.locking import EditConflict
 from wuxing.core.models import DecisionLog
-from wuxing.core.scoping import get_visible, visible_orgs
+from wuxing.core.scoping import get_visible, scope, visible_orgs
 from wuxing.core.views import paginate, plain_int
 from wuxing.core.workdays import today
-from wuxing.orgs.models import Level
+from wuxing.orgs.models import Level, OrgUnit
 from wuxing.orgs.queries import visible_streets
 from wuxing.reviews import queries, services
-from wuxing.reviews.forms import ActionForm, OpenCycleForm, TargetForm, ValueChangeForm
-from wuxing.reviews.models import Assessment, ReviewCycle, Stage, ValueChange
+from wuxing.reviews.forms import (
+    ActionForm,
+    NoticeForm,
+    ObjectionForm,
+    OpenCycleForm,
+    ResolveForm,
+    TargetForm,
+    ValueChangeForm,
+)
+from wuxing.reviews.models import Assessment, CycleStatus, Objection, ReviewCycle, Stage, ValueChange
 from wuxing.rules import queries as rule_queries
 from wuxing.rules import services as rule_services
 
@@ -148,7 +157,7 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
             "source": queries.NAMED if cycle.is_named else queries.LIVE,
             "source_label": queries.SOURCE_LABELS[queries.NAMED if cycle.is_named else queries.LIVE],
             "can_approve": district and not cycle.is_named,
-            "can_name": district and not cycle.is_named,
+            "can_name": district and cycle.status == CycleStatus.NOTICE,
             "forwarded": Stage.STREET_REVIEWED,
         },
     )
@@ -425,3 +434,139 @@ def org_history(request: HttpRequest, pk: int) -> HttpResponse:
             "stage_labels": STAGE_LABELS,
         },
     )
+
+
+# --- public notice (公示) and objections (异议) -------------------------------------------------------------
+
+
+def _notice_rows(request: HttpRequest, cycle: ReviewCycle) -> list[tuple[str, list[Any]]]:
+    """Each street with its organisations' proposed (or, once named, named) levels."""
+    orgs = queries.visible_assessments(request.user).filter(cycle=cycle).values_list("org_id", flat=True)
+    results = [
+        r for r in queries.year_results(request.user, cycle.year, org_ids=list(orgs)) if r.kind == cycle.kind
+    ]
+    by_street: dict[str, list[Any]] = {}
+    for r in results:
+        by_street.setdefault(r.street, []).append(r)
+    return list(by_street.items())
+
+
+@require_safe
+def notice(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = _cycle(pk)
+    published = cycle.notice_start is not None
+    rows = _notice_rows(request, cycle) if published else []
+    if request.GET.get("format") == "pdf" and published:
+        return _notice_pdf(request, cycle, rows)
+    objections = list(
+        scope(Objection.objects.filter(cycle=cycle), request.user, "org").select_related(
+            "org", "recorded_by", "resolved_by"
+        )
+    )
+    district = _is_district(request.user)
+    may_record = cycle.status == CycleStatus.NOTICE and (
+        district or getattr(request.user, "role", "") == "street_staff"
+    )
+    orgs = list(
+        queries.visible_assessments(request.user).filter(cycle=cycle).values_list("org_id", "org__name")
+    )
+    return render(
+        request,
+        "reviews/notice.html",
+        {
+            "cycle": cycle,
+            "rows": rows,
+            "published": published,
+            "objections": objections,
+            "can_publish": district and cycle.status == CycleStatus.OPEN,
+            "can_record": may_record,
+            "can_resolve": district and not cycle.is_named,
+            "notice_form": NoticeForm(initial={"start": today()}),
+            "objection_form": ObjectionForm(orgs=orgs) if may_record else None,
+            "source_label": queries.SOURCE_LABELS[queries.NAMED if cycle.is_named else queries.LIVE],
+        },
+    )
+
+
+def _notice_pdf(request: HttpRequest, cycle: ReviewCycle, rows: list[Any]) -> HttpResponse:
+    from django.template.loader import render_to_string
+    from weasyprint import HTML
+
+    html = render_to_string("reviews/notice_pdf.html", {"cycle": cycle, "rows": rows}, request=request)
+    pdf = HTML(string=html).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{escape_uri_path(f'{cycle}公示.pdf')}"
+    return response
+
+
+@require_POST
+def notice_start(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = _cycle(pk)
+    if not _is_district(request.user):
+        raise PermissionDenied
+    form = NoticeForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return redirect("reviews:notice", pk=cycle.pk)
+    try:
+        cycle = services.start_notice(
+            request.user, cycle, form.cleaned_data["start"], form.cleaned_data["comment"]
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _("已发布公示：%(first)s 至 %(last)s。")
+            % {"first": f"{cycle.notice_start:%Y-%m-%d}", "last": f"{cycle.notice_end:%Y-%m-%d}"},
+        )
+    return redirect("reviews:notice", pk=cycle.pk)
+
+
+@require_POST
+def objection_create(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = _cycle(pk)
+    if not (_is_district(request.user) or getattr(request.user, "role", "") == "street_staff"):
+        raise PermissionDenied
+    choices = list(Assessment.objects.filter(cycle=cycle).values_list("org_id", "org__name"))
+    form = ObjectionForm(request.POST, orgs=choices)
+    if form.is_valid():
+        org = OrgUnit.objects.get(pk=form.cleaned_data["org"])
+        try:
+            services.record_objection(
+                request.user, cycle, org, form.cleaned_data["raised_on"], form.cleaned_data["text"]
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("已登记异议。"))
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+    return redirect("reviews:notice", pk=cycle.pk)
+
+
+@require_POST
+def objection_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    objection = get_visible(
+        scope(Objection.objects.select_related("cycle", "org"), request.user, "org"), pk=pk
+    )
+    if not _is_district(request.user):
+        raise PermissionDenied
+    form = ResolveForm(request.POST)
+    if form.is_valid():
+        try:
+            services.resolve_objection(request.user, objection, form.cleaned_data["resolution"])
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("异议已处理。"))
+    else:
+        messages.error(request, _("请填写处理结果。"))
+    return redirect("reviews:notice", pk=objection.cycle_id)

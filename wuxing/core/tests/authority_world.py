@@ -7,7 +7,8 @@ village, an entered holiday schedule (2030), an inactive account per street, and
 `o.branch` and means village A for "own" and 后万金村 for "other".
 The yearly review (wuxing/reviews/): a 2023 rural cycle whose villages are drafts (with a target level),
 a 2022 rural cycle (on a cloned 2022 rulebook) where they are submitted, a 2021 one where the street has
-forwarded them, and a 2020 one (on a cloned 2020 rulebook) where both are approved, ready to be named.
+forwarded them, a 2020 one (on a cloned 2020 rulebook) approved and published (notice over), ready to be
+named, a 2019 one approved (to be published) and a 2018 one in its notice with an objection per village.
 The community organisations (the empty branches the district may delete) have no assessment.
 """
 
@@ -129,6 +130,9 @@ def build() -> tuple[World, dict[str, SimpleNamespace]]:
             cycle=reviews["cycle"],
             forwarded_cycle=reviews["forwarded_cycle"],
             approved_cycle=reviews["approved_cycle"],
+            publishable_cycle=reviews["publishable_cycle"],
+            notice_cycle=reviews["notice_cycle"],
+            objection=reviews[("objection", branch.pk)],
             password_of=passwords,
             year=YEAR,
         )
@@ -141,7 +145,7 @@ def build() -> tuple[World, dict[str, SimpleNamespace]]:
 
 def _build_reviews(actor: Any, world: World, rulebooks: dict[str, Any]) -> dict[Any, Any]:
     from wuxing.reviews import services as review_services
-    from wuxing.reviews.models import Assessment, ReviewCycle, Stage
+    from wuxing.reviews.models import Assessment, Objection, ReviewCycle, Stage
     from wuxing.rules import services as rule_services
 
     deadlines = {
@@ -155,13 +159,18 @@ def _build_reviews(actor: Any, world: World, rulebooks: dict[str, Any]) -> dict[
     rule_services.clone_to_year(actor, rulebooks["community"], YEAR - 1)  # a year the district may open
     draft = review_services.open_cycle(actor, YEAR, "rural", opened_on=opened, deadlines=deadlines)
     submitted = review_services.open_cycle(actor, YEAR - 1, "rural", opened_on=opened, deadlines=deadlines)
-    forwarded, approved = (
+    forwarded, approved, publishable, objected = (
         ReviewCycle.objects.create(
             year=year, kind="rural", rulebook=rulebooks["rural"], opened_on=opened, **deadlines
         )
-        for year in (YEAR - 2, YEAR - 3)
+        for year in (YEAR - 2, YEAR - 3, YEAR - 4, YEAR - 5)
     )
-    for cycle in (forwarded, approved):
+    notice = {"status": "notice", "notice_start": dt.date(2020, 1, 6), "notice_end": dt.date(2020, 1, 10)}
+    ReviewCycle.objects.filter(pk=approved.pk).update(**notice)
+    ReviewCycle.objects.filter(pk=objected.pk).update(
+        status="notice", notice_start=dt.date(2019, 1, 7), notice_end=dt.date(2019, 1, 11)
+    )
+    for cycle in (forwarded, approved, publishable, objected):
         for org in (world.village_a, world.village_b):
             Assessment.objects.create(cycle=cycle, org=org)
     for cycle, state in (
@@ -169,13 +178,21 @@ def _build_reviews(actor: Any, world: World, rulebooks: dict[str, Any]) -> dict[
         (submitted, Stage.SUBMITTED),
         (forwarded, Stage.STREET_REVIEWED),
         (approved, Stage.DISTRICT_APPROVED),
+        (publishable, Stage.DISTRICT_APPROVED),
+        (objected, Stage.DISTRICT_APPROVED),
     ):
         Assessment.objects.filter(cycle=cycle).update(state=state, target_level=3)
     out: dict[Any, Any] = {
         "cycle": draft,
         "forwarded_cycle": forwarded,
         "approved_cycle": approved,
+        "publishable_cycle": publishable,
+        "notice_cycle": ReviewCycle.objects.get(pk=objected.pk),
     }
+    for org in (world.village_a, world.village_b):
+        out[("objection", org.pk)] = Objection.objects.create(
+            cycle=objected, org=org, raised_on=dt.date(2019, 1, 8), text="测试异议"
+        )
     for key, cycle in (("draft", draft), ("submitted", submitted), ("forwarded", forwarded)):
         for a in Assessment.objects.filter(cycle=cycle):
             out[(key, a.org_id)] = a

@@ -115,6 +115,7 @@ PAGES: dict[str, Page] = {
     "reviews:cycle": Page("/reviews/{cycle}/", ("street", "state", "q", "format", PAGE_PARAM)),
     "reviews:assessment": Page("/reviews/assessments/{assessment}/"),
     "reviews:org_history": Page("/reviews/orgs/{village}/"),
+    "reviews:notice": Page("/reviews/{cycle}/notice/", ("format",)),
 }
 
 # URL names that are not pages: POST-only actions (a GET is refused or redirected) and language switching.
@@ -138,6 +139,9 @@ NOT_PAGES = {
     "reviews:forward",
     "reviews:approve",
     "reviews:change_value",
+    "reviews:notice_start",
+    "reviews:objection_create",
+    "reviews:objection_resolve",
 }
 
 

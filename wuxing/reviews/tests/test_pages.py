@@ -62,6 +62,12 @@ def test_the_flow_through_the_pages(cycle: Any, world: Any) -> None:
     b = cycle.assessments.get(org=world.village_b)
     Assessment.objects.filter(pk=b.pk).update(state=Stage.STREET_REVIEWED)
     assert admin.post(f"/reviews/{cycle.pk}/approve/", {"scope": "all"}).status_code == 302
+    response = admin.post(f"/reviews/{cycle.pk}/notice/start/", {"start": "2024-01-15", "comment": "公示"})
+    assert response.status_code == 302
+    notice = street.get(f"/reviews/{cycle.pk}/notice/").content.decode()
+    assert "2024-01-15" in notice and "2024-01-19" in notice and "西漳涧村" in notice
+    pdf = street.get(f"/reviews/{cycle.pk}/notice/?format=pdf")
+    assert pdf["Content-Type"] == "application/pdf" and pdf.getvalue().startswith(b"%PDF")
     assert admin.post(f"/reviews/{cycle.pk}/name/", {"comment": "公示无异议"}).status_code == 302
     page = admin.get(f"/reviews/{cycle.pk}/").content.decode()
     assert "命名结果（正式记录）" in page

@@ -20,6 +20,7 @@ from wuxing.rules.tests.helpers import CYXW_AT_18, CYXW_FULL, STJY_FULL, ZBGY_FU
 
 pytestmark = pytest.mark.django_db
 
+NOTICE_DAY = dt.date(2024, 1, 15)  # a Monday: 5 working days to Friday 2024-01-19, long over
 ROLES = ("admin", "leader", "street_a", "street_b", "secretary_a", "unit")
 
 
@@ -195,6 +196,7 @@ def test_the_guard_on_values(cycle: Any, world: Any) -> None:
     # after naming nobody may
     put_in(a, Stage.DISTRICT_APPROVED)
     put_in(assessment(cycle, world.village_b), Stage.DISTRICT_APPROVED)
+    services.start_notice(admin, cycle, NOTICE_DAY)
     services.name_cycle(admin, cycle)
     for user in (secretary, street, admin, system_user()):
         with pytest.raises(ValidationError, match="该年度已命名，数值不能再修改"):
@@ -257,14 +259,15 @@ def test_naming_freezes_the_result_and_a_later_rulebook_never_changes_it(
     rule_services.save_scores(admin, world.village_a, 2023, {**ZBGY_FULL, **CYXW_FULL, **STJY_FULL})
     rule_services.save_scores(admin, world.village_b, 2023, {**ZBGY_FULL, **CYXW_AT_18})
     a = put_in(assessment(cycle, world.village_a), Stage.STREET_REVIEWED)
-    with pytest.raises(ValidationError, match="还有 2 个组织"):
-        services.name_cycle(admin, cycle)
     services.approve_bulk(admin, cycle, [a.pk])
     put_in(assessment(cycle, world.village_b), Stage.DISTRICT_APPROVED)
     with pytest.raises(PermissionDenied):
         services.name_cycle(world.users["leader"], cycle)
     live = {r.org_id: r for r in queries.year_results(admin, 2023) if r.kind == "rural"}
     assert {r.source for r in live.values()} == {"live"}
+    with pytest.raises(ValidationError, match="请先发布公示"):
+        services.name_cycle(admin, cycle)
+    services.start_notice(admin, cycle, NOTICE_DAY)
     assert services.name_cycle(admin, cycle, "经公示无异议") == 2
     named = {r.org_id: r for r in queries.year_results(admin, 2023) if r.kind == "rural"}
     assert {r.source for r in named.values()} == {"named"}
@@ -297,8 +300,99 @@ def test_naming_freezes_the_result_and_a_later_rulebook_never_changes_it(
 def test_a_secretary_sees_only_their_own_results_and_history(cycle: Any, world: Any) -> None:
     put_in(assessment(cycle, world.village_a), Stage.DISTRICT_APPROVED)
     put_in(assessment(cycle, world.village_b), Stage.DISTRICT_APPROVED)
+    services.start_notice(world.users["admin"], cycle, NOTICE_DAY)
     services.name_cycle(world.users["admin"], cycle)
     rows = queries.year_results(world.users["secretary_a"], 2023)
     assert {r.org_id for r in rows} == {world.village_a.pk}
     history = queries.star_history(world.users["secretary_a"], world.village_a)
     assert [(h.year, h.source) for h in history] == [(2023, "named")]
+
+
+# --- public notice and objections ----------------------------------------------------------------------------
+
+
+def approve_all(cycle: Any) -> None:
+    Assessment.objects.filter(cycle=cycle).update(state=Stage.DISTRICT_APPROVED, target_level=3)
+
+
+@pytest.mark.parametrize(
+    ("start", "first", "last"),
+    [
+        # 2024 Spring Festival: 02-10…02-17 off, Sunday 02-04 and Sunday 02-18 make-up working days
+        (dt.date(2024, 2, 7), dt.date(2024, 2, 7), dt.date(2024, 2, 19)),  # 7, 8, 9, (holiday), 18, 19
+        (dt.date(2024, 2, 4), dt.date(2024, 2, 4), dt.date(2024, 2, 8)),  # starts on the make-up Sunday
+        (dt.date(2024, 2, 10), dt.date(2024, 2, 18), dt.date(2024, 2, 22)),  # opened in the holiday
+        (dt.date(2024, 1, 13), dt.date(2024, 1, 15), dt.date(2024, 1, 19)),  # a plain Saturday
+    ],
+)
+def test_the_notice_period_counts_official_working_days(
+    start: dt.date, first: dt.date, last: dt.date
+) -> None:
+    assert services.notice_period(start, 5) == (first, last)
+
+
+def test_the_notice_period_in_2027_needs_the_entered_schedule(world: Any) -> None:
+    from wuxing.core.services import save_holiday_year
+
+    with pytest.raises(ValidationError, match="2027"):
+        services.notice_period(dt.date(2027, 2, 3), 5)
+    save_holiday_year(
+        world.users["admin"],
+        2027,
+        "2027-02-06 至 2027-02-13 春节 放假\n2027-02-14 春节 上班",
+        "国办发明电〔2026〕测试号",
+    )
+    # Wed 02-03, Thu 02-04, Fri 02-05, (02-06…02-13 off), Sun 02-14 make-up, Mon 02-15
+    assert services.notice_period(dt.date(2027, 2, 3), 5) == (dt.date(2027, 2, 3), dt.date(2027, 2, 15))
+
+
+def test_notice_objections_and_naming(cycle: Any, world: Any) -> None:
+    admin, street = world.users["admin"], world.users["street_a"]
+    a = put_in(assessment(cycle, world.village_a), Stage.STREET_REVIEWED)
+    with pytest.raises(ValidationError, match="还有 2 个组织未经区级审核通过"):
+        services.start_notice(admin, cycle, NOTICE_DAY)
+    approve_all(cycle)
+    with pytest.raises(PermissionDenied):
+        services.start_notice(street, cycle, NOTICE_DAY)
+    with pytest.raises(ValidationError, match="不在公示期"):
+        services.record_objection(admin, cycle, world.village_a, NOTICE_DAY, "有信访")
+    cycle = services.start_notice(admin, cycle, NOTICE_DAY)
+    assert (cycle.notice_start, cycle.notice_end, cycle.status) == (
+        NOTICE_DAY,
+        dt.date(2024, 1, 19),
+        "notice",
+    )
+    before = db_state()
+    with pytest.raises(ValidationError, match="公示期内"):
+        services.record_objection(admin, cycle, world.village_a, dt.date(2024, 1, 22), "有信访")
+    for role in ("street_b", "secretary_a", "leader", "unit"):
+        with pytest.raises(PermissionDenied):
+            services.record_objection(world.users[role], cycle, world.village_a, NOTICE_DAY, "有信访")
+    assert db_state() == before
+    objection = services.record_objection(
+        street, cycle, world.village_a, dt.date(2024, 1, 17), "群众反映集体收入不实"
+    )
+    with pytest.raises(ValidationError, match="1 条异议未处理"):
+        services.name_cycle(admin, cycle)
+    with pytest.raises(PermissionDenied):
+        services.resolve_objection(street, objection, "核实")
+    with pytest.raises(ValidationError, match="处理结果"):
+        services.resolve_objection(admin, objection, " ")
+    services.resolve_objection(admin, objection, "经核实，收入有审计报告为证，维持")
+    assert services.name_cycle(admin, cycle) == 2
+    a.refresh_from_db()
+    assert a.state == Stage.NAMED
+    actions = list(DecisionLog.objects.order_by("pk").values_list("action", flat=True))
+    assert actions[-6:] == ["review_notice", "objection_recorded", "objection_resolved"] + [
+        "review_name"
+    ] * 2 + ["review_named"]
+
+
+def test_naming_waits_for_the_end_of_the_notice(cycle: Any, world: Any, monkeypatch: Any) -> None:
+    approve_all(cycle)
+    cycle = services.start_notice(world.users["admin"], cycle, NOTICE_DAY)
+    monkeypatch.setattr(services, "today", lambda: dt.date(2024, 1, 19))  # its last day
+    with pytest.raises(ValidationError, match="2024-01-19 结束"):
+        services.name_cycle(world.users["admin"], cycle)
+    monkeypatch.setattr(services, "today", lambda: dt.date(2024, 1, 20))
+    assert services.name_cycle(world.users["admin"], cycle) == 2
