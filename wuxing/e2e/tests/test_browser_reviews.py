@@ -1,6 +1,7 @@
 """The yearly review in a real browser, from opening the cycle to naming: the district opens 2023
 (rural), a secretary states a target level and submits, the town's staff change a value with a reason
-and forward, the district approves in bulk and names; the named record is what the pages then show."""
+and forward, the district approves in bulk and publishes the notice, the town records an objection and
+the district resolves it, downloads the PDF and names; the named record is what the pages then show."""
 
 from __future__ import annotations
 
@@ -76,6 +77,27 @@ def test_from_self_assessment_to_naming(new_page: Any, login: Any, demo_scores: 
     admin.get_by_label("全部待区级审核的组织").check()
     admin.get_by_role("button", name="批量审核通过").click()
     expect(admin.locator(".messages")).to_contain_text("已审核通过")
+
+    # the public notice: 5 official working days from Monday 2024-01-15; an objection raised and resolved
+    admin.get_by_role("link", name="公示与异议").click()
+    admin.get_by_label("公示开始日期").fill("2024-01-15")
+    admin.get_by_role("button", name="发布公示").click()
+    expect(admin.locator("#period")).to_have_text("2024-01-15 至 2024-01-19")
+    expect(admin.locator("main")).to_contain_text("后万金村")
+    street.goto(admin.url)
+    street.get_by_label("组织").select_option(label="后万金村")
+    street.get_by_label("提出日期").fill("2024-01-17")
+    street.get_by_label("异议内容").fill("群众反映集体收入统计口径有误")
+    street.get_by_role("button", name="登记").click()
+    expect(street.locator("#objections")).to_contain_text("群众反映集体收入统计口径有误")
+    admin.reload()
+    admin.get_by_label("处理结果").fill("经核实以审计报告为准，维持")
+    admin.get_by_role("button", name="处理").click()
+    expect(admin.locator("#objections")).to_contain_text("经核实以审计报告为准，维持")
+    with admin.expect_download() as download:
+        admin.get_by_role("link", name="下载公示（PDF）").click()
+    assert download.value.suggested_filename.endswith(".pdf")
+    admin.get_by_role("link", name="返回本周期").click()
     admin.get_by_role("button", name="命名").click()
     expect(admin.locator(".messages")).to_contain_text("成为本年度的正式记录")
     expect(admin.locator("main")).to_contain_text("命名结果（正式记录）")
