@@ -46,6 +46,7 @@ NOTICE_CYCLE = Target(
     "cycle in its notice", lambda o, role: {"pk": o.notice_cycle.pk}, {OWN: EVERYONE, OTHER: EVERYONE}
 )
 OBJECTION = Target("objection", lambda o, role: {"pk": o.objection.pk}, SCOPED)
+NAMED_RESULT = Target("named result", lambda o, role: {"pk": o.named_result.pk}, SCOPED)
 DRAFT = Target("draft assessment", lambda o, role: {"pk": o.draft.pk}, SCOPED)
 SUBMITTED = Target("submitted assessment", lambda o, role: {"pk": o.submitted.pk}, SCOPED)
 FORWARDED = Target("forwarded assessment", lambda o, role: {"pk": o.forwarded.pk}, SCOPED)
@@ -144,6 +145,20 @@ ROUTES = [
             other=ADMIN,
             ok=302,
             data=lambda o, role: {"org": o.branch.pk, "raised_on": "2019-01-09", "text": "群众反映"},
+        ),
+    ),
+    page(
+        "reviews:star_remove",
+        NAMED_RESULT,
+        post=allow(
+            ADMIN,
+            ok=302,
+            data=lambda o, role: {
+                f"r{o.named_result.pk}-star_code": "cyxw",
+                f"r{o.named_result.pk}-removed_on": "2018-06-01",
+                f"r{o.named_result.pk}-reason": "发生刑事案件，“三零”未达标",
+                f"r{o.named_result.pk}-veto_event": "",
+            },
         ),
     ),
     page(

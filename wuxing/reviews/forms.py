@@ -81,3 +81,19 @@ class ObjectionForm(forms.Form):
 
 class ResolveForm(forms.Form):
     resolution = forms.CharField(label=_("处理结果"), max_length=500)
+
+
+class StarRemovalForm(forms.Form):
+    star_code = forms.ChoiceField(label=_("摘除的星"))
+    removed_on = BoundedDateField(label=_("摘星日期"))
+    reason = forms.CharField(label=_("原因"), max_length=300)
+    veto_event = forms.TypedChoiceField(
+        label=_("依据的一票否决事项"), coerce=int, required=False, empty_value=None
+    )
+
+    def __init__(
+        self, *args: Any, stars: list[tuple[str, str]], vetoes: list[tuple[int, str]], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["star_code"].choices = stars  # type: ignore[attr-defined]
+        self.fields["veto_event"].choices = [("", "—"), *vetoes]  # type: ignore[attr-defined]

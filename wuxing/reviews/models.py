@@ -15,7 +15,7 @@ from simple_history.models import HistoricalRecords
 
 from wuxing.core.locking import Versioned
 from wuxing.orgs.models import AreaKind, OrgUnit
-from wuxing.rules.models import RulebookVersion
+from wuxing.rules.models import RulebookVersion, VetoEvent
 
 
 class CycleStatus(models.TextChoices):
@@ -211,3 +211,41 @@ class NamedResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.org} {self.year}年 {self.level}星"
+
+
+class StarRemoval(models.Model):
+    """A star taken away from a named result during the following year (摘星), for a veto event: the
+    named result keeps the state at naming, this row the removal with its date and reason."""
+
+    result = models.ForeignKey(
+        NamedResult, verbose_name=_("命名结果"), on_delete=models.PROTECT, related_name="removals"
+    )
+    star_code = models.CharField(_("星"), max_length=32)
+    removed_on = models.DateField(_("摘星日期"))
+    reason = models.CharField(_("原因"), max_length=300)
+    veto_event = models.ForeignKey(
+        VetoEvent,
+        verbose_name=_("一票否决事项"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("摘星记录")
+        verbose_name_plural = _("摘星记录")
+        ordering = ["removed_on", "pk"]
+        constraints = [models.UniqueConstraint(fields=["result", "star_code"], name="star_removed_once")]
+
+    def __str__(self) -> str:
+        return f"{self.result} 摘除 {self.star_code}"

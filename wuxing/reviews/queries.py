@@ -36,10 +36,49 @@ class YearResult:
     points: dict[str, str]
     rulebook_version: int
     source: str
+    result_id: int | None = None  # the NamedResult (named rows)
+    named_level: int | None = None  # the level at naming (before any star removal)
+    removed: list[Any] = field(default_factory=list)  # StarRemoval rows: removed stars, with why
+    star_names: dict[str, str] = field(default_factory=dict)  # star code → name (named rows)
+
+    @property
+    def star_labels(self) -> list[str]:
+        return [self.star_names.get(code, code) for code in self.stars]
 
     @property
     def source_label(self) -> str:
         return SOURCE_LABELS[self.source]
+
+
+def _star_names(results: list[NamedResult]) -> dict[int, dict[str, str]]:
+    """Star names per rulebook version, each version's YAML read once (not once per row)."""
+    out: dict[int, dict[str, str]] = {}
+    for r in results:
+        if r.rulebook_id not in out:
+            out[r.rulebook_id] = {s.code: s.name for s in r.rulebook.rulebook.stars}
+    return out
+
+
+def _named_row(
+    r: NamedResult, org: Any, street: tuple[str, str], removals: list[Any], names: dict[str, str]
+) -> YearResult:
+    """A named result as the year's result: the stars removed since naming are taken away (and listed)."""
+    gone = {x.star_code for x in removals}
+    return YearResult(
+        r.org_id, org.code, org.name, street[0], street[1], r.kind, r.year, r.level - len(gone),
+        [s for s in r.stars if s not in gone], dict(r.points), r.rulebook.version, NAMED,
+        r.pk, r.level, removals, names,
+    )  # fmt: skip
+
+
+def _removals(**lookup: Any) -> dict[int, list[Any]]:
+    """Star removals of the named results matching `lookup` (no IN list of ids: any size, one query)."""
+    from wuxing.reviews.models import StarRemoval
+
+    out: dict[int, list[Any]] = {}
+    for x in StarRemoval.objects.filter(**lookup).select_related("by", "veto_event"):
+        out.setdefault(x.result_id, []).append(x)
+    return out
 
 
 def _streets() -> dict[str, tuple[str, str]]:
@@ -68,14 +107,12 @@ def year_results(user: Any, year: int, *, org_ids: Iterable[int] | None = None) 
         )
         if wanted is not None:
             qs = qs.filter(org_id__in=wanted)
-        for r in qs:
-            name, code = streets.get(r.org.path[:step], ("", ""))
-            rows.append(
-                YearResult(
-                    r.org_id, r.org.code, r.org.name, name, code, r.kind, year, r.level,
-                    list(r.stars), dict(r.points), r.rulebook.version, NAMED,
-                )
-            )  # fmt: skip
+        named_rows = list(qs)
+        removals = _removals(result__year=year, result__kind__in=named)
+        names = _star_names(named_rows)
+        for r in named_rows:
+            street = streets.get(r.org.path[:step], ("", ""))
+            rows.append(_named_row(r, r.org, street, removals.get(r.pk, []), names[r.rulebook_id]))
     for kind in AreaKind.values:
         if kind in named:
             continue
@@ -94,13 +131,10 @@ def year_results(user: Any, year: int, *, org_ids: Iterable[int] | None = None) 
 def star_history(user: Any, org: OrgUnit) -> list[YearResult]:
     """One organisation's stars over the years: every named year, and the live rating of each year whose
     cycle is still open. A few queries per open cycle (usually one), none per year."""
-    rows = [
-        YearResult(
-            r.org_id, org.code, org.name, "", "", r.kind, r.year, r.level, list(r.stars), dict(r.points),
-            r.rulebook.version, NAMED,
-        )
-        for r in NamedResult.objects.filter(org=org).select_related("rulebook")
-    ]  # fmt: skip
+    named = list(NamedResult.objects.filter(org=org).select_related("rulebook"))
+    removals = _removals(result__org=org)
+    names = _star_names(named)
+    rows = [_named_row(r, org, ("", ""), removals.get(r.pk, []), names[r.rulebook_id]) for r in named]
     named_years = {r.year for r in rows}
     open_years = ReviewCycle.objects.filter(kind=org.area_kind, status=CycleStatus.OPEN).values_list(
         "year", flat=True

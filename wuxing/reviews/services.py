@@ -5,7 +5,7 @@ Who may do what (issue 8 item 9):
 - street/town staff: only their own street's assessments, only at the street's stage (submitted):
   change a value with a reason, return with a comment, forward;
 - the district admin: everything before naming (also return at any stage, approve one or in bulk, name);
-- after naming nothing changes (star removal is not built yet).
+- after naming nothing changes except star removal (摘星, the district).
 A refused action raises PermissionDenied (not allowed at all) or ValidationError (not now), in Chinese,
 before anything is written.
 """
@@ -42,6 +42,7 @@ from wuxing.reviews.models import (
     Objection,
     ReviewCycle,
     Stage,
+    StarRemoval,
     ValueChange,
 )
 from wuxing.rules import services as rule_services
@@ -623,3 +624,54 @@ def name_cycle(actor: Any, cycle: ReviewCycle, comment: str = "") -> int:
     save_with_history(cycle, actor, comment or "命名")
     log_decision(cycle, "review_named", actor, from_state=before, to_state=cycle.status, comment=comment)
     return len(rows)
+
+
+# --- star removal (摘星) -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def remove_star(
+    actor: Any,
+    result: NamedResult,
+    star_code: str,
+    removed_on: dt.date,
+    reason: str,
+    veto_event: Any = None,
+) -> StarRemoval:
+    """The district removes one named star for a veto event, with the date, the reason and (optionally)
+    the recorded veto event as its evidence. The named result itself is kept; the year's stars read
+    without the removed one from then on, shown as removed with why."""
+    if not _district(actor):
+        raise PermissionDenied("您没有权限：只有区委组织部可以摘星")
+    result = NamedResult.objects.select_for_update().select_related("org", "rulebook").get(pk=result.pk)
+    if star_code not in result.stars:
+        raise ValidationError({"star_code": "该组织命名时没有这颗星"})
+    if StarRemoval.objects.filter(result=result, star_code=star_code).exists():
+        raise ValidationError({"star_code": "这颗星已经摘除"})
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "摘星必须填写原因"})
+    named_on = timezone.localdate(result.named_at)
+    if not named_on <= removed_on <= today():
+        raise ValidationError({"removed_on": f"摘星日期应在命名日期（{named_on:%Y-%m-%d}）之后、不晚于今天"})
+    if veto_event is not None and veto_event.org_id != result.org_id:
+        raise ValidationError({"veto_event": "一票否决事项不属于该组织"})
+    removal = StarRemoval.objects.create(
+        result=result,
+        star_code=star_code,
+        removed_on=removed_on,
+        reason=reason[:300],
+        veto_event=veto_event,
+        by=real_user(actor),
+    )
+    before = result.level - result.removals.exclude(pk=removal.pk).count()
+    names = {s.code: s.name for s in result.rulebook.rulebook.stars}
+    log_decision(
+        result,
+        "star_removed",
+        actor,
+        from_state=f"{before}星",
+        to_state=f"{before - 1}星",
+        comment=f"摘除{names.get(star_code, star_code)}（{removed_on:%Y-%m-%d}）：{reason}",
+    )
+    return removal

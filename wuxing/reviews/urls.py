@@ -20,4 +20,5 @@ urlpatterns = [
     path("assessments/<int:pk>/approve/", views.approve, name="approve"),
     path("assessments/<int:pk>/value/", views.change_value, name="change_value"),
     path("orgs/<int:pk>/", views.org_history, name="org_history"),
+    path("results/<int:pk>/remove-star/", views.star_remove, name="star_remove"),
 ]

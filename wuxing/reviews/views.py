@@ -35,12 +35,22 @@ from wuxing.reviews.forms import (
     ObjectionForm,
     OpenCycleForm,
     ResolveForm,
+    StarRemovalForm,
     TargetForm,
     ValueChangeForm,
 )
-from wuxing.reviews.models import Assessment, CycleStatus, Objection, ReviewCycle, Stage, ValueChange
+from wuxing.reviews.models import (
+    Assessment,
+    CycleStatus,
+    NamedResult,
+    Objection,
+    ReviewCycle,
+    Stage,
+    ValueChange,
+)
 from wuxing.rules import queries as rule_queries
 from wuxing.rules import services as rule_services
+from wuxing.rules.models import VetoEvent
 
 STAGE_LABELS = dict(Stage.choices)
 # how a reviewer's change reads on the card: "填报 85 → 初评 80：理由"
@@ -423,12 +433,26 @@ def org_history(request: HttpRequest, pk: int) -> HttpResponse:
             content_type=ContentType.objects.get_for_model(Assessment), object_id__in=list(of)
         ).select_related("actor")
     )
+    history = queries.star_history(request.user, org)
+    removal_forms = {}
+    if _is_district(request.user):
+        vetoes = [
+            (v.pk, f"{v.occurred_on:%Y-%m-%d} {v.veto_code}：{v.description[:30]}")
+            for v in VetoEvent.objects.filter(org=org, revoked_at__isnull=True)
+        ]
+        for h in history:
+            if h.result_id is not None and h.stars:
+                removal_forms[h.result_id] = StarRemovalForm(
+                    stars=list(zip(h.stars, h.star_labels, strict=True)),
+                    vetoes=vetoes,
+                    prefix=f"r{h.result_id}",
+                )
     return render(
         request,
         "reviews/org_history.html",
         {
             "org": org,
-            "history": queries.star_history(request.user, org),
+            "history": [(h, removal_forms.get(h.result_id or 0)) for h in history],
             "assessments": assessments,
             "decisions": [(of[d.object_id].cycle, d) for d in decisions],
             "stage_labels": STAGE_LABELS,
@@ -570,3 +594,34 @@ def objection_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.error(request, _("请填写处理结果。"))
     return redirect("reviews:notice", pk=objection.cycle_id)
+
+
+# --- star removal (摘星) ------------------------------------------------------------------------------------
+
+
+@require_POST
+def star_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    result = get_visible(scope(NamedResult.objects.select_related("org"), request.user, "org"), pk=pk)
+    if not _is_district(request.user):
+        raise PermissionDenied
+    vetoes = list(VetoEvent.objects.filter(org=result.org).values_list("pk", "veto_code"))
+    form = StarRemovalForm(
+        request.POST, stars=[(c, c) for c in result.stars], vetoes=vetoes, prefix=f"r{result.pk}"
+    )
+    if form.is_valid():
+        data = form.cleaned_data
+        veto = VetoEvent.objects.get(pk=data["veto_event"]) if data["veto_event"] else None
+        try:
+            services.remove_star(
+                request.user, result, data["star_code"], data["removed_on"], data["reason"], veto
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("已摘星并记录原因。"))
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+    return redirect("reviews:org_history", pk=result.org_id)

@@ -8,7 +8,8 @@ village, an entered holiday schedule (2030), an inactive account per street, and
 The yearly review (wuxing/reviews/): a 2023 rural cycle whose villages are drafts (with a target level),
 a 2022 rural cycle (on a cloned 2022 rulebook) where they are submitted, a 2021 one where the street has
 forwarded them, a 2020 one (on a cloned 2020 rulebook) approved and published (notice over), ready to be
-named, a 2019 one approved (to be published) and a 2018 one in its notice with an objection per village.
+named, a 2019 one approved (to be published), a 2018 one in its notice with an objection per village and
+a named 2017 one with a named result per village (whose stars the district may remove).
 The community organisations (the empty branches the district may delete) have no assessment.
 """
 
@@ -133,6 +134,7 @@ def build() -> tuple[World, dict[str, SimpleNamespace]]:
             publishable_cycle=reviews["publishable_cycle"],
             notice_cycle=reviews["notice_cycle"],
             objection=reviews[("objection", branch.pk)],
+            named_result=reviews[("named", branch.pk)],
             password_of=passwords,
             year=YEAR,
         )
@@ -145,7 +147,7 @@ def build() -> tuple[World, dict[str, SimpleNamespace]]:
 
 def _build_reviews(actor: Any, world: World, rulebooks: dict[str, Any]) -> dict[Any, Any]:
     from wuxing.reviews import services as review_services
-    from wuxing.reviews.models import Assessment, Objection, ReviewCycle, Stage
+    from wuxing.reviews.models import Assessment, NamedResult, Objection, ReviewCycle, Stage
     from wuxing.rules import services as rule_services
 
     deadlines = {
@@ -189,6 +191,26 @@ def _build_reviews(actor: Any, world: World, rulebooks: dict[str, Any]) -> dict[
         "publishable_cycle": publishable,
         "notice_cycle": ReviewCycle.objects.get(pk=objected.pk),
     }
+    named = ReviewCycle.objects.create(
+        year=YEAR - 6,
+        kind="rural",
+        rulebook=rulebooks["rural"],
+        opened_on=opened,
+        status="named",
+        **deadlines,
+    )
+    for org in (world.village_a, world.village_b):
+        out[("named", org.pk)] = NamedResult.objects.create(
+            org=org,
+            year=YEAR - 6,
+            kind="rural",
+            cycle=named,
+            rulebook=rulebooks["rural"],
+            level=2,
+            stars=["zbgy", "cyxw"],
+            points={"zbgy": "90.00", "cyxw": "85.00"},
+            named_at=dt.datetime(2018, 1, 20, 10, tzinfo=dt.UTC),
+        )
     for org in (world.village_a, world.village_b):
         out[("objection", org.pk)] = Objection.objects.create(
             cycle=objected, org=org, raised_on=dt.date(2019, 1, 8), text="测试异议"

@@ -142,6 +142,7 @@ NOT_PAGES = {
     "reviews:notice_start",
     "reviews:objection_create",
     "reviews:objection_resolve",
+    "reviews:star_remove",
 }
 
 

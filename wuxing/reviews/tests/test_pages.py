@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 
 from wuxing.core.management.base import system_user
 from wuxing.core.tests.xlsxutil import read_rows
+from wuxing.core.workdays import today
 from wuxing.orgs import services as org_services
 from wuxing.reviews.models import Assessment, ReviewCycle, Stage
 from wuxing.reviews.tests.conftest import db_state
@@ -239,3 +240,30 @@ def test_the_cycle_pages_run_the_same_number_of_queries_at_two_sizes(
     ) - set(cycle.assessments.values_list("org_id", flat=True)):
         Assessment.objects.create(cycle=cycle, org_id=org_id)
     assert count() == small
+
+
+def test_a_removed_star_is_shown_as_removed_with_why(cycle: Any, world: Any) -> None:
+    from wuxing.reviews import services
+    from wuxing.reviews.models import NamedResult
+    from wuxing.rules.tests.helpers import CYXW_FULL, STJY_FULL, ZBGY_FULL
+
+    admin_user = world.users["admin"]
+    rule_services.save_scores(admin_user, world.village_a, 2023, {**ZBGY_FULL, **CYXW_FULL, **STJY_FULL})
+    Assessment.objects.filter(cycle=cycle).update(state=Stage.DISTRICT_APPROVED)
+    services.start_notice(admin_user, cycle, dt.date(2024, 1, 15))
+    services.name_cycle(admin_user, cycle)
+    result = NamedResult.objects.get(org=world.village_a, year=2023)
+    prefix, day = f"r{result.pk}", f"{today():%Y-%m-%d}"  # named today: removed the same day
+    data = {
+        f"{prefix}-star_code": "cyxw",
+        f"{prefix}-removed_on": day,
+        f"{prefix}-reason": "村干部涉刑事案件",
+    }
+    assert (
+        login(world, "street_a").post(f"/reviews/results/{result.pk}/remove-star/", data).status_code == 403
+    )
+    response = login(world, "admin").post(f"/reviews/results/{result.pk}/remove-star/", data)
+    assert response.status_code == 302
+    page = login(world, "secretary_a").get(f"/reviews/orgs/{world.village_a.pk}/").content.decode()
+    assert f"<del>产业兴旺星</del> 已摘除（{day}）：村干部涉刑事案件" in page
+    assert f"（命名时 {result.level}星）" in page

@@ -396,3 +396,48 @@ def test_naming_waits_for_the_end_of_the_notice(cycle: Any, world: Any, monkeypa
         services.name_cycle(world.users["admin"], cycle)
     monkeypatch.setattr(services, "today", lambda: dt.date(2024, 1, 20))
     assert services.name_cycle(world.users["admin"], cycle) == 2
+
+
+# --- star removal ------------------------------------------------------------------------------------------------
+
+
+def test_star_removal_keeps_both_states_and_says_why(cycle: Any, world: Any, monkeypatch: Any) -> None:
+    admin = world.users["admin"]
+    rule_services.save_scores(admin, world.village_a, 2023, {**ZBGY_FULL, **CYXW_FULL, **STJY_FULL})
+    approve_all(cycle)
+    services.start_notice(admin, cycle, NOTICE_DAY)
+    services.name_cycle(admin, cycle)
+    result = NamedResult.objects.get(org=world.village_a, year=2023)
+    assert "cyxw" in result.stars
+    veto = rule_services.record_veto(
+        admin, world.village_a, 2023, "pafz.petition", dt.date(2023, 11, 2), "越级上访"
+    )
+    before = db_state()
+    for role in ("street_a", "leader", "secretary_a"):
+        with pytest.raises(PermissionDenied):
+            services.remove_star(world.users[role], result, "cyxw", dt.date(2027, 6, 1), "刑事案件")
+    with pytest.raises(ValidationError, match="必须填写原因"):
+        services.remove_star(admin, result, "cyxw", dt.date(2027, 6, 1), " ")
+    with pytest.raises(ValidationError, match="命名时没有这颗星"):
+        services.remove_star(admin, result, "pafz", dt.date(2027, 6, 1), "刑事案件")
+    NamedResult.objects.filter(pk=result.pk).update(named_at=dt.datetime(2024, 1, 25, 2, tzinfo=dt.UTC))
+    with pytest.raises(ValidationError, match="摘星日期"):
+        services.remove_star(admin, result, "cyxw", dt.date(2024, 1, 24), "刑事案件")  # before naming
+    with pytest.raises(ValidationError, match="摘星日期"):
+        services.remove_star(admin, result, "cyxw", dt.date(2027, 6, 1), "刑事案件")  # in the future
+    assert db_state() == before
+    monkeypatch.setattr(services, "today", lambda: dt.date(2027, 6, 30))
+    services.remove_star(admin, result, "cyxw", dt.date(2027, 6, 1), "村干部涉刑事案件，“三零”未达标", veto)
+    with pytest.raises(ValidationError, match="已经摘除"):
+        services.remove_star(admin, result, "cyxw", dt.date(2027, 6, 2), "重复")
+    result.refresh_from_db()
+    assert "cyxw" in result.stars  # the named state is kept
+    row = next(r for r in queries.year_results(admin, 2023) if r.org_id == world.village_a.pk)
+    assert row.source == "named" and "cyxw" not in row.stars
+    assert (row.level, row.named_level) == (result.level - 1, result.level)
+    assert [(x.star_code, x.reason, x.veto_event) for x in row.removed] == [
+        ("cyxw", "村干部涉刑事案件，“三零”未达标", veto)
+    ]
+    log = DecisionLog.objects.get(action="star_removed")
+    assert (log.from_state, log.to_state) == (f"{result.level}星", f"{result.level - 1}星")
+    assert "产业兴旺星" in log.comment
