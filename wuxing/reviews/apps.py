@@ -14,3 +14,11 @@ class ReviewsConfig(AppConfig):
 
         if guard_values not in VALUE_EDIT_GUARDS:
             VALUE_EDIT_GUARDS.append(guard_values)
+
+        # A branch registered while a cycle of its kind is open gets its draft at once.
+        from django.db.models.signals import post_save
+
+        from wuxing.orgs.models import OrgUnit
+        from wuxing.reviews.services import branch_created
+
+        post_save.connect(branch_created, sender=OrgUnit, dispatch_uid="reviews.branch_created")

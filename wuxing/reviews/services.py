@@ -178,10 +178,30 @@ def open_cycle(
     return cycle
 
 
-def assessment_for(cycle: ReviewCycle, org: OrgUnit) -> Assessment:
-    """The organisation's assessment in the cycle (created as a draft for a branch added after opening)."""
-    assessment, _created = Assessment.objects.get_or_create(cycle=cycle, org=org)
-    return assessment
+@transaction.atomic
+def sync_assessments(cycle: ReviewCycle) -> int:
+    """Give every branch of the cycle's kind created after opening a draft (a branch registered through
+    the organisation form gets one at once, see `branch_created`; a bulk registry import is caught up
+    here, before the notice and before naming). Returns how many were added."""
+    if cycle.status == CycleStatus.NAMED:
+        return 0
+    missing = (
+        OrgUnit.objects.filter(level=Level.BRANCH, area_kind=cycle.kind)
+        .exclude(pk__in=Assessment.objects.filter(cycle=cycle).values("org_id"))
+        .values_list("pk", flat=True)
+    )
+    added = [Assessment(cycle=cycle, org_id=pk) for pk in missing]
+    bulk_create_with_history(added, Assessment, default_change_reason="启动后新建的组织：补建自评")
+    return len(added)
+
+
+def branch_created(sender: Any, instance: OrgUnit, created: bool, **kwargs: Any) -> None:
+    """post_save of OrgUnit (connected in AppConfig.ready): a branch registered while a cycle of its kind
+    is open gets a draft in it."""
+    if not created or instance.level != Level.BRANCH or kwargs.get("raw"):
+        return
+    for cycle in ReviewCycle.objects.filter(kind=instance.area_kind).exclude(status=CycleStatus.NAMED):
+        Assessment.objects.get_or_create(cycle=cycle, org=instance)
 
 
 # --- the secretary's part ------------------------------------------------------------------------------
@@ -484,8 +504,16 @@ def notice_period(start: dt.date, workdays: int, cal: WorkCalendar | None = None
         raise ValidationError(f"无法计算公示期：{exc}") from exc
 
 
-@transaction.atomic
 def start_notice(actor: Any, cycle: ReviewCycle, start: dt.date, comment: str = "") -> ReviewCycle:
+    """See _start_notice; branches created since opening first get their drafts (which then hold the
+    notice back until they are reviewed)."""
+    if _district(actor):
+        sync_assessments(cycle)
+    return _start_notice(actor, cycle, start, comment)
+
+
+@transaction.atomic
+def _start_notice(actor: Any, cycle: ReviewCycle, start: dt.date, comment: str = "") -> ReviewCycle:
     """Publish the proposed levels: every assessment approved by the district; the period is counted in
     official working days (the cycle's notice_workdays). The cycle becomes "公示中"."""
     if not _district(actor):
@@ -569,8 +597,15 @@ def resolve_objection(actor: Any, objection: Objection, resolution: str) -> Obje
 # --- naming -----------------------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def name_cycle(actor: Any, cycle: ReviewCycle, comment: str = "") -> int:
+    """See _name_cycle; branches created since opening first get their drafts (holding naming back)."""
+    if _district(actor):
+        sync_assessments(cycle)
+    return _name_cycle(actor, cycle, comment)
+
+
+@transaction.atomic
+def _name_cycle(actor: Any, cycle: ReviewCycle, comment: str = "") -> int:
     """Name the cycle: its notice period over, every objection resolved and every assessment approved by
     the district; each organisation's result —
     rulebook version, stars, points per star, level — is frozen into a NamedResult (the official record

@@ -441,3 +441,28 @@ def test_star_removal_keeps_both_states_and_says_why(cycle: Any, world: Any, mon
     log = DecisionLog.objects.get(action="star_removed")
     assert (log.from_state, log.to_state) == (f"{result.level}星", f"{result.level - 1}星")
     assert "产业兴旺星" in log.comment
+
+
+def test_a_branch_created_after_opening_gets_a_draft_and_holds_the_notice_back(
+    cycle: Any, world: Any
+) -> None:
+    from wuxing.orgs import services as org_services
+
+    admin = world.users["admin"]
+    approve_all(cycle)
+    late = org_services.create_branch(
+        admin,
+        world.street_a,
+        {
+            "code": "ZB009",
+            "name": "新建村",
+            "area_kind": "rural",
+            "branch_type": "branch",
+            "member_count": 20,
+        },
+    )
+    assert assessment(cycle, late).state == Stage.DRAFT  # registered through the service: a draft at once
+    Assessment.objects.filter(cycle=cycle, org=late).delete()  # as after a bulk registry import
+    with pytest.raises(ValidationError, match="还有 1 个组织未经区级审核通过"):
+        services.start_notice(admin, cycle, NOTICE_DAY)
+    assert assessment(cycle, late).state == Stage.DRAFT  # caught up, and kept
