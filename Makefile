@@ -1,16 +1,19 @@
 # wuxing — two commands: `make run` and `make test`. Everything else is optional.
+# `make run` serves like production (gunicorn, whitenoise, DEBUG off) with the demo accounts switched on;
+# `make dev` is Django's auto-reloading development server with DEBUG on.
 SHELL := /bin/bash
 PY ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
-export DJANGO_DEBUG ?= 1
+WORKERS ?= 2
 
-.PHONY: run test install dev-install static migrate demo lint typecheck bench bench-import lock messages clean help
+.PHONY: run dev collectstatic test install dev-install static migrate demo lint typecheck bench bench-import lock messages clean help
 
 help:
-	@echo "make run    安装、迁移、加载北关区演示数据并启动 http://$(HOST):$(PORT)"
+	@echo "make run    安装、迁移、加载北关区演示数据并以生产方式（gunicorn，DEBUG 关闭）启动 http://$(HOST):$(PORT)"
+	@echo "make dev    同上，但使用自动重载的开发服务器（DEBUG 开启）"
 	@echo "make test   安装开发依赖并运行全部测试（DATABASE_URL=postgres://… 则在 PostgreSQL 上运行）"
 	@echo "make lint   ruff + mypy;  make bench / make bench-import  性能基准;  make lock  重新生成锁文件"
 
@@ -29,6 +32,8 @@ $(VENV)/.dev-installed: requirements/dev.lock $(VENV)/.base-installed
 	@touch $@
 
 install: $(VENV)/.base-installed static
+	@fc-list 2>/dev/null | grep -q "Noto Sans CJK" || \
+		echo "提示：未找到 Noto Sans CJK 字体，PDF（星级卡片、评定报告）中的中文无法显示。请安装：apt-get install fonts-noto-cjk"
 dev-install: $(VENV)/.dev-installed static
 
 # Front-end libraries come from the npm registry at install time and are never committed.
@@ -38,9 +43,10 @@ wuxing/static/vendor/.installed: package.json package-lock.json
 		npm ci --no-audit --no-fund --silent && \
 		mkdir -p wuxing/static/vendor && \
 		cp node_modules/htmx.org/dist/htmx.min.js wuxing/static/vendor/ && \
+		cp node_modules/echarts/dist/echarts.min.js wuxing/static/vendor/ && \
 		touch $@; \
 	else \
-		echo "提示：未找到 npm，页面将不使用 htmx 的局部刷新（功能不受影响）。安装 Node.js/npm 后重新运行。"; \
+		echo "提示：未找到 npm，页面将不使用 htmx 的局部刷新，首页图表只显示数据表（功能不受影响）。安装 Node.js/npm 后重新运行。"; \
 	fi
 
 migrate: install
@@ -49,9 +55,21 @@ migrate: install
 demo: migrate
 	$(BIN)/wuxing load_demo
 
-run: demo
+# Static files (the project's and the npm ones) into $(WUXING_VAR_DIR)/static, served by whitenoise.
+collectstatic: install
+	$(BIN)/wuxing collectstatic --no-input -v 0
+
+# Production-shaped: a real WSGI server, DEBUG off (Chinese error pages, never Django's debug page), the
+# demo accounts enabled by WUXING_DEMO=1. Plain HTTP on this machine, so cookies are not HTTPS-only here.
+run: demo collectstatic
 	@echo "打开 http://$(HOST):$(PORT) ，用上面的演示账号登录。按 Ctrl+C 停止。"
-	$(BIN)/wuxing runserver $(HOST):$(PORT)
+	DJANGO_DEBUG=0 WUXING_DEMO=1 SECURE_COOKIES=0 $(BIN)/gunicorn wuxing.wsgi:application \
+		--bind $(HOST):$(PORT) --workers $(WORKERS) --threads 4 --access-logfile - --log-level warning
+
+# Development: Django's auto-reloading server with DEBUG on (technical error pages).
+dev: demo
+	@echo "开发模式（DEBUG 开启）：打开 http://$(HOST):$(PORT) 。按 Ctrl+C 停止。"
+	DJANGO_DEBUG=1 WUXING_DEMO=1 $(BIN)/wuxing runserver $(HOST):$(PORT)
 
 # Tests run on every core (pytest-xdist; each worker has its own test database and var/ directory).
 # PYTEST_WORKERS=0 runs them in one process.

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -93,3 +96,36 @@ def client_for(client: Any, world: World) -> Any:
         return client
 
     return login
+
+
+@pytest.fixture
+def production_env(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """The environment of a child process with the production settings on a fresh database of the same
+    kind as the test run's: an SQLite file under its own var directory, or a new PostgreSQL database
+    (dropped afterwards). For tests that need real files, locks, connections or a process to kill."""
+    import psycopg
+    from django.db import connection
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY", "DB_CONN_MAX_AGE")}
+    env.update(DJANGO_SETTINGS_MODULE="wuxing.settings", WUXING_VAR_DIR=str(tmp_path / "var"))
+    if connection.vendor != "postgresql":
+        yield env
+        return
+    params = connection.settings_dict
+    name = f"{params['NAME']}_probe"
+    server = {
+        "host": params["HOST"] or "localhost",
+        "port": params["PORT"] or 5432,
+        "user": params["USER"],
+        "password": params["PASSWORD"] or None,
+    }
+    with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    password = f":{params['PASSWORD']}" if params["PASSWORD"] else ""
+    env["DATABASE_URL"] = f"postgres://{params['USER']}{password}@{server['host']}:{server['port']}/{name}"
+    try:
+        yield env
+    finally:
+        with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -3,7 +3,8 @@
 Environment variables:
   DATABASE_URL     default sqlite:///var/wuxing.sqlite3 (postgres://… for PostgreSQL)
   DB_CONN_MAX_AGE  seconds a database connection is reused, default 60 (always 0 under runserver)
-  DJANGO_DEBUG     "1" turns DEBUG on (make run sets it; production leaves it off)
+  DJANGO_DEBUG     "1" turns DEBUG on (make dev sets it; make run and production leave it off)
+  WUXING_DEMO      "1" lets the Beiguan demo accounts log in (make run and make dev set it)
   SECRET_KEY       default: generated once into var/secret_key
   ALLOWED_HOSTS    comma-separated, default "127.0.0.1,localhost"
   WUXING_VAR_DIR   where the SQLite database and uploads live, default ./var
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -20,6 +22,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from wuxing.accounts.client_ip import parse_networks
 from wuxing.core.private_files import default_var_dir, secure_var_dir
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -83,6 +86,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files straight from the WSGI process (gunicorn under `make run`): STATIC_ROOT, compressed and
+    # cached; under DEBUG it finds them in the apps like runserver does.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "wuxing.core.middleware.ApiErrorsAsJsonMiddleware",
     "wuxing.core.middleware.RefuseNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -178,6 +184,9 @@ AXES_COOLOFF_TIME = 0.5
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+# Behind a reverse proxy: its addresses, so that throttling sees the real client (wuxing/accounts/client_ip.py).
+TRUSTED_PROXIES = parse_networks(os.environ.get("WUXING_TRUSTED_PROXIES", ""))
+AXES_CLIENT_IP_CALLABLE = "wuxing.accounts.client_ip.client_ip"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600
@@ -199,6 +208,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"
+# Before the first collectstatic (tests, `make dev`) STATIC_ROOT does not exist yet; whitenoise would warn on
+# every request. Under DEBUG it serves from the apps' static directories anyway.
+warnings.filterwarnings("ignore", message="No directory at: ", category=UserWarning)
 MEDIA_URL = "media/"
 MEDIA_ROOT = VAR_DIR / "media"
 # Uploads (evidence) are readable by the app's account only; collected static files are public (the
@@ -232,15 +244,21 @@ WUXING_XLSX_LIMITS = {
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
-# The Beiguan demo accounts may only log in while DEBUG is on.
-WUXING_DEMO_LOGIN_ALLOWED = env_bool("WUXING_DEMO_LOGIN_ALLOWED", DEBUG)
+# The Beiguan demo accounts may only log in on a demo installation: WUXING_DEMO=1, which `make run` and
+# `make dev` set (WUXING_DEMO_LOGIN_ALLOWED is the older name of the same switch). DEBUG has no say.
+WUXING_DEMO_LOGIN_ALLOWED = env_bool("WUXING_DEMO", env_bool("WUXING_DEMO_LOGIN_ALLOWED", False))
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # WeasyPrint logs every layout step at INFO; fontTools logs font subsetting at INFO
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 NINJA_PAGINATION_PER_PAGE = 50

@@ -9,7 +9,7 @@ urlpatterns = [
     path("accounts/", include("wuxing.accounts.urls")),
     path("orgs/", include("wuxing.orgs.urls")),
     path("stars/", include("wuxing.rules.urls")),
-    path("holidays/", include("wuxing.core.urls")),
+    path("", include("wuxing.core.urls")),
     path("reviews/", include("wuxing.reviews.urls")),
     path("api/v1/", include("wuxing.api.urls")),
 ]

@@ -7,8 +7,9 @@ from django.contrib.auth.backends import ModelBackend
 
 
 class DemoAwareModelBackend(ModelBackend):
-    """Django's password backend, except that demo accounts are refused unless demo login is allowed
-    (it is only while DEBUG is on). Applies to logging in and to every later request of a session."""
+    """Django's password backend, except that demo accounts are refused unless this is a demo installation
+    (settings.WUXING_DEMO_LOGIN_ALLOWED, from WUXING_DEMO=1, which `make run` and `make dev` set; DEBUG
+    plays no part). Applies to logging in and to every later request of a session."""
 
     def user_can_authenticate(self, user: Any) -> bool:
         if getattr(user, "is_demo", False) and not settings.WUXING_DEMO_LOGIN_ALLOWED:

@@ -251,6 +251,7 @@ def _holiday_form(o: Any, role: str) -> dict[str, Any]:
 ROUTES = [
     page("core:holidays", get=allow(EVERYONE)),
     api("/api/v1/holidays/{year}", fixed(year=2024), get=allow(EVERYONE)),
+    page("core:privacy_log", get=allow(ADMIN)),
     page("core:holiday_year", fixed(year=2027), get=allow(EVERYONE)),
     page(
         "core:holiday_edit",

@@ -25,8 +25,8 @@ MENU: list[tuple[str, str, str | None, set[str] | None]] = [
     ("orgs:import", gettext_noop("Excel 导入"), "orgs.import", None),
     ("accounts:users", gettext_noop("账号管理"), "accounts.manage", None),
     ("core:holidays", gettext_noop("节假日安排"), None, {"district_admin", "leader", "street_staff"}),
-    ("accounts:tokens", gettext_noop("API 令牌"), None, None),
-    ("api-1.0.0:openapi-view", gettext_noop("API 文档"), None, None),
+    ("core:privacy_log", gettext_noop("个人信息查看记录"), "core.read_privacy_log", None),
+    # API 令牌 and API 文档 are in the user menu (base.html, next to the account's name)
 ]
 
 
@@ -52,9 +52,11 @@ def menu(request: HttpRequest) -> dict[str, Any]:
         ]
         if matches:
             max(matches, key=lambda i: len(i["url"]))["active"] = True
+    # Not "site_name": Django's auth views (LoginView …) put the request's host:port under that name, and a
+    # view's context wins over a context processor's — the login page was titled "127.0.0.1:8000".
     return {
         "menu_items": items,
-        "site_name": settings.WUXING_SITE_NAME,
+        "product_name": settings.WUXING_SITE_NAME,
         "calendar_notice": calendar_notice(user),
     }
 

@@ -89,6 +89,11 @@ class CellError:
     header: str
     message: str
 
+    @property
+    def col_letter(self) -> str:
+        """The column as Excel names it (6 → "F"); empty for a problem of a whole row or file."""
+        return get_column_letter(self.col) if self.col else ""
+
     def __str__(self) -> str:
         if not self.row:
             return self.message
@@ -149,6 +154,7 @@ class Sheet:
     columns: Sequence[Column]
     rows: Iterable[Sequence[Any]] = ()
     dropdowns: bool = False
+    frozen_columns: int = 0  # columns kept in view when scrolling right (the header row always is)
 
 
 SheetSpec = Sheet | tuple[str, Sequence[Column], Iterable[Sequence[Any]]]
@@ -218,7 +224,7 @@ def _write_sheet(wb: Workbook, sheet: Sheet) -> None:
         if col.required:
             cell.fill = _REQUIRED_FILL
         header.append(cell)
-    ws.freeze_panes = "A2"
+    ws.freeze_panes = f"{get_column_letter(sheet.frozen_columns + 1)}2"
     ws.append(header)
     for row in sheet.rows:
         ws.append([_cell(ws, v) for v in row])
@@ -261,12 +267,14 @@ def import_rules_text() -> list[str]:
     ]
 
 
-def _notes_rows(columns: Sequence[Column], example: Sequence[Any] | None) -> Iterator[list[Any]]:
+def _notes_rows(
+    columns: Sequence[Column], example: Sequence[Any] | None, rules: Sequence[str] = ()
+) -> Iterator[list[Any]]:
     for i, c in enumerate(columns):
         sample = example[i] if example and i < len(example) else None
         yield [c.header, "必填" if c.required else "选填", c.help, sample]
     yield []
-    for line in import_rules_text():
+    for line in (*import_rules_text(), *rules):
         yield [line]
 
 
@@ -275,13 +283,18 @@ def template_sheets(
     columns: Sequence[Column],
     example: Sequence[Any] | None = None,
     rows: Iterable[Sequence[Any]] = (),
+    *,
+    frozen_columns: int = 0,
+    rules: Sequence[str] = (),
 ) -> list[Sheet]:
     """An import template: the header row (and `rows`, e.g. the organisations to fill in) with
     drop-downs for choices on the data sheet, and a 说明 sheet that explains each column with an example
-    value (kept off the data sheet, so it is never imported)."""
+    value (kept off the data sheet, so it is never imported) and states the import's rules (the general
+    ones, then `rules`). The header row and the first `frozen_columns` columns (the code and name that
+    say which row is which) stay in view when scrolling."""
     return [
-        Sheet(title, columns, rows, dropdowns=True),
-        Sheet(NOTES_TITLE, NOTES_COLUMNS, _notes_rows(columns, example)),
+        Sheet(title, columns, rows, dropdowns=True, frozen_columns=frozen_columns),
+        Sheet(NOTES_TITLE, NOTES_COLUMNS, _notes_rows(columns, example, rules)),
     ]
 
 

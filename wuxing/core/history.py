@@ -7,6 +7,8 @@ from typing import Any
 
 from django.utils.translation import gettext, gettext_noop
 
+from wuxing.core.privacy import is_personal, mask
+
 # Kept in Chinese (templates and tests compare them); history.html translates them for display.
 TYPE_LABELS = {"+": gettext_noop("新建"), "~": gettext_noop("修改"), "-": gettext_noop("删除")}
 HIDDEN_FIELDS = {"path", "depth", "numchild", "id", "lock_version"}
@@ -27,6 +29,8 @@ def display_value(record: Any, name: str) -> str:
     value = getattr(record, model_field.attname)
     if value is None or value == "":
         return "—"
+    if is_personal(record.instance_type._meta.label_lower, name):
+        return mask(str(value))  # the history never shows personal data in full (core/privacy.py)
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
     if model_field.is_relation:

@@ -61,3 +61,27 @@ class HolidayYear(Versioned):
 
     def __str__(self) -> str:
         return f"{self.year}"
+
+
+class PersonalDataView(models.Model):
+    """One look at full personal data (core/privacy.py): who, in which role, when, whose, what, where."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("查看人"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    actor_role = models.CharField(_("查看人角色"), max_length=30, blank=True, default="")
+    what = models.CharField(_("内容"), max_length=50)
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, null=True, blank=True)
+    object_id = models.CharField(max_length=64, blank=True, default="")
+    subject = models.CharField(_("对象"), max_length=100, blank=True, default="")
+    count = models.PositiveIntegerField(_("人数"), default=1)
+    where = models.CharField(_("位置"), max_length=200, blank=True, default="")
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("个人信息查看记录")
+        verbose_name_plural = _("个人信息查看记录")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.actor_id} {self.what} {self.subject}"

@@ -15,7 +15,8 @@ the zip itself has passed these checks, in this order:
 Then every part is read as a stream with expat (no DTDs, no entities), never as a whole tree:
 
 - the workbook (sheet names, hidden state, which part holds which sheet, the 1904 date system);
-- the styles, only to know which cell formats are dates;
+- the styles, only to know which cell formats are dates and which are percentages (a number in a
+  percentage-formatted cell is a ``Percent``: a float that says Excel shows it ×100 with a % sign);
 - the shared strings, kept as one UTF-8 buffer plus offsets (so memory is at most the part's text), each
   string cut at `max_cell_chars` + 1 characters — enough for the caller to say it is too long;
 - the requested worksheet, row by row: a row is a {column: value} dict of its non-empty cells, so a
@@ -36,6 +37,7 @@ import zipfile
 from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import IO, Any
 from xml.parsers import expat
 
@@ -110,6 +112,27 @@ class ErrorValue:
     """A cell that shows an Excel error such as #DIV/0! or #N/A."""
 
     code: str
+
+
+class Percent(float):
+    """A number from a percentage-formatted cell: Excel stores 85% as 0.85. It is a float like any
+    other number cell (an importer that does not care reads 0.85); one whose column is in % reads
+    ``as_percent()`` (85)."""
+
+    __slots__ = ()
+
+    def as_percent(self) -> Decimal:
+        """The number as the cell shows it, exactly: 0.85 → 85.00, 0.125 → 12.500 (as Decimal)."""
+        return Decimal(repr(float(self))) * 100
+
+
+_QUOTED = re.compile(r'"[^"]*"|\\.|\[[^]]*\]')
+
+
+def is_percent_format(code: str) -> bool:
+    """True for a number format that shows the value ×100 with a % sign ("0%", "0.00%", "#,##0.0%");
+    a % inside quotes or escaped with a backslash is literal text and does not count."""
+    return "%" in _QUOTED.sub("", code)
 
 
 @dataclass(frozen=True)
@@ -306,6 +329,7 @@ class XlsxBook:
             self.epoch = WINDOWS_EPOCH
             self.sheets: list[SheetRef] = []
             self._date_styles: set[int] = set()
+            self._percent_styles: set[int] = set()
             self._timedelta_styles: set[int] = set()
             self._strings = SharedStrings()
             self._read_workbook()
@@ -402,6 +426,8 @@ class XlsxBook:
             _feed(_parser(start, end), src)
         for style_id, fmt_id in enumerate(xf_formats):
             code = custom.get(fmt_id, BUILTIN_FORMATS.get(fmt_id))
+            if code is not None and is_percent_format(code):
+                self._percent_styles.add(style_id)
             if code is not None and is_date_format(code):
                 self._date_styles.add(style_id)
                 if is_timedelta_format(code):
@@ -576,6 +602,8 @@ class _SheetReader:
         if kind == "d":
             return from_ISO8601(raw.strip())
         number = _number(raw.strip())
+        if self.style in self.book._percent_styles:
+            return Percent(number)
         if self.style in self.book._date_styles:
             try:
                 return from_excel(

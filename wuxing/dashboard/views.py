@@ -1,22 +1,191 @@
+"""The first page after login: where do we stand, what do I do now — one layout per role.
+
+district admin and leader: the district; street staff: its street, plus its organisations closest to their
+next star first; secretary: its own star card in brief, what is still to fill, what evidence is missing;
+dispatched unit: its organisations with their stars and gaps. Every chart has its numbers in a table under
+it and in the Excel export (``?format=xlsx``). All numbers come from ``rules.queries.rate`` (the live
+rating: the active rulebooks applied to the values as they are now).
+"""
+
 from __future__ import annotations
 
-from django.db.models import Count, Q, Sum
-from django.http import HttpRequest, HttpResponse
+from typing import Any
+
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from wuxing.core.scoping import visible_orgs
-from wuxing.orgs.models import Level
+from wuxing.core.excel import workbook_response
+from wuxing.core.workdays import today
+from wuxing.dashboard import exports
+from wuxing.dashboard.queries import (
+    GOAL_PERCENT,
+    LEVELS,
+    closest_first,
+    entry_progress,
+    evidence_codes,
+    street_table,
+)
+from wuxing.orgs.queries import visible_streets
+from wuxing.rules import queries
+from wuxing.rules.models import Score
+from wuxing.rules.views.common import _year, _years
+
+DISTRICT_ROLES = ("district_admin", "leader")
+
+
+def role_of(user: Any) -> str:
+    if user.is_superuser or user.role in DISTRICT_ROLES:
+        return "district"
+    return str(user.role)
+
+
+def level_series(counts: list[int]) -> list[dict[str, Any]]:
+    return [{"name": _("%(n)d星") % {"n": level}, "data": [counts[level]]} for level in LEVELS]
+
+
+def street_chart(streets: list[Any]) -> dict[str, Any]:
+    """Stacked bars: one bar per street, one segment per level."""
+    return {
+        "type": "stacked",
+        "categories": [s.name for s in streets],
+        "series": [
+            {"name": _("%(n)d星") % {"n": level}, "data": [s.counts[level] for s in streets]}
+            for level in LEVELS
+        ],
+    }
+
+
+def total_chart(counts: list[int]) -> dict[str, Any]:
+    return {
+        "type": "bar",
+        "categories": [_("%(n)d星") % {"n": level} for level in LEVELS],
+        "series": [{"name": _("组织数"), "data": list(counts)}],
+    }
+
+
+def compare_chart(year: int, counts: list[int], prev_year: int, prev: list[int]) -> dict[str, Any]:
+    return {
+        "type": "bar",
+        "categories": [_("%(n)d星") % {"n": level} for level in LEVELS],
+        "series": [
+            {"name": _("%(y)d年") % {"y": prev_year}, "data": list(prev)},
+            {"name": _("%(y)d年") % {"y": year}, "data": list(counts)},
+        ],
+    }
+
+
+def points_chart(row: queries.RatingRow) -> dict[str, Any]:
+    results = list(row.result.star_results.values())
+    return {
+        "type": "bar",
+        "categories": [r.name for r in results],
+        "series": [
+            {"name": _("得分"), "data": [float(r.points) for r in results]},
+            {"name": _("达标线"), "data": [float(r.min_points) for r in results]},
+        ],
+    }
+
+
+def _previous_year(year: int, years: list[int]) -> int | None:
+    """Last year, when it has an active rulebook and scores (this year beside last year)."""
+    prev = year - 1
+    if prev in years and Score.objects.filter(year=prev).exists():
+        return prev
+    return None
+
+
+def _secretary(request: HttpRequest, year: int, rows: list[queries.RatingRow]) -> dict[str, Any]:
+    org = request.user.scope_org  # type: ignore[union-attr]
+    row = rows[0] if rows else None
+    if row is None:
+        return {"org": org, "row": None}
+    book = row.rulebook.rulebook
+    names = {ind.code: ind.name for star in book.stars for ind in star.indicators}
+    to_fill = [
+        {"star": sr.name, "indicators": [names.get(code, code) for code in sr.unfilled]}
+        for sr in row.result.star_results.values()
+        if sr.unfilled
+    ]
+    lacking = (
+        Score.objects.filter(
+            org=org, scored_with=row.rulebook, indicator_code__in=evidence_codes(row.rulebook)
+        )
+        .filter(evidence__isnull=True)
+        .values_list("indicator_code", flat=True)
+        .order_by()
+    )
+    expected = {ind.code: ind for star in book.stars for ind in star.indicators}
+    missing_evidence = [expected[code] for code in sorted(lacking, key=list(expected).index)]
+    return {
+        "org": org,
+        "row": row,
+        "star_results": list(row.result.star_results.values()),
+        "to_fill": to_fill,
+        "to_fill_count": sum(len(s["indicators"]) for s in to_fill),
+        "missing_evidence": missing_evidence,
+        "charts": {"points": points_chart(row)},
+    }
 
 
 @require_safe
-def home(request: HttpRequest) -> HttpResponse:
-    branches = visible_orgs(request.user).filter(level=Level.BRANCH)
-    totals = branches.aggregate(
-        total=Count("pk"),
-        rural=Count("pk", filter=Q(area_kind="rural")),
-        community=Count("pk", filter=Q(area_kind="community")),
-        members=Sum("member_count"),
-        demo=Count("pk", filter=Q(is_demo=True)),
-    )
-    return render(request, "dashboard/home.html", {"totals": totals})
+def home(request: HttpRequest) -> HttpResponseBase:
+    user = request.user
+    years = _years()
+    year = _year(request)
+    if year not in years:
+        year = years[0]
+    role = role_of(user)
+    rows = queries.rate(user, year)
+    versions = queries.active_versions(year)
+    ctx: dict[str, Any] = {
+        "role": role,
+        "year": year,
+        "years": years,
+        "versions": versions,
+        "placeholder": any(rb.is_placeholder for rb in versions.values()),
+        "goal": GOAL_PERCENT,
+        "levels": LEVELS,
+    }
+    if role == "secretary":
+        org = user.scope_org  # type: ignore[union-attr]
+        if org is not None:  # the rulebook its card follows, not the other kind's
+            ctx["versions"] = {k: rb for k, rb in versions.items() if k == org.area_kind}
+            ctx["placeholder"] = any(rb.is_placeholder for rb in ctx["versions"].values())
+        ctx.update(_secretary(request, year, rows))
+        if request.GET.get("format") == "xlsx":
+            return workbook_response(exports.secretary_sheets(ctx, year), _export_name(year))
+        return render(request, "dashboard/home.html", ctx)
+
+    streets, total = street_table(rows)
+    street_pks = dict(visible_streets(user).values_list("code", "pk"))
+    for street in streets:
+        street.pk = street_pks.get(street.code)
+    progress = entry_progress(user, rows, versions)
+    charts: dict[str, Any] = {"total": total_chart(total.counts)}
+    ctx.update({"streets": streets, "total": total, "progress": progress, "rows": rows})
+    if role in ("district", "street_staff"):
+        charts["streets"] = street_chart(streets)
+        prev_year = _previous_year(year, years)
+        if prev_year is not None:
+            _prev_streets, prev_total = street_table(queries.rate(user, prev_year))
+            ctx.update(
+                {
+                    "prev_year": prev_year,
+                    "prev_total": prev_total,
+                    "compare_rows": list(zip(LEVELS, prev_total.counts, total.counts, strict=True)),
+                }
+            )
+            charts["compare"] = compare_chart(year, total.counts, prev_year, prev_total.counts)
+    if role == "street_staff":
+        ctx["closest"] = closest_first(rows)
+    ctx["charts"] = charts
+    if request.GET.get("format") == "xlsx":
+        return workbook_response(exports.overview_sheets(ctx, year), _export_name(year))
+    return render(request, "dashboard/home.html", ctx)
+
+
+def _export_name(year: int) -> str:
+    return f"首页概览-{year}-{today():%Y%m%d}.xlsx"

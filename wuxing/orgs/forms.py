@@ -92,14 +92,18 @@ class StreetForm(VersionedFormMixin, NormalizingMixin, forms.ModelForm):
 
 class OrgFilterForm(forms.Form):
     q = forms.CharField(label=_("搜索"), required=False)
-    street = forms.ModelChoiceField(queryset=OrgUnit.objects.none(), label=_("街道/镇"), required=False)
+    street = forms.ModelChoiceField(
+        queryset=OrgUnit.objects.none(), label=_("街道/镇"), required=False, empty_label=_("全部")
+    )
     area_kind = forms.ChoiceField(
         label=_("类型"), required=False, choices=[("", _("全部")), *list(AreaKind.choices)]
     )
     branch_type = forms.ChoiceField(
         label=_("组织形式"), required=False, choices=[("", _("全部")), *list(BranchType.choices)]
     )
-    unit = forms.ModelChoiceField(queryset=DispatchedUnit.objects.none(), label=_("分包单位"), required=False)
+    unit = forms.ModelChoiceField(
+        queryset=DispatchedUnit.objects.none(), label=_("分包单位"), required=False, empty_label=_("全部")
+    )
     demo = forms.ChoiceField(
         label=_("数据来源"),
         required=False,

@@ -39,6 +39,12 @@ def current_posts_q(prefix: str = "") -> Q:
     return Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gte": today()})
 
 
+def with_street_name(qs: QuerySet[OrgUnit]) -> QuerySet[OrgUnit]:
+    """Annotate each branch with its street's name (one subquery, no query per row)."""
+    street = OrgUnit.objects.filter(path=Substr(OuterRef("path"), 1, 2 * OrgUnit.steplen)).values("name")[:1]
+    return qs.annotate(street_name=Subquery(street))
+
+
 def with_street_and_secretary(qs: QuerySet[OrgUnit]) -> QuerySet[OrgUnit]:
     """Annotate each branch with its street's name and current secretary's name (two subqueries)."""
     street = OrgUnit.objects.filter(path=Substr(OuterRef("path"), 1, 2 * OrgUnit.steplen)).values("name")[:1]

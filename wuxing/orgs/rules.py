@@ -67,6 +67,7 @@ rules.add_perm("orgs.import", can_manage_registry)
 rules.add_perm("orgs.manage_units", is_district_admin)
 rules.add_perm("accounts.manage", is_district_admin)
 rules.add_perm("core.manage_holidays", is_district_admin)  # the official holiday schedule of a year
+rules.add_perm("core.read_privacy_log", is_district_admin)  # who saw full personal data
 
 
 # --- star rules, scores and vetoes ---------------------------------------------------------------------------

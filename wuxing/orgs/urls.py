@@ -19,6 +19,7 @@ urlpatterns = [
     path("people/new/", views.person_edit, name="person_create"),
     path("people/<int:pk>/", views.person_detail, name="person"),
     path("people/<int:pk>/edit/", views.person_edit, name="person_edit"),
+    path("people/<int:pk>/reveal/", views.person_reveal, name="person_reveal"),
     path("units/", views.units, name="units"),
     path("units/new/", views.unit_edit, name="unit_create"),
     path("units/<int:pk>/", views.unit_detail, name="unit"),

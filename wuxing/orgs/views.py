@@ -17,6 +17,7 @@ from wuxing.core.excel import Column, Sheet, template_sheets, workbook_response
 from wuxing.core.forms import show_conflict
 from wuxing.core.history import history_entries
 from wuxing.core.locking import EditConflict, parse_version
+from wuxing.core.privacy import log_full_view, mask
 from wuxing.core.scoping import get_visible, scope, visible_orgs, visible_people, visible_posts, visible_units
 from wuxing.core.views import (
     AuthenticatedHttpRequest,
@@ -291,7 +292,13 @@ def people(request: HttpRequest) -> HttpResponseBase:
         "street": streets.filter(pk=street_id).first() if street_id is not None else None,
     }
     qs = queries.people_list(request.user, params)
+    can_full = request.user.has_perm("orgs.manage_registry")
     if request.GET.get("format") == "xlsx":
+        full = can_full and request.GET.get("full") == "1"
+        if full:
+            log_full_view(
+                request.user, _("手机号（导出）"), count=qs.count(), where=request.get_full_path()[:200]
+            )
         rows = (
             [
                 p.street_name,
@@ -299,7 +306,7 @@ def people(request: HttpRequest) -> HttpResponseBase:
                 p.org.name,
                 p.person.name,
                 p.person.get_gender_display(),
-                p.person.phone,
+                p.person.phone if full else mask(p.person.phone),
                 p.get_role_display(),
                 p.start_date,
                 p.end_date,
@@ -320,19 +327,34 @@ def people(request: HttpRequest) -> HttpResponseBase:
             "params": params,
             "streets": streets,
             "roles": PostRole.choices,
+            "can_full": can_full,
         },
     )
 
 
 @require_safe
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _person_page(request, get_visible(visible_people(request.user), pk=pk), revealed=False)
+
+
+@require_POST
+def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """The full phone number, for whoever may see the person — and a line in the district's log."""
     person = get_visible(visible_people(request.user), pk=pk)
+    if person.phone:
+        log_full_view(request.user, _("手机号"), subject=person, where=request.path)
+    return _person_page(request, person, revealed=True)
+
+
+def _person_page(request: HttpRequest, person: Person, *, revealed: bool) -> HttpResponse:
     posts = person.posts.select_related("org").order_by("-start_date")
     return render(
         request,
         "orgs/person_detail.html",
         {
             "person": person,
+            "phone": person.phone if revealed else mask(person.phone),
+            "revealed": revealed,
             "posts": posts,
             "history": history_entries(person),
             "can_edit": request.user.has_perm("orgs.change_person", person),
@@ -357,6 +379,10 @@ def person_edit(request: AuthenticatedHttpRequest, pk: int | None = None) -> Htt
     if org_id is not None:
         initial["home_org"] = editable.filter(pk=org_id).first()
     form = PersonForm(request.POST or None, instance=person, orgs=editable, initial=initial)
+    if request.method == "GET" and person is not None and person.phone:
+        log_full_view(
+            request.user, _("手机号"), subject=person, where=request.path
+        )  # the form shows it in full
     if request.method == "POST" and form.is_valid():
         try:
             saved = services.save_person(
@@ -506,6 +532,10 @@ IMPORTS = {
 }
 
 
+# the columns that say which row is which stay in view: 所属街道/镇, 组织编码, 组织名称; 组织编码, 姓名
+FROZEN_COLUMNS = {"orgs": 3, "people": 2}
+
+
 @require_safe
 def import_template(request: HttpRequest, kind: str) -> HttpResponseBase:
     if not request.user.has_perm("orgs.import"):
@@ -513,7 +543,9 @@ def import_template(request: HttpRequest, kind: str) -> HttpResponseBase:
     if kind not in IMPORTS:
         raise Http404
     title, columns, _func, example = IMPORTS[kind]
-    return workbook_response(template_sheets(title, columns, example), f"{title}导入模板.xlsx")
+    return workbook_response(
+        template_sheets(title, columns, example, frozen_columns=FROZEN_COLUMNS[kind]), f"{title}导入模板.xlsx"
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -67,6 +67,10 @@ class StarOut(Schema):
     min_points: Decimal = Field(..., description="达标分")
     gap_points: Decimal = Field(..., description="距达标分还差多少分（≥0）")
     reasons: list[str] = Field(..., description="未获得的原因（已获得时为空）")
+    root_stars: list[str] = Field(
+        ...,
+        description="连锁丢星的根源：因“须先获得”链条而未获得时，链条上本身不够格的星的代码（否则为空）",
+    )
 
 
 class RatingDetailOut(RatingOut):
@@ -133,6 +137,7 @@ def rating_detail(request: HttpRequest, org_id: int, year: Query[YearParam]) -> 
             "min_points": s.min_points,
             "gap_points": s.gap_points,
             "reasons": list(s.reasons),
+            "root_stars": [ref.code for ref in s.root_stars],
         }
         for s in row.result.star_results.values()
     ]

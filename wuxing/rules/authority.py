@@ -79,7 +79,9 @@ IMPORT_REFUSES_OTHER_STREET = {STREET_STAFF: 200, SECRETARY: 200}
 
 ROUTES = [
     page("starrules:ratings", get=allow(EVERYONE)),
+    page("starrules:ratings_pdf", get=allow(EVERYONE)),
     page("starrules:card", BRANCH, get=allow(own=EVERYONE, other=WHOLE_DISTRICT)),
+    page("starrules:card_pdf", BRANCH, get=allow(own=EVERYONE, other=WHOLE_DISTRICT)),
     page(
         "starrules:score_form",
         BRANCH,

@@ -18,6 +18,12 @@ How a star is decided:
    This is the fixed point over the requirement graph (acyclic, checked by the schema), computed
    iteratively in dependency order; it does not depend on the order of the stars or of anything else.
 
+A star that is not awarded gets its reasons: the relation first ("须先获得：产业兴旺星" — the star cannot
+be had before the stars it requires), then its vetoes, points and required indicators. When it is lost
+through a chain (支部过硬星 vetoed → 产业兴旺星, eligible itself, not awarded → 生态宜居星), the relation
+names the root: the stars along the chain that failed on their own conditions, and why
+("须先获得：产业兴旺星（根源：支部过硬星被一票否决（…））"); ``StarResult.root_stars`` lists them.
+
 Values are typed (``validate_value`` turns form/Excel input into them). A value of the wrong type for
 its indicator, or a veto code the rulebook does not know, raises ``ScoreError`` naming the organisation:
 a misspelt veto must never let a void star through. Values for indicator codes that the rulebook does
@@ -41,7 +47,7 @@ from typing import Any, Protocol, TypeVar
 
 from wuxing.core.numbers import NumberError, parse_decimal, parse_whole
 
-from .schema import VALUE_INT_DIGITS, VALUE_PLACES, Indicator, Rulebook, Star, format_number
+from .schema import VALUE_INT_DIGITS, VALUE_PLACES, Indicator, Rulebook, Star, format_number, with_unit
 
 __all__ = [
     "Cell",
@@ -145,6 +151,10 @@ class StarResult:
     unfilled: tuple[str, ...]  # indicator codes without a value
     reasons: tuple[str, ...]  # why the star is not awarded, in Chinese; empty when awarded
     indicators: tuple[IndicatorResult, ...] = ()  # per indicator, only with detail=True
+    # stars that failed on their own conditions and, through a chain of requires_stars, cost this one
+    # (支部过硬星 vetoed → 产业兴旺星 → 生态宜居星: 生态宜居星's root is 支部过硬星); empty when every
+    # missing star failed on its own, or when none is missing
+    root_stars: tuple[Ref, ...] = ()
 
 
 class OrgResult:
@@ -748,10 +758,20 @@ def _explain(
                     reasons.append(f"必达指标未达标：{item.text}")
             missing_indicators = tuple(items)
         missing_stars: tuple[Ref, ...] = _EMPTY
+        roots: tuple[Ref, ...] = _EMPTY
         if star.requires:
             missing_stars = tuple(ref for m, ref in star.requires_pairs if not awarded[m])
             if missing_stars:
-                reasons.append(f"须先获得：{'、'.join(ref.name for ref in missing_stars)}")
+                # The relation between stars explains this star first: it is what a reader must act on
+                # before the star's own points matter.
+                relation = f"须先获得：{'、'.join(ref.name for ref in missing_stars)}"
+                root_at = _root_stars(compiled, n, eligible, awarded)
+                if root_at != tuple(m for m, _ref in star.requires_pairs if not awarded[m]):
+                    roots = tuple(Ref(compiled.stars[m].code, compiled.stars[m].name) for m in root_at)
+                    relation += (
+                        f"（根源：{'；'.join(_root_text(compiled, m, totals, happened) for m in root_at)}）"
+                    )
+                reasons.insert(0, relation)
         results[code] = StarResult(
             code,
             star.name,
@@ -766,8 +786,41 @@ def _explain(
             unfilled,
             tuple(reasons),
             rows,
+            roots,
         )
     return results
+
+
+def _root_stars(
+    compiled: _Compiled, n: int, eligible: Sequence[bool], awarded: Sequence[bool]
+) -> tuple[int, ...]:
+    """The stars, in rulebook order, that failed on their own conditions and that star ``n`` misses
+    through its chain of requires_stars (following only stars that are not awarded)."""
+    seen: set[int] = set()
+    roots: set[int] = set()
+    stack = [m for m in compiled.stars[n].requires if not awarded[m]]
+    while stack:
+        m = stack.pop()
+        if m in seen:
+            continue
+        seen.add(m)
+        if not eligible[m]:
+            roots.add(m)
+        stack.extend(k for k in compiled.stars[m].requires if not awarded[k])
+    return tuple(sorted(roots))
+
+
+def _root_text(compiled: _Compiled, m: int, totals: Sequence[StarTotals], happened: Set[str]) -> str:
+    """Why a root star failed, briefly: "支部过硬星被一票否决（被列为软弱涣散村党组织）",
+    "支部过硬星得分不足（75 / 80 分）", "支部过硬星必达指标未达标"."""
+    star = compiled.stars[m]
+    if happened and star.veto_set & happened:
+        names = "、".join(ref.name for code, ref, _reason in star.vetoes if code in happened)
+        return f"{star.name}被一票否决（{names}）"
+    total = totals[m][0]
+    if star.min_cents > total:
+        return f"{star.name}得分不足（{_points_text(total)} / {star.min_points_text} 分）"
+    return f"{star.name}必达指标未达标"
 
 
 def _missing_indicator(star: _CStar, position: int, value: object, filled: bool = True) -> MissingIndicator:
@@ -776,8 +829,13 @@ def _missing_indicator(star: _CStar, position: int, value: object, filled: bool 
     if filled and value is None:  # filled but its value was not supplied (rate_totals without values)
         return MissingIndicator(indicator.code, indicator.name, requirement, None, f"{requirement}，未达标")
     current = indicator.value_text(value)
-    # "当前 18 万元" but "当前“否”" and "当前未填报": a space only before a number
-    text = f"{requirement}，当前{current}" if current[:1] in ("“", "未") else f"{requirement}，当前 {current}"
+    # "当前 18 万元", but "当前为否" and "当前未填报"
+    if indicator.form == "yes_no" and value is not None:
+        text = f"{requirement}，当前为{current}"
+    elif current[:1] == "未":
+        text = f"{requirement}，当前{current}"
+    else:
+        text = f"{requirement}，当前 {current}"
     return MissingIndicator(indicator.code, indicator.name, requirement, value, text)  # type: ignore[arg-type]
 
 
@@ -910,7 +968,7 @@ def _number_text(text: str, unit: str | None) -> str:
     return text
 
 
-def validate_value(indicator: Indicator, raw: object) -> Value | None:
+def validate_value(indicator: Indicator, raw: object, *, round_half_up: bool = False) -> Value | None:
     """Turn user input (a form field or an Excel cell, already NFKC-normalised) into the typed value.
 
     yes_no → bool; per_occurrence/bonus/penalty → int from 0 to the indicator's ``max_count``;
@@ -920,6 +978,10 @@ def validate_value(indicator: Indicator, raw: object) -> Value | None:
     Text is checked for form and size before it is converted (``wuxing.core.numbers``): exponent
     notation and more integer digits than a score can hold (``VALUE_INT_DIGITS``) are refused with
     their own messages, so no input makes this function build a giant number.
+
+    With ``round_half_up`` (the Excel import: a spreadsheet shows 18.55 for 18.549999999999997, and offices
+    paste computed values), a threshold or scale value with more decimals than stored is rounded half-up
+    to the stored places (4; a scale, 2) instead of refused. Counts stay whole numbers either way.
     """
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
@@ -942,8 +1004,10 @@ def validate_value(indicator: Indicator, raw: object) -> Value | None:
         try:
             return parse_whole(_number_input(raw, indicator.count_unit), max_value=most)
         except NumberError as exc:
-            if exc.kind in ("exponent", "too_big"):
+            if exc.kind == "exponent":
                 raise
+            if exc.kind == "too_big":  # name the limit itself, not its number of digits
+                raise ValueError(f"数字过大：最多 {with_unit(most, indicator.count_unit)}") from None
             raise ValueError(f"应为 0–{most} 之间的整数（单位：{indicator.count_unit}）") from None
 
     if form == "threshold":
@@ -954,16 +1018,25 @@ def validate_value(indicator: Indicator, raw: object) -> Value | None:
         low, high, unit = ZERO, indicator.max_points, "分"
         places = 2
     try:
-        number = parse_decimal(_number_input(raw, unit), int_digits=VALUE_INT_DIGITS, places=places)
+        number_input = _number_input(raw, unit)
+        number = parse_decimal(number_input, int_digits=VALUE_INT_DIGITS, places=places)
     except NumberError as exc:
         if exc.kind in ("exponent", "too_big"):
             raise
-        if exc.kind == "places":
+        if exc.kind == "places" and round_half_up:
+            # the size is known to be bounded (not too big), so reading every decimal is cheap
+            exact = parse_decimal(number_input, int_digits=VALUE_INT_DIGITS, places=_ROUNDING_PLACES)
+            number = exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        elif exc.kind == "places":
             raise ValueError("评分最多保留两位小数" if form == "scale" else str(exc)) from None
-        raise ValueError(_range_text(low, high, unit)) from None
+        else:
+            raise ValueError(_range_text(low, high, unit)) from None
     if number < low or (high is not None and number > high):
         raise ValueError(_range_text(low, high, unit))
     return number
+
+
+_ROUNDING_PLACES = 4000  # more decimals than an Excel cell (2,000 characters) can hold
 
 
 def _number_input(raw: object, unit: str | None) -> str | int | float | Decimal:

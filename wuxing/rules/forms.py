@@ -102,7 +102,7 @@ class ScoreEntryForm(forms.Form):
                     field = forms.CharField(label=label, required=False)
                     field.widget.attrs.update({"inputmode": "decimal", "maxlength": "30"})
                 self.initial[name] = shown
-                field.help_text = f"{ind.form_label}：{ind.requirement_text()}"
+                field.help_text = f"{ind.entry_hint()}（{ind.form_label}）"
                 if not may_enter(ind):
                     field.disabled = True
                     field.help_text += f"（{ind.entered_by_label}，您只能查看）"
@@ -112,6 +112,26 @@ class ScoreEntryForm(forms.Form):
                 )
                 names.append((ind, name))
             self.groups.append((star, names))
+
+    def error_summary(self) -> list[tuple[str, str, str]]:
+        """After a failed save: (anchor id, star name, message) per field error, in the form's order, for
+        the summary at the top of the page that links to each field."""
+        out: list[tuple[str, str, str]] = []
+        if not self.is_bound:
+            return out
+        for star, names in self.groups:
+            for _ind, name in names:
+                for message in self.errors.get(name, ()):
+                    out.append((self[name].id_for_label, star.name, str(message)))
+        return out
+
+    def star_error_counts(self) -> dict[str, int]:
+        """Star code → how many of its fields have an error (the star index shows them)."""
+        return {
+            star.code: sum(1 for _ind, name in names if name in self.errors)
+            for star, names in self.groups
+            if self.is_bound
+        }
 
     def raw_values(self) -> dict[str, Any]:
         """The submitted values of the fields that were on the editor's page (each came with its hidden
@@ -148,11 +168,25 @@ class VetoForm(forms.Form):
 
     def __init__(self, *args: Any, book: Rulebook, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        choice_field(self, "veto_code").choices = [
-            (v.code, f"{s.name}：{v.name}" + ("（默认条目）" if v.placeholder else ""))
-            for s in book.stars
-            for v in s.vetoes
-        ]
+        choice_field(self, "veto_code").choices = veto_choices(book)
+
+
+def veto_choices(book: Rulebook) -> list[tuple[str, str]]:
+    """One choice per veto code, in rulebook order, naming every star it voids: a code listed under two
+    stars is one event that voids both ("发生亡人或伤人事故（否决：生态宜居星、平安法治星）")."""
+    stars: dict[str, list[str]] = {}
+    first: dict[str, Any] = {}
+    for star in book.stars:
+        for veto in star.vetoes:
+            stars.setdefault(veto.code, []).append(star.name)
+            first.setdefault(veto.code, veto)
+    return [
+        (
+            code,
+            f"{veto.name}（否决：{'、'.join(stars[code])}）" + ("（默认条目）" if veto.placeholder else ""),
+        )
+        for code, veto in first.items()
+    ]
 
 
 class ImportScoresForm(forms.Form):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -52,6 +52,9 @@ class RulebookVersion(models.Model):
     # Not stored: set by services.activate_version on the version it returns —
     # (values rescored, [(org code, indicator code)] that do not fit this version).
     rescore_report: tuple[int, list[tuple[str, str]]]
+    # Not stored: set by services.tune_version when it activates the new version — the organisations whose
+    # stars changed against the version active before (services.RatingChange), or None.
+    rating_changes: Any
 
     class Meta:
         verbose_name = _("星级细则版本")
@@ -155,6 +158,9 @@ class Evidence(models.Model):
     )
     file = models.FileField(_("文件"), upload_to=evidence_path)
     original_name = models.CharField(_("原文件名"), max_length=255)
+    # SHA-256 of the content: the same file is attached to one value once (empty for files uploaded before
+    # the hash was kept; those are not compared).
+    sha256 = models.CharField(_("内容摘要"), max_length=64, blank=True, default="")
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.SET_NULL, null=True, blank=True
     )
@@ -165,6 +171,14 @@ class Evidence(models.Model):
         verbose_name = _("佐证材料")
         verbose_name_plural = _("佐证材料")
         ordering = ["-uploaded_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["score", "sha256"],
+                condition=~models.Q(sha256=""),
+                name="evidence_same_file_once_per_value",
+                violation_error_message="这份文件已作为本指标的佐证材料上传过，无需重复上传",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.original_name

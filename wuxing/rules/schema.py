@@ -14,6 +14,7 @@ No Django import here: the rating engine (``engine.py``) and its tests run witho
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
@@ -33,6 +34,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 __all__ = [
+    "DEFAULT_BADGE_TITLES",
     "DEFAULT_MAX_COUNT",
     "FORMS",
     "FORM_LABELS",
@@ -49,11 +51,13 @@ __all__ = [
     "RulebookError",
     "Star",
     "Veto",
+    "default_badge",
     "error_message",
     "format_number",
     "load_rulebook_file",
     "load_rulebook_yaml",
     "parse_rulebook",
+    "render_text",
     "with_unit",
 ]
 
@@ -159,11 +163,50 @@ def with_unit(value: Decimal | int, unit: str | None) -> str:
     return f"{number}{unit}" if unit in _TIGHT_UNITS else f"{number} {unit}"
 
 
+# Descriptions may name a parameter instead of writing its number: "不低于 {target}（必达）" is shown as
+# "不低于 20 万元（必达）" and follows the number when 参数调整 changes it.
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+
+
+def render_text(text: str, values: Mapping[str, str]) -> str:
+    """``text`` with every ``{name}`` of ``values`` replaced; anything else is left as it is."""
+    if "{" not in text:
+        return text
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+
+
+def _unknown_placeholders(text: str, values: Mapping[str, str]) -> list[str]:
+    return [name for name in _PLACEHOLDER.findall(text) if name not in values]
+
+
+def _placeholder_problem(field: str, unknown: list[str], values: Mapping[str, str]) -> tuple[tuple[str], str]:
+    usable = "、".join("{" + name + "}" for name in values) or "无"
+    named = "、".join("{" + name + "}" for name in unknown)
+    return (field,), f"占位符 {named} 不可用；这里可用：{usable}"
+
+
+def default_badge(placeholder: bool, official_name: bool) -> str:
+    """What the 默认 badge of an item says: "" (official), "默认" (name and rule are defaults) or
+    "默认分值" (an official name whose points and thresholds are defaults)."""
+    if not placeholder:
+        return ""
+    return "默认分值" if official_name else "默认"
+
+
+DEFAULT_BADGE_TITLES = {
+    "默认": "默认规则，非官方：名称和分值、门槛都是平台的默认值",
+    "默认分值": "名称为官方公布的标准；分值、门槛和题型是平台的默认值，非官方",
+}
+
+
 class RulebookError(ValueError):
     """Everything wrong with a rulebook, as a list of Chinese messages that each name a location."""
 
-    def __init__(self, messages: list[str]):
+    def __init__(self, messages: list[str], readable: list[str] | None = None):
         self.messages = list(messages)
+        # the same problems for people: the location by the names of stars and indicators first, the
+        # internal path (stars[1].indicators[0].target) only as secondary text
+        self.readable = list(readable) if readable is not None else list(self.messages)
         super().__init__("\n".join(self.messages))
 
 
@@ -268,6 +311,15 @@ class Veto(_Model):
     name: Text
     explanation: FreeText = ""
     placeholder: Flag = False
+    official_name: Flag = False  # the name is official; with placeholder, only its use here is a default
+
+    @property
+    def default_badge(self) -> str:
+        return default_badge(self.placeholder, self.official_name)
+
+    @property
+    def default_badge_title(self) -> str:
+        return DEFAULT_BADGE_TITLES.get(self.default_badge, "")
 
 
 class Award(_Model):
@@ -298,6 +350,9 @@ class Indicator(_Model):
     evidence: FreeText = ""
     entered_by: EnteredBy = "secretary"
     placeholder: Flag = False
+    # The name is an official text (e.g. the eight published “三零” standards) while, with placeholder,
+    # the points, thresholds and form are defaults: the badge says "默认分值" instead of "默认".
+    official_name: Flag = False
 
     @model_validator(mode="after")
     def _check_form(self) -> Indicator:
@@ -328,15 +383,50 @@ class Indicator(_Model):
             )
         if self.form == "scale" and self.pass_points is not None and self.pass_points > self.max_points:
             problems.append((("pass_points",), "pass_points 不能大于 max_points"))
+        if not problems:
+            unknown = _unknown_placeholders(self.explanation, self.parameters)
+            if unknown:
+                problems.append(_placeholder_problem("explanation", unknown, self.parameters))
         if problems:
             raise _problems(problems)
         return self
+
+    @property
+    def parameters(self) -> dict[str, str]:
+        """The numbers a description may name, as text: {target} "20 万元", {max_points} "15",
+        {pass_points} "9", {min_count} "12 次" … (only those this indicator has)."""
+        values = {"max_points": format_number(self.max_points)}
+        if self.form == "scale":
+            values["pass_points"] = format_number(self.effective_pass_points)
+        if self.points_each is not None:
+            values["points_each"] = format_number(self.points_each)
+        if self.counts:
+            values["min_count"] = with_unit(self.effective_min_count, self.count_unit)
+            values["max_count"] = with_unit(self.effective_max_count, self.count_unit)
+        for field in ("target", "min_value", "max_value"):
+            number = getattr(self, field)
+            if number is not None:
+                values[field] = with_unit(number, self.unit)
+        return values
+
+    @property
+    def explanation_text(self) -> str:
+        """The explanation with its {placeholders} filled in from the numbers of this version."""
+        return render_text(self.explanation, self.parameters)
 
     # -- derived facts used by the engine and the pages
 
     @property
     def form_label(self) -> str:
         return FORM_LABELS[self.form]
+
+    @property
+    def default_badge(self) -> str:
+        return default_badge(self.placeholder, self.official_name)
+
+    @property
+    def default_badge_title(self) -> str:
+        return DEFAULT_BADGE_TITLES.get(self.default_badge, "")
 
     @property
     def entered_by_label(self) -> str:
@@ -375,7 +465,7 @@ class Indicator(_Model):
     def requirement_text(self) -> str:
         """What "met" means, in Chinese: "村集体经济收入 ≥ 20 万元"."""
         if self.form == "yes_no":
-            return f"{self.name}（须为“是”）"
+            return f"{self.name}：是"
         if self.form in ("per_occurrence", "bonus"):
             return f"{self.name} ≥ {with_unit(self.effective_min_count, self.count_unit)}"
         if self.form == "penalty":
@@ -385,13 +475,44 @@ class Indicator(_Model):
             return f"{self.name} {OP_SYMBOLS[self.op]} {with_unit(self.target, self.unit)}"
         return f"{self.name} ≥ {format_number(self.effective_pass_points)} 分"
 
+    def range_text(self) -> str:
+        """What may be entered, in Chinese: "0–15 分", "0–9999 次", "0–100%", "是/否"."""
+        if self.form == "yes_no":
+            return "是/否"
+        if self.counts:
+            return f"0–{with_unit(self.effective_max_count, self.count_unit)}"
+        if self.form == "threshold":
+            low, high = self.input_bounds
+            if high is None:
+                return f"≥ {with_unit(low, self.unit)}"
+            return f"{format_number(low)}–{with_unit(high, self.unit)}"
+        return f"0–{format_number(self.max_points)} 分"
+
+    def pass_text(self) -> str:
+        """The pass line, in Chinese: "达标 ≥ 9 分", "达标为是", "达标 = 0 次"."""
+        if self.form == "yes_no":
+            return "达标为是"
+        if self.form in ("per_occurrence", "bonus"):
+            return f"达标 ≥ {with_unit(self.effective_min_count, self.count_unit)}"
+        if self.form == "penalty":
+            return f"达标 = 0 {self.count_unit}"
+        if self.form == "threshold":
+            assert self.op is not None and self.target is not None
+            return f"达标 {OP_SYMBOLS[self.op]} {with_unit(self.target, self.unit)}"
+        return f"达标 ≥ {format_number(self.effective_pass_points)} 分"
+
+    def entry_hint(self) -> str:
+        """Range and pass line for the entry form: "0–15 分，达标 ≥ 9 分"."""
+        return f"{self.range_text()}，{self.pass_text()}"
+
     def value_text(self, value: object) -> str:
-        """A typed value as Chinese text: “是”, "3 次", "18 万元", "75%", "6 分"; 未填报 when None."""
+        """A typed value as Chinese text: 是, "3 次", "18 万元", "75%", "6 分"; 未填报 when None.
+        Yes and no are plain words, without quotation marks."""
         if value is None:
             return "未填报"
         form = self.form
         if form == "yes_no":
-            return "“是”" if value is True else "“否”"
+            return "是" if value is True else "否"
         kind = type(value)
         if kind is not Decimal and kind is not int:
             return str(value)
@@ -412,6 +533,8 @@ class Star(_Model):
     code: StarCode
     name: Text
     theme: FreeText = ""
+    # what it takes, in words; may name {min_points} (达标分) and {base_points} (基础分满分)
+    explanation: FreeText = ""
     working_group: FreeText = ""
     placeholder: Flag = False
     award: Award
@@ -453,9 +576,24 @@ class Star(_Model):
             if veto.code in seen:
                 problems.append((("vetoes", n, "code"), f"否决事项代码 “{veto.code}” 在本星重复"))
             seen.add(veto.code)
+        unknown = _unknown_placeholders(self.explanation, self.parameters)
+        if unknown:
+            problems.append(_placeholder_problem("explanation", unknown, self.parameters))
         if problems:
             raise _problems(problems)
         return self
+
+    @property
+    def parameters(self) -> dict[str, str]:
+        """The numbers a star's explanation may name: {min_points} (达标分), {base_points} (基础分满分)."""
+        return {
+            "min_points": format_number(self.award.min_points),
+            "base_points": format_number(self.base_points),
+        }
+
+    @property
+    def explanation_text(self) -> str:
+        return render_text(self.explanation, self.parameters)
 
 
 def _check_five(stars: tuple[Star, ...]) -> tuple[Star, ...]:
@@ -681,7 +819,7 @@ def _line_for(loc: tuple[str | int, ...], lines: Mapping[tuple[str | int, ...], 
     return None
 
 
-def _messages_from(exc: ValidationError, lines: Mapping[tuple[str | int, ...], int] | None) -> list[str]:
+def _problems_from(exc: ValidationError) -> list[tuple[tuple[str | int, ...], str]]:
     found: list[tuple[tuple[str | int, ...], str]] = []
     for error in exc.errors(include_url=False):
         loc = tuple(error["loc"])
@@ -690,11 +828,55 @@ def _messages_from(exc: ValidationError, lines: Mapping[tuple[str | int, ...], i
                 found.append(((*loc, *relative), text))
         else:
             found.append((loc, error_message(error)))
+    return found
+
+
+def _messages_from(exc: ValidationError, lines: Mapping[tuple[str | int, ...], int] | None) -> list[str]:
     messages = []
-    for loc, text in found:
+    for loc, text in _problems_from(exc):
         line = _line_for(loc, lines)
         suffix = f"（第{line}行）" if line is not None else ""
         messages.append(f"{_loc_text(loc)}: {text}{suffix}")
+    return messages
+
+
+_LIST_NOUNS = {"stars": "第{n}颗星", "indicators": "第{n}个指标", "vetoes": "第{n}个否决事项"}
+_FIELD_NAMES = {"award": "获星条件"}
+
+
+def _readable_loc(data: Any, loc: tuple[str | int, ...]) -> str:
+    """A location by names: ("stars", 1, "indicators", 0, "target") → "产业兴旺星 › 村集体经济收入 › target"."""
+    parts: list[str] = []
+    node: Any = data
+    i = 0
+    while i < len(loc):
+        part = loc[i]
+        following = loc[i + 1] if i + 1 < len(loc) else None
+        if isinstance(part, str) and isinstance(following, int) and part in _LIST_NOUNS:
+            index: int = following
+            items = node.get(part) if isinstance(node, Mapping) else None
+            item = items[index] if isinstance(items, list | tuple) and 0 <= index < len(items) else None
+            name = item.get("name") if isinstance(item, Mapping) else None
+            parts.append(
+                str(name) if isinstance(name, str) and name.strip() else _LIST_NOUNS[part].format(n=index + 1)
+            )
+            node = item
+            i += 2
+            continue
+        parts.append(_FIELD_NAMES.get(str(part), str(part)))
+        node = node.get(part) if isinstance(node, Mapping) else None
+        i += 1
+    return " › ".join(parts) or "规则书"
+
+
+def _readable_from(
+    exc: ValidationError, lines: Mapping[tuple[str | int, ...], int] | None, data: Any
+) -> list[str]:
+    messages = []
+    for loc, text in _problems_from(exc):
+        line = _line_for(loc, lines)
+        where = f"第{line}行 " if line is not None else ""
+        messages.append(f"{where}{_readable_loc(data, loc)}：{text}（位置 {_loc_text(loc)}）")
     return messages
 
 
@@ -705,7 +887,7 @@ def parse_rulebook(data: object, *, _lines: Mapping[tuple[str | int, ...], int] 
     try:
         return Rulebook.model_validate(dict(data))
     except ValidationError as exc:
-        raise RulebookError(_messages_from(exc, _lines)) from None
+        raise RulebookError(_messages_from(exc, _lines), _readable_from(exc, _lines, data)) from None
 
 
 # --------------------------------------------------------------------------- YAML
@@ -790,18 +972,65 @@ _YAML_PROBLEMS: dict[str, str] = {
     "found unexpected end of stream": "文件意外结束（引号或括号没有闭合？）",
     "found unknown escape character": "引号内有无法识别的转义字符",
     "expected <block end>, but found '-'": "列表项缩进不一致",
+    "expected <block end>": "缩进不一致",
+    "expected chomping or indentation indicators": "“>”或“|”在 YAML 里表示多行文字，后面不能直接跟其他字符",
+    "found character '%' that cannot start any token": "值不能以“%”开头",
+    "found character '@' that cannot start any token": "值不能以“@”开头",
+    "found character '`' that cannot start any token": "值不能以“`”开头",
+    "found character": "值以 YAML 的特殊字符开头",
+    "expected ',' or ']'": "方括号 [ ] 没有闭合，或列表项之间缺少逗号",
+    "expected ',' or '}'": "花括号 { } 没有闭合，或项之间缺少逗号",
+    "could not determine a constructor for the tag": "不认识以“!”开头的写法",
+    "expected alphabetic or numeric character": "“*”或“&”后面应是名称（写星号请加引号）",
+    "found unexpected ':'": "冒号的位置不对（值里有冒号时请给整个值加引号）",
+    "while scanning a quoted scalar": "引号没有闭合",
 }
+# A plain YAML value may not start with these (or, for > and |, they start a block of text); such a value
+# is written in quotes: op: ">=", unit: "%".
+_SPECIAL_START = frozenset(">|%@`*&!,?#")
+_KEY_VALUE = re.compile(r"^\s*(?:-\s+)?([^\s:#'\"][^:#]*?):\s+(.+?)\s*$")
 
 
-def _yaml_message(exc: yaml.YAMLError) -> str:
+def _quote_hint(text: str | None, line: int | None) -> str:
+    """A hint for the line a YAML error points at, when its value needs quotes: "op: >=" → 请写成
+    op: ">="."""
+    if text is None or line is None:
+        return ""
+    lines = text.splitlines()
+    if not 0 <= line < len(lines):
+        return ""
+    match = _KEY_VALUE.match(lines[line])
+    if match is None:
+        return ""
+    key, value = match.group(1).strip(), match.group(2)
+    if value[:1] in ("'", '"', "[", "{"):
+        return ""  # quoted (maybe not closed: the message says so), or a list or mapping on one line
+    if value[:1] in _SPECIAL_START or ": " in value:
+        quoted = value.replace("\\", "\\\\").replace('"', '\\"')
+        return f'。提示：“{excerpt_text(value)}”含有 YAML 的特殊字符（如 >=、%、冒号），请加英文双引号，写成 {key}: "{excerpt_text(quoted)}"'
+    return ""
+
+
+def excerpt_text(text: str, limit: int = 30) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _yaml_message(exc: yaml.YAMLError, text: str | None = None) -> str:
     mark = getattr(exc, "problem_mark", None)
     problem = str(getattr(exc, "problem", None) or exc)
+    context = str(getattr(exc, "context", None) or "")
     line = f"第{mark.line + 1}行" if mark is not None else "规则书"
-    for english, chinese in _YAML_PROBLEMS.items():
-        if problem.startswith(english):
-            problem = chinese
-            break
-    return f"{line}: YAML 格式错误：{problem}"
+    chinese = problem if not problem.isascii() else None  # our own constructors speak Chinese already
+    if chinese is None:
+        chinese = next((zh for en, zh in _YAML_PROBLEMS.items() if problem.startswith(en)), None)
+    if chinese is None:
+        chinese = next((zh for en, zh in _YAML_PROBLEMS.items() if context.startswith(en)), None)
+    if chinese is None:
+        chinese = "这一行的写法无法识别（检查缩进、冒号后的空格和引号）"
+    hint = _quote_hint(text, mark.line if mark is not None else None)
+    if not hint and mark is not None and mark.line > 0:  # the parser often notices on the next line
+        hint = _quote_hint(text, mark.line - 1)
+    return f"{line}: YAML 格式错误：{chinese}{hint}"
 
 
 def _line_map(node: yaml.Node | None) -> dict[tuple[str | int, ...], int]:
@@ -835,7 +1064,7 @@ def load_rulebook_yaml(text: str) -> Rulebook:
         finally:
             loader.dispose()
     except yaml.YAMLError as exc:
-        raise RulebookError([_yaml_message(exc)]) from None
+        raise RulebookError([_yaml_message(exc, text)]) from None
     if data is None:
         raise RulebookError(["规则书: 内容为空"])
     return parse_rulebook(data, _lines=_line_map(node))
@@ -851,4 +1080,7 @@ def load_rulebook_file(path: str | Path) -> Rulebook:
     try:
         return load_rulebook_yaml(text)
     except RulebookError as exc:
-        raise RulebookError([f"{path.name} {message}" for message in exc.messages]) from None
+        raise RulebookError(
+            [f"{path.name} {message}" for message in exc.messages],
+            [f"{path.name} {message}" for message in exc.readable],
+        ) from None

@@ -1,12 +1,15 @@
 from django.urls import path
 
 from wuxing.rules import views
+from wuxing.rules.views import pdf
 
 app_name = "starrules"
 
 urlpatterns = [
     path("ratings/", views.ratings, name="ratings"),
+    path("ratings/report.pdf", pdf.ratings_pdf, name="ratings_pdf"),
     path("orgs/<int:pk>/", views.card, name="card"),
+    path("orgs/<int:pk>/card.pdf", pdf.card_pdf, name="card_pdf"),
     path("orgs/<int:pk>/scores/", views.score_form, name="score_form"),
     path("orgs/<int:pk>/evidence/", views.upload_evidence, name="evidence_upload"),
     path("orgs/<int:pk>/evidence/<int:evidence_pk>/", views.evidence_download, name="evidence"),

@@ -30,5 +30,5 @@ def get_item(mapping: Any, key: Any) -> Any:
 
 @register.filter
 def value_text(indicator: Any, value: Any) -> str:
-    """An indicator value as Chinese text (“是”, 3 次, 18 万元) via the rulebook's own wording."""
+    """An indicator value as Chinese text (是, 3 次, 18 万元) via the rulebook's own wording."""
     return str(indicator.value_text(value))

@@ -172,3 +172,36 @@ def bomb_xlsx(megabytes: int, header: str = "组织编码") -> bytes:
                 part.write(chunk)
             part.write(b"</t></si></sst>")
     return out.getvalue()
+
+
+def import_errors(response: Any) -> list[str]:
+    """The import-error table of a page, each row read back as the message it stands for:
+    "第2行 第3列（表头）：问题" (or "第2行：问题", or just "问题" for the whole file)."""
+    import html as html_lib
+    import re
+
+    page = response.content.decode()
+    if 'class="import-errors-table"' not in page:
+        return []
+    table = page[page.index('class="import-errors-table"') :]
+    table = table[table.index("<tbody>") : table.index("</tbody>")]
+    out = []
+    for row in re.findall(r"<tr>(.*?)</tr>", table, re.S):
+        cells = [
+            html_lib.unescape(re.sub(r"<[^>]+>", "", c)).strip()
+            for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        ]
+        if len(cells) != 4:
+            out.append(" ".join(cells))
+            continue
+        where, column, header, message = cells
+        column = re.sub(r"（[A-Z]+）$", "", column)
+        if where == "整个文件":
+            out.append(message)
+        elif column == "—":
+            out.append(f"{where}：{message}")
+        elif header == "—":
+            out.append(f"{where} {column}：{message}")
+        else:
+            out.append(f"{where} {column}（{header}）：{message}")
+    return out

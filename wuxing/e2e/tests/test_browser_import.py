@@ -62,12 +62,14 @@ def test_org_import_template_download_and_all_or_nothing_upload(page, login, wor
 
     response = _upload(page, card, bad)
     assert response.status == 200, f"uploading a file with one bad row answered HTTP {response.status}"
-    card = page.locator(".card", has=page.get_by_role("heading", name="组织", exact=True))
-    errors = card.locator("ul.import-errors li")
+    # the problems as a full-width table under the cards: row, column, header, message
+    report = page.locator("section.import-errors")
+    errors = report.locator("table.import-errors-table tbody tr")
     expect(errors).to_have_count(1)
-    expect(errors.first).to_contain_text("第3行 第6列（党员人数）")
-    expect(errors.first).to_contain_text("三十人")
-    expect(card).to_contain_text("发现 1 处错误，未导入任何数据")
+    expect(errors.first.locator("td")).to_have_text(["第3行", "第6列（F）", "党员人数", re.compile("三十人")])
+    expect(report).to_contain_text("组织 · 发现 1 处错误，未导入任何数据")
+    grid_width = page.locator(".grid").bounding_box()["width"]
+    assert report.bounding_box()["width"] >= grid_width - 1, "the error table spans the page, not one card"
     assert _branch_codes() == before  # the good row was not written either
 
     page.goto("/orgs/")

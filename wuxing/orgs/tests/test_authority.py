@@ -241,6 +241,7 @@ def test_every_registry_url_is_in_the_table() -> None:
         "person_create",
         "person",
         "person_edit",
+        "person_reveal",  # tested in test_privacy.py
         "units",
         "unit_create",
         "unit",

@@ -8,16 +8,9 @@ file, its locks and the busy timeout are the ones users meet.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
-
-import psycopg
-import pytest
-from django.db import connection
 
 from wuxing.settings import PROJECT_DIR
 
@@ -26,42 +19,14 @@ READ_LIMIT = 2.0  # s: a read is never queued behind the import (the margin is f
 WRITE_LIMIT = 10.0  # s: a small write waits at most for the import's one short writing transaction
 
 
-@pytest.fixture
-def probe_env(tmp_path: Path) -> Iterator[dict[str, str]]:
-    """Production settings on a fresh database of the same kind as the test run's."""
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY", "DB_CONN_MAX_AGE")}
-    env.update(DJANGO_SETTINGS_MODULE="wuxing.settings", WUXING_VAR_DIR=str(tmp_path / "var"))
-    if connection.vendor != "postgresql":
-        yield env
-        return
-    params = connection.settings_dict
-    name = f"{params['NAME']}_probe"
-    server = {
-        "host": params["HOST"] or "localhost",
-        "port": params["PORT"] or 5432,
-        "user": params["USER"],
-        "password": params["PASSWORD"] or None,
-    }
-    with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.execute(f'CREATE DATABASE "{name}"')
-    password = f":{params['PASSWORD']}" if params["PASSWORD"] else ""
-    env["DATABASE_URL"] = f"postgres://{params['USER']}{password}@{server['host']}:{server['port']}/{name}"
-    try:
-        yield env
-    finally:
-        with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def overlaps(op: dict[str, Any], start: float, end: float) -> bool:
     return bool(op["start"] < end and op["end"] > start)
 
 
-def test_others_read_and_write_while_a_large_import_runs(probe_env: dict[str, str]) -> None:
+def test_others_read_and_write_while_a_large_import_runs(production_env: dict[str, str]) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "wuxing.orgs.tests.concurrency_probe", str(ROWS)],
-        env=probe_env,
+        env=production_env,
         cwd=PROJECT_DIR,
         capture_output=True,
         text=True,

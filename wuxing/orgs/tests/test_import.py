@@ -520,7 +520,11 @@ def test_import_page_bad_row_shows_exact_position_and_writes_nothing(client_for:
     assert response.status_code == 200
     body = response.content.decode()
     assert "发现 1 处错误，未导入任何数据" in body
-    assert "第3行 第1列（所属街道/镇）：找不到街道/镇“柏庄镇”，或您无权在该街道/镇下导入" in body
+    # one row of the full-width error table: row, column (number and letter), header, message
+    assert (
+        "<tr><td>第3行</td><td>第1列（A）</td><td>所属街道/镇</td>"
+        "<td>找不到街道/镇“柏庄镇”，或您无权在该街道/镇下导入</td></tr>"
+    ) in body
     assert org_snapshot() == before
 
 

@@ -109,9 +109,12 @@ def test_detail_explains_each_star(rated, bearer, world):
         "min_points": "80.00",
         "gap_points": "0.00",
         "reasons": ["必达指标未达标：村集体经济收入 ≥ 20 万元，当前 18 万元"],
+        "root_stars": [],
     }
     assert stars["stjy"]["reasons"][:1] == ["得分 0 分，距 80 分还差 80 分"]
-    assert stars["zbgy"]["reasons"][-1] == "须先获得：产业兴旺星、生态宜居星、平安法治星、文明幸福星"
+    # the relation between stars comes first: it explains the star before its own points do
+    assert stars["zbgy"]["reasons"][0] == "须先获得：产业兴旺星、生态宜居星、平安法治星、文明幸福星"
+    assert stars["zbgy"]["root_stars"] == []  # every missing star failed on its own: no chain to trace
     five = bearer("secretary_a").get(f"/api/v1/ratings/{world.village_a.pk}?year={YEAR}").json()
     assert all(s["awarded"] and s["reasons"] == [] for s in five["star_results"])
     assert bearer("admin").get(f"/api/v1/ratings/{world.district.pk}?year={YEAR}").status_code == 404

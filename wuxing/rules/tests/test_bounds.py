@@ -82,7 +82,7 @@ def test_excel_cells_of_every_type_are_bounded(raw):
     money = indicator(**MONEY)
     assert message_of(money, raw) in (TOO_BIG, "应为不小于 0 的数（单位：万元）")
     assert message_of(indicator(**COUNT), raw) in (
-        "数字过大：最多 4 位整数",
+        "数字过大：最多 9999 次",
         "应为 0–9999 之间的整数（单位：次）",
     )
 
@@ -92,11 +92,11 @@ def test_counts_are_integers_up_to_the_default_max_count():
     assert count.effective_max_count == DEFAULT_MAX_COUNT == 9999
     assert validate_value(count, "9999") == 9999
     assert validate_value(count, 9999.0) == 9999
-    assert message_of(count, "10000") == "数字过大：最多 4 位整数"
+    assert message_of(count, "10000") == "数字过大：最多 9999 次"
     for raw in ["-1", "1.5", "٣"]:
         assert message_of(count, raw) == "应为 0–9999 之间的整数（单位：次）"
     for raw in HOSTILE:
-        assert message_of(count, raw) in (EXPONENT, "数字过大：最多 4 位整数")
+        assert message_of(count, raw) in (EXPONENT, "数字过大：最多 9999 次")
 
 
 def test_a_rulebook_max_count_is_the_upper_bound_and_the_message_says_it():
@@ -173,9 +173,9 @@ def test_rulebook_numbers_are_bounded_with_a_chinese_message(rural_yaml, old, ne
     ("raw", "expected"),
     [
         ("1e1000000", EXPONENT),
-        ("9" * 5000, "数字过大：最多 4 位整数"),
-        ("9" * 100, "数字过大：最多 4 位整数"),
-        ("10000", "数字过大：最多 4 位整数"),
+        ("9" * 5000, "数字过大：最多 9999 个"),
+        ("9" * 100, "数字过大：最多 9999 个"),
+        ("10000", "数字过大：最多 9999 个"),
     ],
     ids=["exponent", "5000-digits", "100-nines", "10000"],
 )
@@ -204,9 +204,9 @@ def test_score_form_shows_the_message_beside_each_field_and_saves_nothing(world,
     response = client.post(url, data)
     assert response.status_code == 200
     page = text_of(response)
-    count_message = EXPONENT if raw.startswith("1e") else "数字过大：最多 4 位整数"
+    count_message = EXPONENT if raw.startswith("1e") else "数字过大：最多 9999 个"
     assert f"当年新引进或实施产业项目：{count_message}" in page
-    assert f"按月开展主题党日：{count_message}" in page
+    assert f"按月开展主题党日：{count_message.replace('个', '次')}" in page
     assert f"村集体经济收入：{EXPONENT if raw.startswith('1e') else TOO_BIG}" in page
     assert not Score.objects.exists()
 
@@ -218,7 +218,7 @@ def test_score_form_boundaries_the_largest_count_and_value_a_score_holds(world, 
     # one past each boundary: refused, nothing saved
     refused = score_form_data(client, url, {"cyxw.projects": "10000", "cyxw.income": "100000000000"})
     page = text_of(client.post(url, refused))
-    assert "当年新引进或实施产业项目：数字过大：最多 4 位整数" in page
+    assert "当年新引进或实施产业项目：数字过大：最多 9999 个" in page
     assert f"村集体经济收入：{TOO_BIG}" in page
     assert not Score.objects.exists()
     accepted = score_form_data(client, url, {"cyxw.projects": "9,999", "cyxw.income": "99999999999.9999"})
@@ -261,8 +261,8 @@ def test_excel_import_refuses_hostile_cells_of_every_type_and_writes_nothing(wor
     assert time.perf_counter() - start < 2
     messages = report.messages()
     assert any(m.endswith(f"当年新引进或实施产业项目：{EXPONENT}") for m in messages), messages
-    assert any(m.endswith("按月开展主题党日：数字过大：最多 4 位整数") for m in messages), messages
-    assert any(m.endswith("开展村庄清洁行动：数字过大：最多 4 位整数") for m in messages), messages
+    assert any(m.endswith("按月开展主题党日：数字过大：最多 9999 次") for m in messages), messages
+    assert any(m.endswith("开展村庄清洁行动：数字过大：最多 9999 次") for m in messages), messages
     assert any(m.endswith(f"村集体经济收入：{TOO_BIG}") for m in messages), messages
     assert not Score.objects.exists()
 

@@ -88,7 +88,7 @@ def test_yes_no_true_scores_max_points_and_is_met():
     assert yes.indicators[0].met is True
     no = star_a(book, {"aa.x": False})
     assert no.points == D("0.00") and not no.awarded
-    assert no.reasons == ("必达指标未达标：有台账（须为“是”），当前“否”",)
+    assert no.reasons == ("必达指标未达标：有台账：是，当前为否",)
 
 
 @pytest.mark.parametrize(

@@ -58,7 +58,7 @@ def add(score: Score, name: str, content: bytes) -> Evidence:
 ACCEPTED = [
     ("照片.jpg", JPEG),
     ("截图.png", PNG),
-    ("截图.jpg", PNG),  # a PNG saved with the wrong extension is still a PNG
+    ("截图.jpg", PNG + b"\0"),  # a PNG saved with the wrong extension is still a PNG (another file)
     ("报告.pdf", PDF),
     ("总结.docx", DOCX),
     ("台账.xlsx", xlsx_bytes(["a"], [[1]])),

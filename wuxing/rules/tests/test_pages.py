@@ -224,7 +224,8 @@ def test_the_card_explains_every_missing_star_in_chinese(world, rulebooks, save,
     services.record_veto(
         system_user(), world.village_a, YEAR, "stjy.pollution", dt.date(2023, 4, 1), "河道污染"
     )
-    card = text_of(client_for("secretary_a").get(f"/stars/orgs/{world.village_a.pk}/?year={YEAR}"))
+    response = client_for("secretary_a").get(f"/stars/orgs/{world.village_a.pk}/?year={YEAR}")
+    card = text_of(response)
     assert "西漳涧村 · 2023年 ☆☆☆☆☆ 0星" in card
     # 支部过硬星: nothing entered, needs the other four
     assert "得分 0 分，距 80 分还差 80 分" in card
@@ -236,7 +237,10 @@ def test_the_card_explains_every_missing_star_in_chinese(world, rulebooks, save,
     assert "100.00 / 达标线 80.00 分" in card and "一票否决：发生重大环境污染或生态破坏事件" in card
     # 平安法治星: 15 points of 80, required item met
     assert "得分 15 分，距 80 分还差 65 分" in card
-    assert "18 万元" in card and "“是”" in card  # entered values shown in the indicator table
+    # entered values shown in the indicator table; yes and no as plain words, without quotation marks
+    assert "18 万元" in card
+    html = response.content.decode()
+    assert re.search(r"<td>\s*是\s*</td>", html) and "“是”" not in html and "“否”" not in html
     assert "河道污染" in card
 
 
@@ -383,7 +387,11 @@ def test_rulebook_edit_page(world, rulebooks, save, client_for):
     broken = replace_once(v1.content, "        target: 20\n", "")
     response = client.post(f"/stars/rulebooks/{v1.pk}/edit/", {"content": broken, "activate": "on"})
     assert response.status_code == 200
-    assert "stars[1].indicators[0].target: 门槛型指标必须填写 target" in text_of(response)
+    # the place by names first (line, star, indicator), the internal path only after the problem
+    assert re.search(
+        r"第\d+行 产业兴旺星 › 村集体经济收入 › target：门槛型指标必须填写 target（位置 stars\[1\]\.indicators\[0\]\.target）",
+        text_of(response),
+    )
     assert RulebookVersion.objects.count() == 2
 
     save(world.village_a, CYXW_AT_18)

@@ -83,7 +83,7 @@ def test_reasons_quote_the_stored_value_of_an_unmet_required_indicator(world, ru
         "得分 15 分，距 80 分还差 65 分",
         "未填报（按 0 分计）：开展文体活动、评选表彰文明家庭、好邻居等先进典型、困难群众帮扶、"
         "开设“四点半课堂”等未成年人关爱服务、新时代文明实践站建设和志愿服务、获评县级以上文明社区",
-        "必达指标未达标：建成社区日间照料中心（须为“是”），当前“否”",
+        "必达指标未达标：建成社区日间照料中心：是，当前为否",
     )
     zbgy = rows["ZB002"].result.star_results["zbgy"]
     assert zbgy.points == Decimal("20.00") and zbgy.missing_indicators == ()

@@ -12,8 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from wuxing.rules.schema import (
+    Indicator,
     Rulebook,
     RulebookError,
+    Veto,
     load_rulebook_file,
     load_rulebook_yaml,
     parse_rulebook,
@@ -579,7 +581,16 @@ def test_shipped_safety_star_has_the_three_zero_standards_and_vetoes(shipped):
         "公共服务便捷高效",
         "群众普遍满意（安全感满意度）",
     ]
-    assert [v.name for v in pafz.vetoes] == ["发生刑事案件或重大治安案件", "发生亡人事故", "越级上访"]
+    assert [v.name for v in pafz.vetoes] == ["发生刑事案件或重大治安案件", "发生亡人或伤人事故", "越级上访"]
+    # 零事故 is no accident with death *or injury* (five-star.md §3)
+    accident = next(v for v in pafz.vetoes if v.code == "pafz.fatal_accident")
+    assert "死亡或受伤" in accident.explanation
+    # the eight published “三零” standards: official names, default points — and nothing else says so
+    assert all(i.official_name and i.placeholder for i in pafz.indicators)
+    assert {i.default_badge for i in pafz.indicators} == {"默认分值"}
+    others = [i for s in book.stars if s.code != "pafz" for i in s.indicators]
+    assert not any(i.official_name for i in others)
+    assert {i.default_badge for i in others} <= {"默认", ""}
 
 
 def test_rural_known_thresholds():
@@ -618,7 +629,7 @@ def test_shipped_focus_areas_are_beiguans(shipped):
 @pytest.mark.parametrize(
     ("fields", "text"),
     [
-        ({"form": "yes_no"}, "项（须为“是”）"),
+        ({"form": "yes_no"}, "项：是"),
         ({"form": "per_occurrence", "points_each": 1}, "项 ≥ 1 次"),
         ({"form": "per_occurrence", "points_each": 1, "min_count": 12, "unit": "场"}, "项 ≥ 12 场"),
         ({"form": "bonus", "points_each": 1, "unit": "项"}, "项 ≥ 1 项"),
@@ -652,3 +663,75 @@ def test_rulebook_is_immutable():
     book = parse_rulebook(minimal())
     with pytest.raises(ValueError):
         book.year = 2024
+
+
+@pytest.mark.parametrize(
+    ("placeholder", "official_name", "badge"),
+    [(False, False, ""), (False, True, ""), (True, False, "默认"), (True, True, "默认分值")],
+)
+def test_the_default_badge_says_whether_the_name_or_only_the_points_are_defaults(
+    placeholder, official_name, badge
+):
+    data = {"code": "a.b", "name": "指标", "form": "yes_no", "max_points": 1}
+    ind = Indicator.model_validate({**data, "placeholder": placeholder, "official_name": official_name})
+    assert ind.default_badge == badge
+    assert bool(ind.default_badge_title) == bool(badge)
+    veto = Veto.model_validate(
+        {"code": "a.v", "name": "否决", "placeholder": placeholder, "official_name": official_name}
+    )
+    assert veto.default_badge == badge
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "year: 2023\nstars:\n  - code: aa\n    op: >=\n",
+            "第4行: YAML 格式错误：“>”或“|”在 YAML 里表示多行文字，后面不能直接跟其他字符。"
+            '提示：“>=”含有 YAML 的特殊字符（如 >=、%、冒号），请加英文双引号，写成 op: ">="',
+        ),
+        (
+            "year: 2023\nunit: %\n",
+            "第2行: YAML 格式错误：值不能以“%”开头。"
+            '提示：“%”含有 YAML 的特殊字符（如 >=、%、冒号），请加英文双引号，写成 unit: "%"',
+        ),
+        (
+            "year: 2023\nexplanation: 注意: 这里\n",
+            "第2行: YAML 格式错误：此处不能出现“键: 值”（检查冒号后的空格和缩进）。"
+            '提示：“注意: 这里”含有 YAML 的特殊字符（如 >=、%、冒号），请加英文双引号，写成 explanation: "注意: 这里"',
+        ),
+        ("year: 2023\nname: 'x\n", "第3行: YAML 格式错误：文件意外结束（引号或括号没有闭合？）"),
+        ("a: [1, 2\n", "第2行: YAML 格式错误：方括号 [ ] 没有闭合，或列表项之间缺少逗号"),
+        ("a: !!foo x\n", "第1行: YAML 格式错误：不认识以“!”开头的写法。提示：“!!foo x”含有 YAML 的特殊字符"),
+    ],
+)
+def test_yaml_errors_are_chinese_with_a_hint_to_quote(text, expected):
+    with pytest.raises(RulebookError) as caught:
+        load_rulebook_yaml(text)
+    (message,) = caught.value.messages
+    assert message.startswith(expected)
+    # what went wrong is said in Chinese: no English from the YAML parser (only the user's own text)
+    problem = message.split("：", 1)[1].split("。提示")[0].replace("YAML", "")
+    assert not any(ch.isascii() and ch.isalpha() for ch in problem), message
+
+
+def test_problems_are_also_given_by_names_with_the_path_as_secondary_text():
+    data = minimal()
+    data["stars"][1]["name"] = "乙星"
+    data["stars"][1]["indicators"][0]["name"] = "有台账"
+    data["stars"][1]["indicators"][0]["form"] = "threshold"
+    data["stars"][2]["award"]["min_points"] = -1
+    del data["stars"][3]["name"]
+    data["stars"][3]["theme"] = 5
+    with pytest.raises(RulebookError) as caught:
+        parse_rulebook(data)
+    assert caught.value.readable == [
+        "乙星 › 有台账 › unit：门槛型指标必须填写 unit（位置 stars[1].indicators[0].unit）",
+        "乙星 › 有台账 › op：门槛型指标必须填写 op（位置 stars[1].indicators[0].op）",
+        "乙星 › 有台账 › target：门槛型指标必须填写 target（位置 stars[1].indicators[0].target）",
+        f"{data['stars'][2]['name']} › 获星条件 › min_points：不能为负数（位置 stars[2].award.min_points）",
+        "第4颗星 › name：缺少必填项（位置 stars[3].name）",
+        "第4颗星 › theme：应为文本（位置 stars[3].theme）",
+    ]
+    assert len(caught.value.messages) == len(caught.value.readable)
+    assert caught.value.messages[0].startswith("stars[1].indicators[0].unit: ")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import zipfile
 from decimal import Decimal
 from typing import Any
@@ -246,8 +247,12 @@ def test_import_through_the_page(world, rulebooks, client_for):
     response = client.post(f"/stars/scores/?year={YEAR}", {"kind": "rural", "file": upload(bad)})
     assert response.status_code == 200
     page = text_of(response)
-    assert "发现 1 处错误，未导入任何数据" in page
-    assert "第3行 第1列（组织编码）：组织编码“ZB001”与第2行重复" in page
+    assert "农村 · 发现 1 处错误，未导入任何数据" in page
+    # a full-width table: row, column (number and letter), header, message
+    html = response.content.decode()
+    table = html[html.index('<table class="import-errors-table">') : html.index("</table>")]
+    cells = re.findall(r"<td>(.*?)</td>", table)
+    assert cells == ["第3行", "第1列（A）", "组织编码", "组织编码“ZB001”与第2行重复"]
     assert not Score.objects.exists()
 
     good = xlsx_bytes(["组织编码", INCOME, TOILETS], [["ZB001", 18, 85]])

@@ -299,6 +299,7 @@ def test_activation_leaves_values_that_no_longer_fit_unscored_and_reports_them(
         for field in ("unit", "op", "target", "min_value"):
             del growth[field]
         growth["form"] = "yes_no"
+        growth["explanation"] = "较上年有增长。"  # its text named {target}, which a yes/no item has not
         indicator_data(data, "stjy.greening")["code"] = "stjy.green"  # no such indicator any more
 
     v2 = services.create_version(world.users["admin"], edited_yaml(v1, change), note="调整指标")
@@ -366,7 +367,11 @@ def test_a_broken_rulebook_is_refused_naming_the_field(world, rulebooks):
     broken = replace_once(v1.content, "        target: 20\n", "")
     with pytest.raises(ValidationError) as caught:
         services.create_version(world.users["admin"], broken)
-    assert any("stars[1].indicators[0].target: 门槛型指标必须填写 target" in m for m in caught.value.messages)
+    assert any(
+        "产业兴旺星 › 村集体经济收入 › target：门槛型指标必须填写 target（位置 stars[1].indicators[0].target）"
+        in m
+        for m in caught.value.messages
+    )
     assert RulebookVersion.objects.count() == 2
 
 

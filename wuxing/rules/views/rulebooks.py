@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
@@ -47,7 +50,7 @@ def rulebooks(request: HttpRequest) -> HttpResponse:
                 for msg in exc.messages:
                     form.add_error("file", msg)
             else:
-                messages.success(request, _("已加载：%(rb)s") % {"rb": rb})
+                messages.success(request, _("已加载：%(rb)s。") % {"rb": rb} + _changes_text(rb))
                 return redirect("starrules:rulebook", pk=rb.pk)
     return render(
         request,
@@ -121,7 +124,7 @@ def rulebook_edit(request: HttpRequest, pk: int) -> HttpResponse:
             for msg in exc.messages:
                 form.add_error("content", msg)
         else:
-            messages.success(request, _("已保存：%(rb)s") % {"rb": saved})
+            messages.success(request, _("已保存：%(rb)s。") % {"rb": saved} + _changes_text(saved))
             return redirect("starrules:rulebook", pk=saved.pk)
     return render(
         request, "rules/rulebook_edit.html", {"rb": rb, "form": form, "as_new": as_new, "frozen": frozen}
@@ -141,29 +144,71 @@ def rulebook_tune(request: HttpRequest, pk: int) -> HttpResponse:
         reading=services.current_reading(book),
         readings=services.RELATION_READINGS,
     )
+    preview: dict[str, Any] | None = None
     if request.method == "POST" and form.is_valid():
-        try:
-            new = services.tune_version(
-                request.user,
-                rb,
-                form.numbers(),
-                reading=form.cleaned_data["reading"] or None,
-                note=form.cleaned_data["note"],
-                activate=form.cleaned_data["activate"],
-            )
-        except ValidationError as exc:
-            for msg in exc.messages:
-                form.add_error(None, msg)
+        reading = form.cleaned_data["reading"] or None
+        if "preview" in request.POST:
+            # rate with the modified rulebook in memory and compare; nothing is saved
+            try:
+                tuned, changed = services.tuned_book(rb, form.numbers(), reading=reading)
+            except ValidationError as exc:
+                for msg in exc.messages:
+                    form.add_error(None, msg)
+            else:
+                rows = services.rating_changes(request.user, rb.year, rb.kind, tuned)
+                preview = {
+                    "changed": changed,
+                    "rows": rows,
+                    "gained": sum(1 for r in rows if r.gained),
+                    "lost": sum(1 for r in rows if r.lost),
+                    "active": services.active_rulebook(rb.year, rb.kind),
+                }
         else:
-            report = getattr(new, "rescore_report", None)
-            text = _("已生成 %(rb)s。") % {"rb": new}
-            if report:
-                text += _("已按新版本重新计分 %(n)s 项。") % {"n": report[0]}
-                if report[1]:
-                    text += _("有 %(n)s 项已填数据不符合新细则，未计分。") % {"n": len(report[1])}
-            messages.success(request, text)
-            return redirect("starrules:rulebook", pk=new.pk)
-    return render(request, "rules/rulebook_tune.html", {"rb": rb, "book": book, "form": form})
+            started = time.perf_counter()
+            try:
+                new = services.tune_version(
+                    request.user,
+                    rb,
+                    form.numbers(),
+                    reading=reading,
+                    note=form.cleaned_data["note"],
+                    activate=form.cleaned_data["activate"],
+                )
+            except ValidationError as exc:
+                for msg in exc.messages:
+                    form.add_error(None, msg)
+            else:
+                messages.success(request, _tune_report(new, time.perf_counter() - started))
+                return redirect("starrules:rulebook", pk=new.pk)
+    return render(
+        request, "rules/rulebook_tune.html", {"rb": rb, "book": book, "form": form, "preview": preview}
+    )
+
+
+def _tune_report(new: RulebookVersion, seconds: float) -> str:
+    """What saving a tuned version did: the version, the values rescored (and how long it took), and how
+    many organisations' stars changed."""
+    text = _("已生成 %(rb)s。") % {"rb": new}
+    report = getattr(new, "rescore_report", None)
+    if report:
+        text += _("已按新版本重新计分 %(n)s 项（用时 %(s).1f 秒）。") % {"n": report[0], "s": seconds}
+        if report[1]:
+            text += _("有 %(n)s 项已填数据不符合新细则，未计分。") % {"n": len(report[1])}
+    return text + _changes_text(new)
+
+
+def _changes_text(rb: RulebookVersion) -> str:
+    """How many organisations' stars changed when rb came into force ("" when that was not compared)."""
+    changes = getattr(rb, "rating_changes", None)
+    if changes is None:
+        return ""
+    if not changes:
+        return _("没有组织的星级因此变化。")
+    return _("星级有变化的组织 %(n)s 个：%(g)s 个获得新的星，%(l)s 个失去星。") % {
+        "n": len(changes),
+        "g": sum(1 for c in changes if c.gained),
+        "l": sum(1 for c in changes if c.lost),
+    }
 
 
 @require_POST
@@ -177,7 +222,7 @@ def rulebook_activate(request: HttpRequest, pk: int) -> HttpResponse:
             "n": len(unscored),
             "items": "、".join(f"{o}/{c}" for o, c in unscored[:10]),
         }
-    messages.success(request, text)
+    messages.success(request, text + _changes_text(rb))
     return redirect("starrules:rulebook", pk=rb.pk)
 
 

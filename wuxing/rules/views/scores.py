@@ -15,8 +15,10 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from wuxing.core.excel import Sheet, template_sheets, workbook_response
 from wuxing.core.scoping import get_visible, scope, visible_orgs
+from wuxing.core.views import int_param
 from wuxing.core.workdays import today
 from wuxing.orgs.models import Level
+from wuxing.orgs.queries import visible_streets, with_street_name
 from wuxing.rules import queries, services
 from wuxing.rules.forms import (
     EvidenceForm,
@@ -201,7 +203,7 @@ def scores(request: HttpRequest) -> HttpResponse:
         visible_orgs(request.user).filter(level=Level.BRANCH).values_list("area_kind", flat=True)
     )
     versions = {k: v for k, v in queries.active_versions(year).items() if k in kinds_seen}
-    orgs = (
+    orgs = with_street_name(
         visible_orgs(request.user)
         .filter(level=Level.BRANCH)
         .annotate(filled=Count("scores", filter=Q(scores__year=year)))
@@ -210,6 +212,11 @@ def scores(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind") or ""
     if kind:
         orgs = orgs.filter(area_kind=kind)
+    streets = visible_streets(request.user)
+    street_id = int_param(request, "street", label=_("街道/镇"))
+    street = streets.filter(pk=street_id).first() if street_id is not None else None
+    if street is not None:
+        orgs = orgs.filter(path__startswith=street.path)
     totals = {k: sum(1 for _ in rb.rulebook.iter_indicators()) for k, rb in versions.items()}
     form = ImportScoresForm(request.POST or None, request.FILES or None)
     report = None
@@ -238,6 +245,8 @@ def scores(request: HttpRequest) -> HttpResponse:
             "form": form,
             "report": report,
             "kind": kind,
+            "streets": streets,
+            "street": street,
             "import_kind": request.POST.get("kind", ""),
         },
     )
@@ -268,12 +277,21 @@ def scores_template(request: HttpRequest, kind: str) -> HttpResponseBase:
             for o in orgs.iterator(chunk_size=2000)
         )
         return workbook_response(
-            [Sheet(title, columns, rows)], f"指标得分-{year}-{kind}-{today():%Y%m%d}.xlsx"
+            [Sheet(title, columns, rows, frozen_columns=2)], f"指标得分-{year}-{kind}-{today():%Y%m%d}.xlsx"
         )
-    # The template: the header, one row per organisation to fill in (code and name), drop-downs, 说明.
+    # The template: the header, one row per organisation to fill in (code and name), drop-downs, 说明
+    # with an example per column and the rules for numbers; 组织编码 and 组织名称 stay in view.
     names = ([o.code, o.name] for o in orgs.only("code", "name").iterator(chunk_size=2000))
     return workbook_response(
-        template_sheets(title, columns, rows=names), f"指标得分导入模板-{year}-{kind}.xlsx"
+        template_sheets(
+            title,
+            columns,
+            services.score_examples(book, orgs.first()),
+            rows=names,
+            frozen_columns=2,
+            rules=services.SCORE_IMPORT_RULES,
+        ),
+        f"指标得分导入模板-{year}-{kind}.xlsx",
     )
 
 
