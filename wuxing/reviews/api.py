@@ -41,8 +41,11 @@ class CycleOut(Schema):
 
 class ActionIn(Schema):
     comment: str = Field("", max_length=500, description="意见（退回时必填）")
-    lock_version: int | None = Field(
-        None, ge=0, description="读取时的版本号（lock_version）；他人已在其间办理时返回 409"
+    lock_version: int = Field(
+        ...,
+        ge=0,
+        le=2_000_000_000,
+        description="读取时的版本号（lock_version，必填）；他人已在其间办理时返回 409",
     )
 
 

@@ -164,9 +164,15 @@ def test_the_api_runs_the_same_checks(cycle: Any, world: Any, bearer: Any) -> No
     assert listing[0]["counts"]["draft"] == 1  # street A's village only
     before = db_state()
     refused = bearer("street_a").post(
-        f"/api/v1/reviews/assessments/{a.pk}/submit", {}, content_type="application/json"
+        f"/api/v1/reviews/assessments/{a.pk}/submit",
+        {"lock_version": version(a)},
+        content_type="application/json",
     )
     assert refused.status_code == 403 and "没有权限" in refused.json()["detail"]
+    unversioned = bearer("secretary_a").post(
+        f"/api/v1/reviews/assessments/{a.pk}/submit", {}, content_type="application/json"
+    )
+    assert unversioned.status_code == 422 and "lock_version" in unversioned.json()["detail"]
     assert db_state() == before
     done = bearer("secretary_a").post(
         f"/api/v1/reviews/assessments/{a.pk}/submit",
@@ -179,7 +185,9 @@ def test_the_api_runs_the_same_checks(cycle: Any, world: Any, bearer: Any) -> No
     )
     assert stale.status_code == 409 and "已被他人修改" in stale.json()["detail"]
     wrong = bearer("admin").post(
-        f"/api/v1/reviews/assessments/{a.pk}/approve", {}, content_type="application/json"
+        f"/api/v1/reviews/assessments/{a.pk}/approve",
+        {"lock_version": version(a)},
+        content_type="application/json",
     )
     assert wrong.status_code == 400 and "当前环节" in wrong.json()["detail"]
 
