@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "wuxing.accounts",
     "wuxing.rules",
     "wuxing.api",
+    "wuxing.reviews",
     "wuxing.dashboard",
     "wuxing.demo",
 ]

@@ -10,5 +10,6 @@ urlpatterns = [
     path("orgs/", include("wuxing.orgs.urls")),
     path("stars/", include("wuxing.rules.urls")),
     path("", include("wuxing.core.urls")),
+    path("reviews/", include("wuxing.reviews.urls")),
     path("api/v1/", include("wuxing.api.urls")),
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from wuxing.reviews.demo import load_demo_reviews
 from wuxing.rules.demo import load_demo_evidence, load_demo_scores
 
-HOOKS: list[Callable[[], str | None]] = [load_demo_scores, load_demo_evidence]
+HOOKS: list[Callable[[], str | None]] = [load_demo_scores, load_demo_evidence, load_demo_reviews]

@@ -490,6 +490,17 @@ def _check_can_enter(actor: Any, org: OrgUnit) -> None:
     require_perm(actor, "starrules.enter_scores_for", org)
 
 
+# Checks other apps add (the yearly review registers one in its AppConfig.ready): each is called with
+# (actor, organisation, year) before any value or evidence of that organisation's year is written, and
+# raises ValidationError (Chinese) to refuse — nothing is written then.
+VALUE_EDIT_GUARDS: list[Callable[[Any, OrgUnit, int], None]] = []
+
+
+def check_value_guards(actor: Any, org: OrgUnit, year: int) -> None:
+    for guard in VALUE_EDIT_GUARDS:
+        guard(actor, org, year)
+
+
 # --- scores ------------------------------------------------------------------------------------------------
 
 # Who may enter what (the rulebook's `entered_by`), and whose evidence a user may remove: a rank per role.
@@ -594,6 +605,7 @@ def save_scores(
     """
     _check_can_enter(actor, org)
     _lock_org(org)
+    check_value_guards(actor, org, year)
     rb = active_rulebook(year, org.area_kind)
     if rb is None:
         raise ValidationError(f"{year}年尚未启用{org.get_area_kind_display()}星级细则")
@@ -700,6 +712,7 @@ def add_evidence(actor: Any, score: Score, uploaded: Any) -> Evidence:
     """Attach a file to a value. Raises ValidationError (Chinese) for a file that is too large or whose
     content is not an image, PDF, .docx or .xlsx — whatever its name says."""
     _check_can_enter(actor, score.org)
+    check_value_guards(actor, score.org, score.year)
     check_evidence(uploaded)
     digest = content_sha256(uploaded)
     same = Evidence.objects.filter(score=score, sha256=digest).values_list("original_name", flat=True).first()
@@ -737,6 +750,7 @@ def delete_evidence(actor: Any, evidence: Evidence, reason: str = "") -> None:
     """Remove an evidence file (the history keeps who removed what, when and why; the stored file is
     deleted once the transaction commits). Only the uploader or a reviewer above them may."""
     _check_can_enter(actor, evidence.score.org)
+    check_value_guards(actor, evidence.score.org, evidence.score.year)
     if not may_delete_evidence(actor, evidence):
         raise PermissionDenied("只有上传人或其上级审核人员可以删除这份佐证材料")
     storage, name = evidence.file.storage, evidence.file.name

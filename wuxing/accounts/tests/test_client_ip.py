@@ -14,7 +14,7 @@ PROXY = "10.0.0.5"
 
 def ip_of(settings: Any, proxies: str, remote: str, forwarded: str | None = None) -> str | None:
     settings.TRUSTED_PROXIES = parse_networks(proxies)
-    extra = {"REMOTE_ADDR": remote}
+    extra: dict[str, Any] = {"REMOTE_ADDR": remote}
     if forwarded is not None:
         extra["HTTP_X_FORWARDED_FOR"] = forwarded
     return client_ip(RequestFactory().get("/", **extra))

@@ -5,6 +5,12 @@ plus what the routes name: an empty branch in street B, the shipped 2023 ruleboo
 evidence file (uploaded by village A's secretary, and by street B's staff) and a veto on each side's
 village, an entered holiday schedule (2030), an inactive account per street, and an API token for every account. Each side is a namespace with the same attribute names, so a table entry says
 `o.branch` and means village A for "own" and 后万金村 for "other".
+The yearly review (wuxing/reviews/): a 2023 rural cycle whose villages are drafts (with a target level),
+a 2022 rural cycle (on a cloned 2022 rulebook) where they are submitted, a 2021 one where the street has
+forwarded them, a 2020 one (on a cloned 2020 rulebook) approved and published (notice over), ready to be
+named, a 2019 one approved (to be published), a 2018 one in its notice with an objection per village and
+a named 2017 one with a named result per village (whose stars the district may remove).
+The community organisations (the empty branches the district may delete) have no assessment.
 """
 
 from __future__ import annotations
@@ -88,6 +94,7 @@ def build() -> tuple[World, dict[str, SimpleNamespace]]:
             occurred_on=dt.date(YEAR, 5, 1),
             description="测试",
         )
+    reviews = _build_reviews(actor, world, rulebooks)
     # an entered holiday schedule the district may delete (the routes' year 2027 has none yet)
     HolidayYear.objects.create(year=2030, source="测试", entries="2030-01-01 元旦 放假")
     inactive = {
@@ -118,6 +125,16 @@ def build() -> tuple[World, dict[str, SimpleNamespace]]:
             account_token=tokens[account_key],
             token_of=own_token_of if name == OWN else other_token_of,
             rulebook=rulebooks["rural"],
+            draft=reviews[("draft", branch.pk)],
+            submitted=reviews[("submitted", branch.pk)],
+            forwarded=reviews[("forwarded", branch.pk)],
+            cycle=reviews["cycle"],
+            forwarded_cycle=reviews["forwarded_cycle"],
+            approved_cycle=reviews["approved_cycle"],
+            publishable_cycle=reviews["publishable_cycle"],
+            notice_cycle=reviews["notice_cycle"],
+            objection=reviews[("objection", branch.pk)],
+            named_result=reviews[("named", branch.pk)],
             password_of=passwords,
             year=YEAR,
         )
@@ -126,3 +143,79 @@ def build() -> tuple[World, dict[str, SimpleNamespace]]:
     other = side(OTHER, world.street_b, world.village_b, empty_b, world.other_unit, "street_b")
     # Routes without an object in the URL get street A's objects for their request bodies.
     return world, {OWN: own, OTHER: other, ANY: SimpleNamespace(**{**vars(own), "name": ANY})}
+
+
+def _build_reviews(actor: Any, world: World, rulebooks: dict[str, Any]) -> dict[Any, Any]:
+    from wuxing.reviews import services as review_services
+    from wuxing.reviews.models import Assessment, NamedResult, Objection, ReviewCycle, Stage
+    from wuxing.rules import services as rule_services
+
+    deadlines = {
+        "self_deadline": dt.date(YEAR, 12, 15),
+        "street_deadline": dt.date(YEAR, 12, 29),
+        "district_deadline": dt.date(YEAR + 1, 1, 12),
+    }
+    opened = dt.date(YEAR, 12, 1)
+    rule_services.clone_to_year(actor, rulebooks["rural"], YEAR - 1)
+    rule_services.clone_to_year(actor, rulebooks["rural"], YEAR - 3)
+    rule_services.clone_to_year(actor, rulebooks["community"], YEAR - 1)  # a year the district may open
+    draft = review_services.open_cycle(actor, YEAR, "rural", opened_on=opened, deadlines=deadlines)
+    submitted = review_services.open_cycle(actor, YEAR - 1, "rural", opened_on=opened, deadlines=deadlines)
+    forwarded, approved, publishable, objected = (
+        ReviewCycle.objects.create(
+            year=year, kind="rural", rulebook=rulebooks["rural"], opened_on=opened, **deadlines
+        )
+        for year in (YEAR - 2, YEAR - 3, YEAR - 4, YEAR - 5)
+    )
+    notice = {"status": "notice", "notice_start": dt.date(2020, 1, 6), "notice_end": dt.date(2020, 1, 10)}
+    ReviewCycle.objects.filter(pk=approved.pk).update(**notice)
+    ReviewCycle.objects.filter(pk=objected.pk).update(
+        status="notice", notice_start=dt.date(2019, 1, 7), notice_end=dt.date(2019, 1, 11)
+    )
+    for cycle in (forwarded, approved, publishable, objected):
+        for org in (world.village_a, world.village_b):
+            Assessment.objects.create(cycle=cycle, org=org)
+    for cycle, state in (
+        (draft, Stage.DRAFT),
+        (submitted, Stage.SUBMITTED),
+        (forwarded, Stage.STREET_REVIEWED),
+        (approved, Stage.DISTRICT_APPROVED),
+        (publishable, Stage.DISTRICT_APPROVED),
+        (objected, Stage.DISTRICT_APPROVED),
+    ):
+        Assessment.objects.filter(cycle=cycle).update(state=state, target_level=3)
+    out: dict[Any, Any] = {
+        "cycle": draft,
+        "forwarded_cycle": forwarded,
+        "approved_cycle": approved,
+        "publishable_cycle": publishable,
+        "notice_cycle": ReviewCycle.objects.get(pk=objected.pk),
+    }
+    named = ReviewCycle.objects.create(
+        year=YEAR - 6,
+        kind="rural",
+        rulebook=rulebooks["rural"],
+        opened_on=opened,
+        status="named",
+        **deadlines,
+    )
+    for org in (world.village_a, world.village_b):
+        out[("named", org.pk)] = NamedResult.objects.create(
+            org=org,
+            year=YEAR - 6,
+            kind="rural",
+            cycle=named,
+            rulebook=rulebooks["rural"],
+            level=2,
+            stars=["zbgy", "cyxw"],
+            points={"zbgy": "90.00", "cyxw": "85.00"},
+            named_at=dt.datetime(2018, 1, 20, 10, tzinfo=dt.UTC),
+        )
+    for org in (world.village_a, world.village_b):
+        out[("objection", org.pk)] = Objection.objects.create(
+            cycle=objected, org=org, raised_on=dt.date(2019, 1, 8), text="测试异议"
+        )
+    for key, cycle in (("draft", draft), ("submitted", submitted), ("forwarded", forwarded)):
+        for a in Assessment.objects.filter(cycle=cycle):
+            out[(key, a.org_id)] = a
+    return out

@@ -14,6 +14,7 @@ To add a page: one line in ``PAGES`` with its path and the parameters its view, 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -113,6 +114,12 @@ PAGES: dict[str, Page] = {
     "starrules:rulebook": Page("/stars/rulebooks/{rulebook}/", ("format",)),
     "starrules:rulebook_edit": Page("/stars/rulebooks/{rulebook}/edit/", ("as_new",)),
     "starrules:rulebook_tune": Page("/stars/rulebooks/{rulebook}/tune/"),
+    # the yearly review
+    "reviews:cycles": Page("/reviews/"),
+    "reviews:cycle": Page("/reviews/{cycle}/", ("street", "state", "q", "format", PAGE_PARAM)),
+    "reviews:assessment": Page("/reviews/assessments/{assessment}/"),
+    "reviews:org_history": Page("/reviews/orgs/{village}/"),
+    "reviews:notice": Page("/reviews/{cycle}/notice/", ("format",)),
 }
 
 # URL names that are not pages: POST-only actions (a GET is refused or redirected) and language switching.
@@ -129,6 +136,17 @@ NOT_PAGES = {
     "starrules:rulebook_activate",
     "starrules:rulebook_clone",
     "core:holiday_delete",
+    "reviews:approve_bulk",
+    "reviews:name",
+    "reviews:submit",
+    "reviews:return",
+    "reviews:forward",
+    "reviews:approve",
+    "reviews:change_value",
+    "reviews:notice_start",
+    "reviews:objection_create",
+    "reviews:objection_resolve",
+    "reviews:star_remove",
     "orgs:person_reveal",
 }
 
@@ -164,6 +182,7 @@ def _path_ids(
 
     from wuxing.core.management.base import system_user
     from wuxing.orgs.models import OrgUnit, Post
+    from wuxing.reviews import services as review_services
     from wuxing.rules import services
     from wuxing.rules.tests.helpers import YEAR
 
@@ -173,7 +192,19 @@ def _path_ids(
         services.save_scores(actor, village, YEAR, {"cyxw.income": "18"})
         score = village.scores.get(indicator_code="cyxw.income")
         evidence = services.add_evidence(actor, score, SimpleUploadedFile("报表.pdf", b"%PDF-1.4"))
+        cycle = review_services.open_cycle(
+            actor,
+            YEAR,
+            "rural",
+            deadlines={
+                "self_deadline": dt.date(YEAR, 12, 15),
+                "street_deadline": dt.date(YEAR, 12, 29),
+                "district_deadline": dt.date(YEAR + 1, 1, 12),
+            },
+        )
         yield {
+            "cycle": cycle.pk,
+            "assessment": cycle.assessments.get(org=village).pk,
             "user": _world_ids["users"]["street_a"],
             "village": village.pk,
             "post": Post.objects.filter(org=village).values_list("pk", flat=True)[0],
