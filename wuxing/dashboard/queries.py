@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from django.db.models import Count, Exists, OuterRef, Q
 
@@ -69,8 +69,19 @@ class LevelCounts:
         return self.counts[4]
 
 
-def street_table(rows: Iterable[RatingRow]) -> tuple[list[LevelCounts], LevelCounts]:
-    """Per street (in code order) and in total."""
+class LeveledRow(Protocol):
+    """A live rating row (rules.queries.RatingRow) or a year's result (reviews.queries.YearResult)."""
+
+    @property
+    def street(self) -> str: ...
+    @property
+    def street_code(self) -> str: ...
+    @property
+    def level(self) -> int: ...
+
+
+def street_table(rows: Iterable[LeveledRow]) -> tuple[list[LevelCounts], LevelCounts]:
+    """Per street (in code order) and in total — from the live rating, or the named record of a year."""
     streets: dict[str, LevelCounts] = {}
     total = LevelCounts("合计")
     for row in rows:

@@ -29,6 +29,7 @@ from wuxing.dashboard.queries import (
     street_table,
 )
 from wuxing.orgs.queries import visible_streets
+from wuxing.reviews import queries as review_queries
 from wuxing.rules import queries
 from wuxing.rules.models import Score
 from wuxing.rules.views.common import _year, _years
@@ -140,10 +141,15 @@ def home(request: HttpRequest) -> HttpResponseBase:
     role = role_of(user)
     rows = queries.rate(user, year)
     versions = queries.active_versions(year)
+    # One truth per year: where the year is named (for a kind), its counts come from the official record.
+    named = review_queries.named_kinds(year)
     ctx: dict[str, Any] = {
         "role": role,
         "year": year,
         "years": years,
+        "named_kinds": sorted(named),
+        "all_named": bool(named) and named >= {r.kind for r in rows},
+        "due": review_queries.due_for(user),
         "versions": versions,
         "placeholder": any(rb.is_placeholder for rb in versions.values()),
         "goal": GOAL_PERCENT,
@@ -159,7 +165,7 @@ def home(request: HttpRequest) -> HttpResponseBase:
             return workbook_response(exports.secretary_sheets(ctx, year), _export_name(year))
         return render(request, "dashboard/home.html", ctx)
 
-    streets, total = street_table(rows)
+    streets, total = street_table(review_queries.year_results(user, year) if named else rows)
     street_pks = dict(visible_streets(user).values_list("code", "pk"))
     for street in streets:
         street.pk = street_pks.get(street.code)
@@ -170,7 +176,12 @@ def home(request: HttpRequest) -> HttpResponseBase:
         charts["streets"] = street_chart(streets)
         prev_year = _previous_year(year, years)
         if prev_year is not None:
-            _prev_streets, prev_total = street_table(queries.rate(user, prev_year))
+            prev_rows = (
+                review_queries.year_results(user, prev_year)
+                if review_queries.named_kinds(prev_year)
+                else queries.rate(user, prev_year)
+            )
+            _prev_streets, prev_total = street_table(prev_rows)
             ctx.update(
                 {
                     "prev_year": prev_year,

@@ -214,6 +214,10 @@ class Due:
     deadline: Any
     overdue: bool
 
+    @property
+    def state_label(self) -> str:
+        return str(Stage(self.state).label)
+
 
 DEADLINE_OF = {
     Stage.DRAFT: "self_deadline",
