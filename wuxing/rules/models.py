@@ -202,3 +202,33 @@ class VetoEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.org} {self.veto_code} {self.occurred_on}"
+
+
+class Rating(models.Model):
+    """The kept rating of one organisation in one year: what `queries.rate` decides, stored so that
+    pages and the API can count, filter, order and page in SQL (docs/decisions.md §24).
+
+    Not a record of its own: any write that can change a rating (a value, a veto event, a rescore)
+    marks the row stale in the same transaction (`kept.invalidate`, which also counts `generation` up),
+    and the next read decides the stale and missing rows of its scope again and stores them only if
+    `generation` has not moved meanwhile. A row rated under another version than the active one (a new
+    version was activated, or the organisation changed kind) counts as stale too.
+    """
+
+    org = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="kept_ratings")
+    year = models.PositiveSmallIntegerField()
+    rulebook = models.ForeignKey(
+        RulebookVersion, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    fresh = models.BooleanField(default=False)
+    generation = models.BigIntegerField(default=0)
+    level = models.SmallIntegerField(default=0)
+    stars = models.SmallIntegerField(default=0)  # bit i: the rulebook's i-th star is awarded
+    total_cents = models.BigIntegerField(default=0)  # points of all stars × 100
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["year", "org"], name="rating_one_per_year")]
+        indexes = [models.Index(fields=["year", "level", "org"], name="rating_year_level")]
+
+    def __str__(self) -> str:
+        return f"{self.org_id} {self.year} {self.level}"

@@ -95,7 +95,9 @@ PAGES: dict[str, Page] = {
     "orgs:import": Page("/orgs/import/", ("kind",)),
     "orgs:import_template": Page("/orgs/import/template/orgs.xlsx"),
     # stars
-    "starrules:ratings": Page("/stars/ratings/", ("year", "street", "kind", "level", "q", "sort", "format")),
+    "starrules:ratings": Page(
+        "/stars/ratings/", ("year", "street", "kind", "level", "q", "sort", "format", "page")
+    ),
     "starrules:card": Page("/stars/orgs/{village}/", ("year",)),
     "starrules:score_form": Page("/stars/orgs/{village}/scores/", ("year",)),
     "starrules:evidence": Page("/stars/orgs/{village}/evidence/{evidence}/"),

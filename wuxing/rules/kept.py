@@ -1,0 +1,201 @@
+"""Kept ratings: each organisation's decided rating per year in `models.Rating`, so that a page of the
+ratings list, its star distribution and its level filter cost a page's worth of work, not a province's
+(docs/decisions.md §24).
+
+Writers call `invalidate` inside their transaction (values, veto events, rescoring). Readers call
+`refresh` for their scope first: rows that are missing, stale or rated under another version than the
+active one are decided again — set-based, the same GROUP BY and engine as `queries.rate` — and written
+back only where `generation` still holds the value read before deciding, so a write that commits while
+a reader decides is never hidden behind an older result. `listing` then counts, filters, orders and
+pages in SQL and explains only the page's organisations with `queries.rate`.
+
+When the rows cannot be written back (SQLite busy beyond its timeout), `refresh` answers False and the
+callers rate the scope in memory as before: slower, never wrong.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Substr
+
+from wuxing.core.scoping import visible_orgs
+from wuxing.orgs.models import Level, OrgUnit
+from wuxing.rules import engine
+from wuxing.rules.models import Rating, RulebookVersion
+from wuxing.rules.queries import RatingRow, active_versions, load_totals, load_vetoes, rate
+
+log = logging.getLogger(__name__)
+
+WRITE_BATCH = 1000
+
+ORDERS: dict[str, tuple[str, ...]] = {
+    "street": ("street_code", "org__code"),
+    "level": ("-level", "street_code", "org__code"),
+    "-level": ("level", "street_code", "org__code"),
+    "name": ("org__name", "org__code"),
+    "total": ("-total_cents", "street_code", "org__code"),
+}
+
+
+def _stars_mask(book: Any, stars: tuple[str, ...]) -> int:
+    index = {s.code: i for i, s in enumerate(book.stars)}
+    mask = 0
+    for code in stars:
+        mask |= 1 << index[code]
+    return mask
+
+
+def refresh(branches: QuerySet[OrgUnit], year: int) -> bool:
+    """Decide the missing and stale kept ratings of these branches for the year. False when they could
+    not be stored (the caller then rates in memory)."""
+    try:
+        for kind, rb in sorted(active_versions(year).items()):
+            subset = branches.filter(area_kind=kind).order_by()
+            _refresh_kind(rb, subset, year)
+    except DatabaseError:
+        log.warning("kept ratings for %s could not be stored; rating in memory", year, exc_info=True)
+        return False
+    return True
+
+
+def _refresh_kind(rb: RulebookVersion, subset: QuerySet[OrgUnit], year: int) -> None:
+    kept = Rating.objects.filter(year=year)
+    missing = list(subset.exclude(pk__in=kept.values("org_id")).values_list("pk", flat=True))
+    if missing:
+        with transaction.atomic():
+            Rating.objects.bulk_create(
+                [Rating(org_id=pk, year=year) for pk in missing], ignore_conflicts=True, batch_size=2000
+            )
+    stale_qs = kept.filter(org_id__in=subset.values("pk")).exclude(fresh=True, rulebook=rb)
+    generations = dict(stale_qs.values_list("org_id", "generation"))
+    if not generations:
+        return
+    ids_qs = subset.filter(pk__in=stale_qs.values("org_id")).values("pk")
+    book = rb.rulebook
+    totals = load_totals(rb, ids_qs)
+    vetoes = load_vetoes(ids_qs, year, book)
+    nothing = [(0, 0, 0)] * len(book.stars)
+    wanted = {pk: totals.get(pk, nothing) for pk in generations}
+    results = engine.rate_totals(book, wanted, {pk: v for pk, v in vetoes.items() if pk in wanted})
+    rows = [
+        (
+            pk,
+            generations[pk],
+            result.level,
+            _stars_mask(book, result.stars),
+            sum(t[0] for t in wanted[pk]),
+            rb.pk,
+        )
+        for pk, result in results.items()
+    ]
+    with transaction.atomic():
+        _write_back(rows, year)
+
+
+def _write_back(rows: list[tuple[int, int, int, int, int, int]], year: int) -> None:
+    """(org, generation read, level, stars, total cents, rulebook) → the row, only where the generation
+    is still the one read (one UPDATE … FROM (VALUES …) per WRITE_BATCH rows)."""
+    quote = connection.ops.quote_name
+    table = quote(Rating._meta.db_table)
+    true = "TRUE" if connection.vendor == "postgresql" else "1"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), WRITE_BATCH):
+            chunk = rows[start : start + WRITE_BATCH]
+            values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk))
+            params: list[Any] = [x for row in chunk for x in row]
+            cursor.execute(
+                f"WITH v (o, g, l, s, t, r) AS (VALUES {values}) "
+                f"UPDATE {table} SET level = CAST(v.l AS smallint), stars = CAST(v.s AS smallint), "
+                f"total_cents = CAST(v.t AS bigint), rulebook_id = CAST(v.r AS bigint), fresh = {true} "
+                f"FROM v WHERE {table}.org_id = CAST(v.o AS bigint) AND {table}.year = %s "
+                f"AND {table}.generation = CAST(v.g AS bigint)",
+                [*params, year],
+            )
+
+
+@dataclass
+class Listing:
+    """One page of a scope's ratings and the scope's numbers."""
+
+    rows: list[RatingRow]  # the page, in the order asked for
+    count: int  # organisations that match every filter
+    distribution: dict[int, int]  # level → organisations of the scope (street/kind, not level/q)
+
+
+def scope_branches(user: Any, *, street: OrgUnit | None = None, kind: str | None = None) -> QuerySet[OrgUnit]:
+    branches = visible_orgs(user).filter(level=Level.BRANCH)
+    if street is not None:
+        branches = branches.filter(path__startswith=street.path)
+    if kind:
+        branches = branches.filter(area_kind=kind)
+    return branches.order_by()
+
+
+def kept_ratings(branches: QuerySet[OrgUnit], year: int) -> QuerySet[Rating]:
+    """The kept rows of these branches under the year's active versions (call `refresh` first)."""
+    step = 2 * OrgUnit.steplen
+    street_code = OrgUnit.objects.filter(path=Substr(OuterRef("org__path"), 1, step)).values("code")[:1]
+    active = RulebookVersion.objects.filter(year=year, is_active=True).values("pk")
+    return Rating.objects.filter(year=year, org__in=branches.values("pk"), rulebook__in=active).annotate(
+        street_code=Subquery(street_code)
+    )
+
+
+def distribution(kept: QuerySet[Rating]) -> dict[int, int]:
+    counts = dict.fromkeys(range(6), 0)
+    for level, n in kept.order_by().values_list("level").annotate(n=Count("pk")):
+        counts[level] = n
+    return counts
+
+
+def filtered(kept: QuerySet[Rating], level: int | None = None, q: str = "") -> QuerySet[Rating]:
+    if level is not None:
+        kept = kept.filter(level=level)
+    if q:
+        kept = kept.filter(Q(org__name__contains=q) | Q(org__code__contains=q))
+    return kept
+
+
+def page_rows(
+    user: Any, year: int, kept: QuerySet[Rating], sort: str, offset: int, limit: int
+) -> list[RatingRow]:
+    """The page's organisations, rated with their explanations (≤ limit organisations decided)."""
+    ids = list(
+        kept.order_by(*ORDERS.get(sort, ORDERS["street"])).values_list("org_id", flat=True)[
+            offset : offset + limit
+        ]
+    )
+    if not ids:
+        return []
+    by_id = {r.org_id: r for r in rate(user, year, org_ids=ids)}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def listing(
+    user: Any,
+    year: int,
+    *,
+    street: OrgUnit | None = None,
+    kind: str | None = None,
+    level: int | None = None,
+    q: str = "",
+    sort: str = "street",
+    offset: int = 0,
+    limit: int = 50,
+) -> Listing | None:
+    """A page of ratings from the kept table, or None when it could not be brought up to date."""
+    branches = scope_branches(user, street=street, kind=kind)
+    if not refresh(branches, year):
+        return None
+    kept = kept_ratings(branches, year)
+    chosen = filtered(kept, level, q)
+    return Listing(
+        rows=page_rows(user, year, chosen, sort, offset, limit),
+        count=chosen.count(),
+        distribution=distribution(kept),
+    )
