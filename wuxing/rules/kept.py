@@ -16,6 +16,7 @@ callers rate the scope in memory as before: slower, never wrong.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -199,3 +200,55 @@ def listing(
         count=chosen.count(),
         distribution=distribution(kept),
     )
+
+
+def iter_rows(
+    user: Any,
+    year: int,
+    *,
+    street: OrgUnit | None = None,
+    kind: str | None = None,
+    level: int | None = None,
+    q: str = "",
+    sort: str = "street",
+    batch: int = 2000,
+) -> Iterator[RatingRow]:
+    """Every matching organisation's rating with its explanations, in the order asked for, decided
+    `batch` organisations at a time: exports and the `rate` command hold one batch in memory, not the
+    province (§25). Without a writable kept table: the scope rated in memory, then filtered and sorted."""
+    branches = scope_branches(user, street=street, kind=kind)
+    if not refresh(branches, year):
+        rows = rate(user, year, street=street, kind=kind)
+        if level is not None:
+            rows = [r for r in rows if r.level == level]
+        if q:
+            rows = [r for r in rows if q in r.org_name or q in r.org_code]
+        rows.sort(key=PYTHON_ORDERS[sort if sort in PYTHON_ORDERS else "street"])
+        yield from rows
+        return
+    chosen = filtered(kept_ratings(branches, year), level, q)
+    ids = list(chosen.order_by(*ORDERS.get(sort, ORDERS["street"])).values_list("org_id", flat=True))
+    for start in range(0, len(ids), batch):
+        chunk = ids[start : start + batch]
+        by_id = {r.org_id: r for r in rate(user, year, org_ids=chunk)}
+        yield from (by_id[pk] for pk in chunk if pk in by_id)
+        del by_id
+
+
+PYTHON_ORDERS: dict[str, Callable[[RatingRow], Any]] = {
+    "level": lambda r: (-r.level, r.street_code, r.org_code),
+    "-level": lambda r: (r.level, r.street_code, r.org_code),
+    "name": lambda r: (r.org_name, r.org_code),
+    "street": lambda r: (r.street_code, r.org_code),
+    "total": lambda r: (-sum(r.result.points.values()), r.street_code, r.org_code),
+}
+
+
+def export_versions(
+    user: Any, year: int, *, street: OrgUnit | None = None, kind: str | None = None
+) -> dict[str, RulebookVersion]:
+    """The year's active versions of the kinds that have organisations in the scope (a sheet each)."""
+    present = set(
+        scope_branches(user, street=street, kind=kind).values_list("area_kind", flat=True).distinct()
+    )
+    return {k: rb for k, rb in active_versions(year).items() if k in present}

@@ -300,3 +300,16 @@ def test_without_a_writable_table_the_pages_rate_in_memory(world, rulebooks, cli
     assert not Rating.objects.filter(fresh=True).exists()
     for a, b in zip(in_memory, from_table, strict=True):
         assert a.decode() == b.decode()
+
+
+@pytest.mark.parametrize("sort", ["street", "level", "-level", "name", "total"])
+def test_rows_in_batches_are_the_rows_rated_at_once(world, rulebooks, save, sort):
+    _more_orgs(world, 9)
+    save(world.village_b, CYXW_AT_18)
+    user = system_user()
+    at_once = list(kept.iter_rows(user, YEAR, sort=sort, batch=10_000))
+    in_threes = list(kept.iter_rows(user, YEAR, sort=sort, batch=3))
+    expected = sorted(queries.rate(user, YEAR), key=kept.PYTHON_ORDERS[sort])
+    key = [(r.org_id, r.level, r.gaps) for r in expected]
+    assert [(r.org_id, r.level, r.gaps) for r in at_once] == key
+    assert [(r.org_id, r.level, r.gaps) for r in in_threes] == key

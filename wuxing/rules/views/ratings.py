@@ -24,13 +24,7 @@ from wuxing.rules.forms import (
 from wuxing.rules.models import VetoEvent
 from wuxing.rules.views.common import _branch, _year, _years
 
-SORTS = {
-    "level": lambda r: (-r.level, r.street_code, r.org_code),
-    "-level": lambda r: (r.level, r.street_code, r.org_code),
-    "name": lambda r: (r.org_name, r.org_code),
-    "street": lambda r: (r.street_code, r.org_code),
-    "total": lambda r: (-sum(r.result.points.values()), r.street_code, r.org_code),
-}
+SORTS = kept.PYTHON_ORDERS
 
 
 PAGE_SIZE = 50
@@ -73,8 +67,13 @@ def ratings(request: HttpRequest) -> HttpResponseBase:
     if sort not in SORTS:
         sort = "street"
     if request.GET.get("format") == "xlsx":
-        rows = _filtered(queries.rate(request.user, year, street=street, kind=kind), level, q, sort)
-        return workbook_response(exports.ratings_sheets(rows, year), f"星级评定-{year}-{today():%Y%m%d}.xlsx")
+        versions = kept.export_versions(request.user, year, street=street, kind=kind)
+        sheets = exports.ratings_sheets(
+            year,
+            versions,
+            lambda k: kept.iter_rows(request.user, year, street=street, kind=k, level=level, q=q, sort=sort),
+        )
+        return workbook_response(sheets, f"星级评定-{year}-{today():%Y%m%d}.xlsx")
     page = int_param(request, "page", label=_("页码"), max_value=1_000_000) or 1
     listing = kept.listing(
         request.user,
