@@ -25,9 +25,10 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Substr
 
 from wuxing.core.scoping import visible_orgs
+from wuxing.core.workdays import today
 from wuxing.orgs.models import Level, OrgUnit
 from wuxing.rules import engine
-from wuxing.rules.models import Rating, RulebookVersion
+from wuxing.rules.models import Rating, RulebookVersion, Score
 from wuxing.rules.queries import RatingRow, active_versions, load_totals, load_vetoes, rate
 
 log = logging.getLogger(__name__)
@@ -252,3 +253,59 @@ def export_versions(
         scope_branches(user, street=street, kind=kind).values_list("area_kind", flat=True).distinct()
     )
     return {k: rb for k, rb in active_versions(year).items() if k in present}
+
+
+def rating_years() -> list[int]:
+    """Years with an active rulebook, the current rating year first: the latest year that has values
+    (a year just cloned for next season stays selectable but is not the default while it is empty)."""
+    years = sorted(
+        set(RulebookVersion.objects.filter(is_active=True).values_list("year", flat=True)), reverse=True
+    )
+    if not years:
+        return [today().year]
+    latest = Score.objects.filter(year__in=years).order_by("-year").values_list("year", flat=True).first()
+    if latest is not None and latest != years[0]:
+        years.remove(latest)
+        years.insert(0, latest)
+    return years
+
+
+def with_level(qs: QuerySet[OrgUnit], year: int) -> QuerySet[OrgUnit]:
+    """Annotate organisations with `star_level`, their kept level in the year (None: no active rulebook
+    for their kind). One correlated subquery: no query per row. Call `refresh` for them first."""
+    active = RulebookVersion.objects.filter(year=year, is_active=True).values("pk")
+    level = Rating.objects.filter(org=OuterRef("pk"), year=year, rulebook__in=active).values("level")[:1]
+    return qs.annotate(star_level=Subquery(level))
+
+
+def levels_by_year(org: OrgUnit, years: list[int]) -> list[tuple[int, int | None]]:
+    """An organisation's level in each year (None: not rated that year), newest first."""
+    one = OrgUnit.objects.filter(pk=org.pk)
+    out = []
+    for year in sorted(years, reverse=True):
+        refresh(one, year)
+        annotated: Any = with_level(one, year).first()
+        out.append((year, annotated.star_level if annotated is not None else None))
+    return out
+
+
+def street_summary(user: Any, street: OrgUnit, years: list[int]) -> list[dict[str, Any]]:
+    """Per year, newest first: how many of the street's visible organisations have each level and the
+    三星及以上 share (from the kept ratings, one GROUP BY per year)."""
+    branches = scope_branches(user, street=street)
+    out = []
+    for year in sorted(years, reverse=True):
+        refresh(branches, year)
+        dist = distribution(kept_ratings(branches, year))
+        total = sum(dist.values())
+        three = sum(n for level, n in dist.items() if level >= 3)
+        out.append(
+            {
+                "year": year,
+                "distribution": sorted(dist.items(), reverse=True),
+                "total": total,
+                "three_plus": three,
+                "three_plus_pct": round(100 * three / total, 1) if total else 0,
+            }
+        )
+    return out

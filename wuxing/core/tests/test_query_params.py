@@ -72,7 +72,19 @@ PAGES: dict[str, Page] = {
     # organisations
     "orgs:list": Page(
         "/orgs/",
-        ("q", "street", "area_kind", "branch_type", "unit", "demo", "sort", "format", "partial", PAGE_PARAM),
+        (
+            "q",
+            "street",
+            "area_kind",
+            "branch_type",
+            "unit",
+            "demo",
+            "star_level",
+            "sort",
+            "format",
+            "partial",
+            PAGE_PARAM,
+        ),
     ),
     "orgs:tree": Page("/orgs/tree/"),
     "orgs:branch_create": Page("/orgs/new/", ("parent",)),
