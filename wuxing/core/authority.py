@@ -93,6 +93,8 @@ def fixed(**kwargs: Any) -> Target:
 STREET_IN_BODY = Target("street named in the form", _no_kwargs, {OWN: EVERYONE, OTHER: EVERYONE})
 
 BRANCH = Target("branch", lambda o, role: {"pk": o.branch.pk}, SCOPED)
+# A street, seen by whoever sees something in it (street A: everybody on that side).
+STREET = Target("street", lambda o, role: {"pk": o.street.pk}, SCOPED)
 # A branch without people (may be deleted); street A's (阳光社区) is not the secretary's nor the unit's.
 EMPTY_BRANCH = Target(
     "empty branch",

@@ -62,9 +62,26 @@ def _form_errors_to_form(form: Any, exc: ValidationError) -> None:
 
 @require_safe
 def tree(request: HttpRequest) -> HttpResponse:
-    groups = queries.tree(request.user)
-    total = sum(len(g["branches"]) for g in groups)
-    return render(request, "orgs/tree.html", {"groups": groups, "total": total})
+    groups, total, lazy = queries.tree(request.user)
+    return render(
+        request,
+        "orgs/tree.html",
+        {"groups": groups, "total": total, "lazy": lazy, "star_year": _star_year()},
+    )
+
+
+def _star_year() -> int | None:
+    """The current rating year when it has an active rulebook (the year star levels are shown for)."""
+    year = kept.rating_years()[0]
+    return year if active_versions(year) else None
+
+
+@require_safe
+def tree_street(request: HttpRequest, pk: int) -> HttpResponse:
+    """One street's organisations for the tree, loaded when the street is opened (htmx)."""
+    street = get_visible(queries.visible_streets(request.user), pk=pk)
+    branches = queries.street_branches(request.user, street)
+    return render(request, "orgs/_tree_branches.html", {"branches": branches})
 
 
 ORG_EXPORT_COLUMNS = [
@@ -165,6 +182,13 @@ def org_detail(request: HttpRequest, pk: int) -> HttpResponse:
             visible_orgs(request.user).filter(path__startswith=org.path, level=Level.BRANCH)
         ).order_by("path")
         ctx["children"] = children
+    years = [y for y in kept.rating_years() if active_versions(y)]
+    if org.level == Level.BRANCH:
+        ctx["star_levels"] = kept.levels_by_year(org, years)
+    elif org.level == Level.STREET and years:
+        ctx["star_summary"] = kept.street_summary(request.user, org, years)  # refreshes the street
+        ctx["children"] = kept.with_level(ctx["children"], years[0])
+        ctx["star_year"] = years[0]
     ctx["can_edit"] = request.user.has_perm("orgs.change_orgunit", org)
     ctx["can_delete"] = request.user.has_perm("orgs.delete_orgunit", org)
     ctx["can_add_branch"] = org.level == Level.STREET and request.user.has_perm("orgs.add_branch", org)

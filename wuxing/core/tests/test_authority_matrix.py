@@ -49,7 +49,9 @@ ROUTES = declared_routes()
 CASES = [(route, method) for route in ROUTES for method in route.methods]
 PAGES = [route for route in ROUTES if not route.api]
 CALLERS = (*ROLES, ANONYMOUS)
-NOT_SNAPSHOTTED = {"sessions.Session"}  # logging in and out only touches the session
+# Logging in and out only touches the session; reading a rating may store the kept rating it decided
+# (a cache of what the scores say, docs/decisions.md §24 — not a change anybody made).
+NOT_SNAPSHOTTED = {"sessions.Session", "starrules.Rating"}
 
 
 # --- what exists ------------------------------------------------------------------------------------------

@@ -87,6 +87,7 @@ PAGES: dict[str, Page] = {
         ),
     ),
     "orgs:tree": Page("/orgs/tree/"),
+    "orgs:tree_street": Page("/orgs/tree/streets/{street}/"),
     "orgs:branch_create": Page("/orgs/new/", ("parent",)),
     "orgs:street_create": Page("/orgs/streets/new/"),
     "orgs:detail": Page("/orgs/{village}/"),
@@ -180,6 +181,7 @@ def _path_ids(
         yield {
             "user": _world_ids["users"]["street_a"],
             "village": village.pk,
+            "street": _world_ids["objects"]["street_a"][1],
             "post": Post.objects.filter(org=village).values_list("pk", flat=True)[0],
             "person": _world_ids["objects"]["secretary_a"][1],
             "unit": _world_ids["objects"]["unit"][1],
