@@ -29,7 +29,7 @@ from wuxing.core.workdays import today
 from wuxing.orgs.models import Level, OrgUnit
 from wuxing.rules import engine
 from wuxing.rules.models import Rating, RulebookVersion, Score
-from wuxing.rules.queries import RatingRow, active_versions, load_totals, load_vetoes, rate
+from wuxing.rules.queries import RatingRow, active_versions, explain, load_totals, load_vetoes, rate
 
 log = logging.getLogger(__name__)
 
@@ -225,15 +225,18 @@ def iter_rows(
         if q:
             rows = [r for r in rows if q in r.org_name or q in r.org_code]
         rows.sort(key=PYTHON_ORDERS[sort if sort in PYTHON_ORDERS else "street"])
+        explain(rows)
         yield from rows
         return
     chosen = filtered(kept_ratings(branches, year), level, q)
     ids = list(chosen.order_by(*ORDERS.get(sort, ORDERS["street"])).values_list("org_id", flat=True))
     for start in range(0, len(ids), batch):
         chunk = ids[start : start + batch]
-        by_id = {r.org_id: r for r in rate(user, year, org_ids=chunk)}
+        batch_rows = rate(user, year, org_ids=chunk)
+        explain(batch_rows)
+        by_id = {r.org_id: r for r in batch_rows}
         yield from (by_id[pk] for pk in chunk if pk in by_id)
-        del by_id
+        del by_id, batch_rows
 
 
 PYTHON_ORDERS: dict[str, Callable[[RatingRow], Any]] = {
