@@ -95,7 +95,11 @@ def list_ratings(request: HttpRequest, filters: Query[RatingFilters]) -> Any:
     branches = kept.scope_branches(user, street=street, kind=filters.kind)
     if kept.refresh(branches, filters.year):
         return _KeptPages(
-            user, filters.year, kept.filtered(kept.kept_ratings(branches, filters.year), filters.level)
+            user,
+            filters.year,
+            kept.filtered(
+                kept.kept_ratings(user, filters.year, street=street, kind=filters.kind), filters.level
+            ),
         )
     rows = queries.rate(user, filters.year, street=street, kind=filters.kind)
     if filters.level is not None:

@@ -21,10 +21,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Substr
+from django.db.models import Count, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery
 
-from wuxing.core.scoping import visible_orgs
+from wuxing.core.scoping import org_filter, visible_orgs
 from wuxing.core.workdays import today
 from wuxing.orgs.models import Level, OrgUnit
 from wuxing.rules import engine
@@ -36,11 +35,11 @@ log = logging.getLogger(__name__)
 WRITE_BATCH = 1000
 
 ORDERS: dict[str, tuple[str, ...]] = {
-    "street": ("street_code", "org__code"),
-    "level": ("-level", "street_code", "org__code"),
-    "-level": ("level", "street_code", "org__code"),
-    "name": ("org__name", "org__code"),
-    "total": ("-total_cents", "street_code", "org__code"),
+    "street": ("street_code", "org_code"),
+    "level": ("-level", "street_code", "org_code"),
+    "-level": ("level", "street_code", "org_code"),
+    "name": ("org__name", "org_code"),
+    "total": ("-total_cents", "street_code", "org_code"),
 }
 
 
@@ -57,8 +56,7 @@ def refresh(branches: QuerySet[OrgUnit], year: int) -> bool:
     not be stored (the caller then rates in memory)."""
     try:
         for kind, rb in sorted(active_versions(year).items()):
-            subset = branches.filter(area_kind=kind).order_by()
-            _refresh_kind(rb, subset, year)
+            _refresh_kind(rb, branches.filter(area_kind=kind).order_by(), year)
     except DatabaseError:
         log.warning("kept ratings for %s could not be stored; rating in memory", year, exc_info=True)
         return False
@@ -66,54 +64,73 @@ def refresh(branches: QuerySet[OrgUnit], year: int) -> bool:
 
 
 def _refresh_kind(rb: RulebookVersion, subset: QuerySet[OrgUnit], year: int) -> None:
-    kept = Rating.objects.filter(year=year)
-    missing = list(subset.exclude(pk__in=kept.values("org_id")).values_list("pk", flat=True))
+    # One pass over the organisations, each joined to its kept row of the year: missing, marked stale,
+    # rated under another version, or rated when the organisation had another code or place.
+    checked = subset.annotate(
+        kr=FilteredRelation("kept_ratings", condition=Q(kept_ratings__year=year))
+    ).filter(
+        Q(kr__id__isnull=True)
+        | Q(kr__fresh=False)
+        | ~Q(kr__rulebook_id=rb.pk)
+        | ~Q(kr__org_code=F("code"))
+        | ~Q(kr__org_path=F("path"))
+    )
+    found = list(checked.values_list("pk", "kr__generation", "path", "code"))
+    if not found:
+        return
+    missing = [pk for pk, generation, _path, _code in found if generation is None]
     if missing:
         with transaction.atomic():
             Rating.objects.bulk_create(
                 [Rating(org_id=pk, year=year) for pk in missing], ignore_conflicts=True, batch_size=2000
             )
-    stale_qs = kept.filter(org_id__in=subset.values("pk")).exclude(fresh=True, rulebook=rb)
-    generations = dict(stale_qs.values_list("org_id", "generation"))
-    if not generations:
-        return
-    ids_qs = subset.filter(pk__in=stale_qs.values("org_id")).values("pk")
+    generations = {pk: generation or 0 for pk, generation, _path, _code in found}
+    # a few organisations by id; many (a first read, a rescore) by the same check as a subquery
+    ids: Any = [pk for pk, *_rest in found] if len(found) <= 2000 else checked.values("pk")
     book = rb.rulebook
-    totals = load_totals(rb, ids_qs)
-    vetoes = load_vetoes(ids_qs, year, book)
+    totals = load_totals(rb, ids)
+    vetoes = load_vetoes(ids, year, book)
     nothing = [(0, 0, 0)] * len(book.stars)
     wanted = {pk: totals.get(pk, nothing) for pk in generations}
     results = engine.rate_totals(book, wanted, {pk: v for pk, v in vetoes.items() if pk in wanted})
+    step = 2 * OrgUnit.steplen
+    street_codes = dict(OrgUnit.objects.streets().order_by().values_list("path", "code"))
     rows = [
         (
             pk,
             generations[pk],
-            result.level,
-            _stars_mask(book, result.stars),
+            results[pk].level,
+            _stars_mask(book, results[pk].stars),
             sum(t[0] for t in wanted[pk]),
             rb.pk,
+            path,
+            code,
+            street_codes.get(path[:step], ""),
         )
-        for pk, result in results.items()
+        for pk, _generation, path, code in found
     ]
     with transaction.atomic():
         _write_back(rows, year)
 
 
-def _write_back(rows: list[tuple[int, int, int, int, int, int]], year: int) -> None:
-    """(org, generation read, level, stars, total cents, rulebook) → the row, only where the generation
-    is still the one read (one UPDATE … FROM (VALUES …) per WRITE_BATCH rows)."""
+def _write_back(rows: list[tuple[Any, ...]], year: int) -> None:
+    """(org, generation read, level, stars, total cents, rulebook, path, code, street code) → the row,
+    only where the generation is still the one read (one UPDATE … FROM (VALUES …) per WRITE_BATCH rows)."""
     quote = connection.ops.quote_name
     table = quote(Rating._meta.db_table)
     true = "TRUE" if connection.vendor == "postgresql" else "1"
+    text = "varchar" if connection.vendor == "postgresql" else "text"
     with connection.cursor() as cursor:
         for start in range(0, len(rows), WRITE_BATCH):
             chunk = rows[start : start + WRITE_BATCH]
-            values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk))
+            values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
             params: list[Any] = [x for row in chunk for x in row]
             cursor.execute(
-                f"WITH v (o, g, l, s, t, r) AS (VALUES {values}) "
+                f"WITH v (o, g, l, s, t, r, p, c, sc) AS (VALUES {values}) "
                 f"UPDATE {table} SET level = CAST(v.l AS smallint), stars = CAST(v.s AS smallint), "
-                f"total_cents = CAST(v.t AS bigint), rulebook_id = CAST(v.r AS bigint), fresh = {true} "
+                f"total_cents = CAST(v.t AS bigint), rulebook_id = CAST(v.r AS bigint), fresh = {true}, "
+                f"org_path = CAST(v.p AS {text}), org_code = CAST(v.c AS {text}), "
+                f"street_code = CAST(v.sc AS {text}) "
                 f"FROM v WHERE {table}.org_id = CAST(v.o AS bigint) AND {table}.year = %s "
                 f"AND {table}.generation = CAST(v.g AS bigint)",
                 [*params, year],
@@ -138,14 +155,19 @@ def scope_branches(user: Any, *, street: OrgUnit | None = None, kind: str | None
     return branches.order_by()
 
 
-def kept_ratings(branches: QuerySet[OrgUnit], year: int) -> QuerySet[Rating]:
-    """The kept rows of these branches under the year's active versions (call `refresh` first)."""
-    step = 2 * OrgUnit.steplen
-    street_code = OrgUnit.objects.filter(path=Substr(OuterRef("org__path"), 1, step)).values("code")[:1]
-    active = RulebookVersion.objects.filter(year=year, is_active=True).values("pk")
-    return Rating.objects.filter(year=year, org__in=branches.values("pk"), rulebook__in=active).annotate(
-        street_code=Subquery(street_code)
-    )
+def kept_ratings(
+    user: Any, year: int, *, street: OrgUnit | None = None, kind: str | None = None
+) -> QuerySet[Rating]:
+    """The user's kept rows of the year under its active versions (call `refresh` first). Filtered on
+    the row's own columns where it can be (whole district, a street's path), so that counting, ordering
+    and paging run on the table's indexes."""
+    active = [rb.pk for k, rb in active_versions(year).items() if not kind or k == kind]
+    qs = Rating.objects.filter(year=year, rulebook_id__in=active)
+    if org_filter(user) is not None:
+        qs = qs.filter(org__in=visible_orgs(user).filter(level=Level.BRANCH).values("pk"))
+    if street is not None:
+        qs = qs.filter(org_path__startswith=street.path)
+    return qs
 
 
 def distribution(kept: QuerySet[Rating]) -> dict[int, int]:
@@ -159,7 +181,7 @@ def filtered(kept: QuerySet[Rating], level: int | None = None, q: str = "") -> Q
     if level is not None:
         kept = kept.filter(level=level)
     if q:
-        kept = kept.filter(Q(org__name__contains=q) | Q(org__code__contains=q))
+        kept = kept.filter(Q(org__name__contains=q) | Q(org_code__contains=q))
     return kept
 
 
@@ -194,7 +216,7 @@ def listing(
     branches = scope_branches(user, street=street, kind=kind)
     if not refresh(branches, year):
         return None
-    kept = kept_ratings(branches, year)
+    kept = kept_ratings(user, year, street=street, kind=kind)
     chosen = filtered(kept, level, q)
     return Listing(
         rows=page_rows(user, year, chosen, sort, offset, limit),
@@ -228,7 +250,7 @@ def iter_rows(
         explain(rows)
         yield from rows
         return
-    chosen = filtered(kept_ratings(branches, year), level, q)
+    chosen = filtered(kept_ratings(user, year, street=street, kind=kind), level, q)
     ids = list(chosen.order_by(*ORDERS.get(sort, ORDERS["street"])).values_list("org_id", flat=True))
     for start in range(0, len(ids), batch):
         chunk = ids[start : start + batch]
@@ -299,7 +321,7 @@ def street_summary(user: Any, street: OrgUnit, years: list[int]) -> list[dict[st
     out = []
     for year in sorted(years, reverse=True):
         refresh(branches, year)
-        dist = distribution(kept_ratings(branches, year))
+        dist = distribution(kept_ratings(user, year, street=street))
         total = sum(dist.values())
         three = sum(n for level, n in dist.items() if level >= 3)
         out.append(

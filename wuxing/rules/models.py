@@ -225,10 +225,19 @@ class Rating(models.Model):
     level = models.SmallIntegerField(default=0)
     stars = models.SmallIntegerField(default=0)  # bit i: the rulebook's i-th star is awarded
     total_cents = models.BigIntegerField(default=0)  # points of all stars × 100
+    # Copies of the organisation's place as it was rated, so that lists order and filter by index
+    # without joining the tree; a row whose copy differs from the organisation counts as stale.
+    org_path = models.CharField(max_length=255, default="")
+    org_code = models.CharField(max_length=32, default="")
+    street_code = models.CharField(max_length=32, default="")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["year", "org"], name="rating_one_per_year")]
-        indexes = [models.Index(fields=["year", "level", "org"], name="rating_year_level")]
+        indexes = [
+            models.Index(fields=["year", "street_code", "org_code"], name="rating_year_street"),
+            models.Index(fields=["year", "level", "street_code", "org_code"], name="rating_year_level"),
+            models.Index(fields=["year", "org_path"], name="rating_year_path"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.org_id} {self.year} {self.level}"

@@ -40,10 +40,7 @@ VETOES = ["pafz.petition", "zbgy.cadre_crime"]
 def kept_state(year: int = YEAR) -> dict[int, tuple[int, int, int]]:
     branches = OrgUnit.objects.filter(level=Level.BRANCH)
     assert kept.refresh(branches, year)
-    return {
-        r.org_id: (r.level, r.stars, r.total_cents)
-        for r in kept.kept_ratings(branches, year).select_related("rulebook")
-    }
+    return {r.org_id: (r.level, r.stars, r.total_cents) for r in kept.kept_ratings(system_user(), year)}
 
 
 def fresh_state(year: int = YEAR) -> dict[int, tuple[int, int, int]]:
@@ -313,3 +310,18 @@ def test_rows_in_batches_are_the_rows_rated_at_once(world, rulebooks, save, sort
     key = [(r.org_id, r.level, r.gaps) for r in expected]
     assert [(r.org_id, r.level, r.gaps) for r in at_once] == key
     assert [(r.org_id, r.level, r.gaps) for r in in_threes] == key
+
+
+@pytest.mark.parametrize("who, code", [("street_a", "AA"), ("village_a", "ZZ999"), ("village_b", "AB001")])
+def test_the_kept_order_follows_a_changed_code(world, rulebooks, client_for, who, code):
+    _more_orgs(world, 4)
+    client = client_for("admin")
+    url = f"/api/v1/ratings?year={YEAR}&page_size=100"
+    assert [i["org_code"] for i in client.get(url).json()["items"]] == [
+        r.org_code for r in queries.rate(system_user(), YEAR)
+    ]
+    org = OrgUnit.objects.get(pk=getattr(world, who).pk)
+    org_services.update_org(system_user(), org, {"code": code}, "编码调整")
+    after = [i["org_code"] for i in client.get(url).json()["items"]]
+    assert after == [r.org_code for r in queries.rate(system_user(), YEAR)]
+    assert (code in after) or who.startswith("street")
