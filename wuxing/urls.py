@@ -10,4 +10,5 @@ urlpatterns = [
     path("orgs/", include("wuxing.orgs.urls")),
     path("stars/", include("wuxing.rules.urls")),
     path("api/v1/", include("wuxing.api.urls")),
+    path("", include("wuxing.core.urls")),
 ]

@@ -124,6 +124,8 @@ ACCOUNT_TOKEN = Target(
 TOKEN = Target("API token", lambda o, role: {"pk": o.token_of[role].pk}, {OWN: EVERYONE, OTHER: NOBODY})
 # API paths name organisations by `org_id`.
 BRANCH_ID = Target("branch", lambda o, role: {"org_id": o.branch.pk}, SCOPED)
+# A background job: its owner's own (own side) or somebody else's (other side), whoever that is.
+JOB = Target("job", lambda o, role: {"pk": o.job_of[role].pk}, {OWN: EVERYONE, OTHER: NOBODY})
 
 
 @dataclass(frozen=True)
@@ -248,4 +250,7 @@ ROUTES = [
             changes=False,  # a cookie only
         ),
     ),
+    # a background job's progress page and its file: the user who started it, nobody else
+    page("core:job", JOB, get=allow(own=EVERYONE, other=NOBODY)),
+    page("core:job_download", JOB, get=allow(own=EVERYONE, other=NOBODY)),
 ]

@@ -78,3 +78,33 @@ def ratings_table(rows: Iterable[RatingRow]) -> Iterator[str]:
         )
     yield ""
     yield "星级分布：" + "，".join(f"{k}星 {v} 个" for k, v in sorted(counts.items(), reverse=True))
+
+
+def run_ratings_job(job: Any, progress: Callable[[int, int], None]) -> None:
+    """The ratings Excel export as a background job (core.jobs): the same sheets as the page's, written
+    batch by batch to the job's file, progress every 500 organisations."""
+    from wuxing.core.excel import write_workbook
+    from wuxing.core.jobs import result_path
+    from wuxing.orgs.queries import visible_streets
+    from wuxing.rules import kept
+
+    p = job.params
+    user, year = job.user, int(p["year"])
+    street = visible_streets(user).filter(pk=p["street"]).first() if p.get("street") else None
+    kind, level, q, sort = p.get("kind") or None, p.get("level"), p.get("q") or "", p.get("sort") or "street"
+    total = kept.filtered(kept.kept_ratings(user, year, street=street, kind=kind), level, q).count()
+    done = 0
+    progress(0, total)
+
+    def rows_of(only_kind: str) -> Iterator[RatingRow]:
+        nonlocal done
+        for row in kept.iter_rows(user, year, street=street, kind=only_kind, level=level, q=q, sort=sort):
+            done += 1
+            if done % 500 == 0:
+                progress(done, total)
+            yield row
+
+    versions = kept.export_versions(user, year, street=street, kind=kind)
+    with open(result_path(job), "wb") as fh:
+        write_workbook(ratings_sheets(year, versions, rows_of), fh)
+    progress(done, max(total, done))

@@ -87,6 +87,8 @@ PAGES: dict[str, Page] = {
         ),
     ),
     "orgs:tree": Page("/orgs/tree/"),
+    "core:job": Page("/jobs/{job}/"),
+    "core:job_download": Page("/jobs/{job}/download/"),
     "orgs:tree_street": Page("/orgs/tree/streets/{street}/"),
     "orgs:branch_create": Page("/orgs/new/", ("parent",)),
     "orgs:street_create": Page("/orgs/streets/new/"),
@@ -167,7 +169,9 @@ def _path_ids(
     """A score with an evidence file on top of the module's world and rulebooks (rolled back at the end)."""
     from django.db import transaction
 
+    from wuxing.accounts.models import User
     from wuxing.core.management.base import system_user
+    from wuxing.core.tests.authority_world import _finished_job
     from wuxing.orgs.models import OrgUnit, Post
     from wuxing.rules import services
     from wuxing.rules.tests.helpers import YEAR
@@ -187,6 +191,7 @@ def _path_ids(
             "unit": _world_ids["objects"]["unit"][1],
             "evidence": evidence.pk,
             "rulebook": _rulebook_ids["rural"],
+            "job": _finished_job(User.objects.get(pk=_world_ids["users"]["street_a"])).pk,
         }
         transaction.set_rollback(True)
 

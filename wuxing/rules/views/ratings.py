@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from wuxing.core import jobs
 from wuxing.core.excel import workbook_response
 from wuxing.core.views import int_param
 from wuxing.core.workdays import today
@@ -67,13 +69,35 @@ def ratings(request: HttpRequest) -> HttpResponseBase:
     if sort not in SORTS:
         sort = "street"
     if request.GET.get("format") == "xlsx":
+        filename = f"星级评定-{year}-{today():%Y%m%d}.xlsx"
+        branches = kept.scope_branches(request.user, street=street, kind=kind)
+        if kept.refresh(branches, year) and (
+            kept.filtered(kept.kept_ratings(request.user, year, street=street, kind=kind), level, q).count()
+            > settings.WUXING_EXPORT_JOB_ROWS
+        ):
+            # a province-size export runs as a job: the page shows its progress, then the download
+            job = jobs.start(
+                request.user,
+                "ratings_xlsx",
+                _("%(year)s年星级评定 Excel") % {"year": year},
+                filename,
+                {
+                    "year": year,
+                    "street": street.pk if street else None,
+                    "kind": kind,
+                    "level": level,
+                    "q": q,
+                    "sort": sort,
+                },
+            )
+            return redirect("core:job", pk=job.pk)
         versions = kept.export_versions(request.user, year, street=street, kind=kind)
         sheets = exports.ratings_sheets(
             year,
             versions,
             lambda k: kept.iter_rows(request.user, year, street=street, kind=k, level=level, q=q, sort=sort),
         )
-        return workbook_response(sheets, f"星级评定-{year}-{today():%Y%m%d}.xlsx")
+        return workbook_response(sheets, filename)
     page = int_param(request, "page", label=_("页码"), max_value=1_000_000) or 1
     listing = kept.listing(
         request.user,
