@@ -14,6 +14,7 @@ moment of the machine hits floor and product alike) and prints min and median pe
   Excel floor          the same rows written by a bare openpyxl write-only workbook
   API page             GET /api/v1/ratings?year=2023&page=500 (50 per page)
   ratings page         GET /stars/ratings/?page=500 and ?sort=level&page=500
+  organisation pages   GET /orgs/?page=500 (and by stars), /orgs/tree/, one street opened, a street's page
 
 Once: the first read after every kept rating was invalidated (a province-wide rescore), a page after
 one value was saved, reading every API page (page_size 100), and the peak memory (VmHWM) of
@@ -399,7 +400,17 @@ def main() -> None:
     api_page = f"/api/v1/ratings?year={YEAR}&page={middle}"
     page = f"/stars/ratings/?page={middle}"
     level_page = f"/stars/ratings/?sort=level&page={middle}"
-    for url in (api_page, page, level_page):
+    street = (
+        OrgUnit.objects.filter(level="street")
+        .order_by("code")[n_orgs // 50 // 2 : n_orgs // 50 // 2 + 1]
+        .get()
+    )
+    org_list = f"/orgs/?page={middle}"
+    org_list_stars = f"/orgs/?sort=stars&page={middle}"
+    tree = "/orgs/tree/"
+    tree_street = f"/orgs/tree/streets/{street.pk}/"
+    street_profile = f"/orgs/{street.pk}/"
+    for url in (api_page, page, level_page, org_list, tree):
         get(client, url)  # warm
     rows = excel_rows()
     measures: dict[str, Callable[[], Any]] = {
@@ -414,6 +425,11 @@ def main() -> None:
         f"API page {middle}": lambda: get(client, api_page),
         f"ratings page {middle}": lambda: get(client, page),
         f"ratings page {middle}, by level": lambda: get(client, level_page),
+        f"organisation list page {middle}": lambda: get(client, org_list),
+        f"organisation list page {middle}, by stars": lambda: get(client, org_list_stars),
+        "tree (streets only)": lambda: get(client, tree),
+        "tree: one street opened": lambda: get(client, tree_street),
+        "street profile": lambda: get(client, street_profile),
     }
     times: dict[str, list[float]] = {name: [] for name in measures}
     for _round in range(args.rounds):
