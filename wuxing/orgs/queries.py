@@ -136,7 +136,7 @@ def street_branches(user: Any, street: OrgUnit | None) -> QuerySet[OrgUnit]:
     qs = with_street_and_secretary(branches).order_by("path")
     year = kept.rating_years()[0]
     if active_versions(year):
-        kept.refresh(branches.order_by(), year)
+        kept.refresh_scope(user, year, street=street)
         qs = kept.with_level(qs, year)
     return qs
 

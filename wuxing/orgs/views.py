@@ -112,7 +112,7 @@ def org_list(request: HtmxHttpRequest) -> HttpResponseBase:
     # the current rating year's star level from the kept ratings (one subquery, no query per row)
     year: int | None = kept.rating_years()[0]
     if year is not None and active_versions(year):
-        kept.refresh(kept.scope_branches(request.user), year)
+        kept.refresh_scope(request.user, year)
         qs = kept.with_level(qs, year)
         if params.get("star_level") is not None:
             qs = qs.filter(**{"star_level": params["star_level"]})  # the annotation above

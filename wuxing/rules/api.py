@@ -92,8 +92,7 @@ def _street(request: HttpRequest, code: str | None) -> Any:
 def list_ratings(request: HttpRequest, filters: Query[RatingFilters]) -> Any:
     user = request.auth  # type: ignore[attr-defined]  # set by django-ninja's authentication
     street = _street(request, filters.street)
-    branches = kept.scope_branches(user, street=street, kind=filters.kind)
-    if kept.refresh(branches, filters.year):
+    if kept.refresh_scope(user, filters.year, street=street):
         return _KeptPages(
             user,
             filters.year,

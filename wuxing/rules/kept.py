@@ -27,7 +27,7 @@ from wuxing.core.scoping import org_filter, visible_orgs
 from wuxing.core.workdays import today
 from wuxing.orgs.models import Level, OrgUnit
 from wuxing.rules import engine
-from wuxing.rules.models import Rating, RulebookVersion, Score
+from wuxing.rules.models import Rating, RatingCheck, RegistryStamp, RulebookVersion, Score
 from wuxing.rules.queries import RatingRow, active_versions, explain, load_totals, load_vetoes, rate
 
 log = logging.getLogger(__name__)
@@ -51,16 +51,49 @@ def _stars_mask(book: Any, stars: tuple[str, ...]) -> int:
     return mask
 
 
-def refresh(branches: QuerySet[OrgUnit], year: int) -> bool:
+def refresh(branches: QuerySet[OrgUnit], year: int, *, whole: bool = False) -> bool:
     """Decide the missing and stale kept ratings of these branches for the year. False when they could
-    not be stored (the caller then rates in memory)."""
+    not be stored (the caller then rates in memory).
+
+    `whole`: the branches are every branch (a whole-district user without a street filter). Then, while
+    no organisation has changed since the last full check (the registry stamp, counted up by a trigger)
+    and the active versions are the same, only the rows marked stale are looked at (a partial index)."""
+    versions = active_versions(year)
     try:
-        for kind, rb in sorted(active_versions(year).items()):
+        if whole:
+            stamp = RegistryStamp.objects.filter(pk=1).values_list("n", flat=True).first()
+            key = ",".join(str(rb.pk) for _k, rb in sorted(versions.items()))
+            check = (
+                RatingCheck.objects.filter(year=year, stamp=stamp, versions=key).first()
+                if stamp is not None
+                else None
+            )
+            if check is not None and Rating.objects.filter(year=year).count() == check.rows:
+                stale = Rating.objects.filter(year=year, fresh=False).values("org_id")
+                if not stale.exists():
+                    return True
+                branches = branches.filter(pk__in=stale)
+            elif stamp is not None:
+                for kind, rb in sorted(versions.items()):
+                    _refresh_kind(rb, branches.filter(area_kind=kind).order_by(), year)
+                rows = Rating.objects.filter(year=year).count()
+                RatingCheck.objects.update_or_create(
+                    year=year, defaults={"stamp": stamp, "versions": key, "rows": rows}
+                )
+                return True
+        for kind, rb in sorted(versions.items()):
             _refresh_kind(rb, branches.filter(area_kind=kind).order_by(), year)
     except DatabaseError:
         log.warning("kept ratings for %s could not be stored; rating in memory", year, exc_info=True)
         return False
     return True
+
+
+def refresh_scope(user: Any, year: int, *, street: OrgUnit | None = None) -> bool:
+    """`refresh` for what the user sees (of one street): every kind, the whole-district fast path when
+    it applies."""
+    whole = street is None and org_filter(user) is None
+    return refresh(scope_branches(user, street=street), year, whole=whole)
 
 
 def _refresh_kind(rb: RulebookVersion, subset: QuerySet[OrgUnit], year: int) -> None:
@@ -213,8 +246,7 @@ def listing(
     limit: int = 50,
 ) -> Listing | None:
     """A page of ratings from the kept table, or None when it could not be brought up to date."""
-    branches = scope_branches(user, street=street, kind=kind)
-    if not refresh(branches, year):
+    if not refresh_scope(user, year, street=street):
         return None
     kept = kept_ratings(user, year, street=street, kind=kind)
     chosen = filtered(kept, level, q)
@@ -239,8 +271,7 @@ def iter_rows(
     """Every matching organisation's rating with its explanations, in the order asked for, decided
     `batch` organisations at a time: exports and the `rate` command hold one batch in memory, not the
     province (§25). Without a writable kept table: the scope rated in memory, then filtered and sorted."""
-    branches = scope_branches(user, street=street, kind=kind)
-    if not refresh(branches, year):
+    if not refresh_scope(user, year, street=street):
         rows = rate(user, year, street=street, kind=kind)
         if level is not None:
             rows = [r for r in rows if r.level == level]

@@ -237,7 +237,32 @@ class Rating(models.Model):
             models.Index(fields=["year", "street_code", "org_code"], name="rating_year_street"),
             models.Index(fields=["year", "level", "street_code", "org_code"], name="rating_year_level"),
             models.Index(fields=["year", "org_path"], name="rating_year_path"),
+            models.Index(fields=["year", "org"], name="rating_stale", condition=models.Q(fresh=False)),
         ]
 
     def __str__(self) -> str:
         return f"{self.org_id} {self.year} {self.level}"
+
+
+class RegistryStamp(models.Model):
+    """One row whose `n` a database trigger counts up with every insert, update or delete on the
+    organisation table (migration 0003) — whoever writes, however (services, bulk imports, raw SQL)."""
+
+    n = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return str(self.n)
+
+
+class RatingCheck(models.Model):
+    """The registry stamp and active versions at which every organisation's kept rating of a year was
+    last checked against the organisation (`kept.refresh` for the whole district): while both are
+    unchanged, a read only has to look at the rows marked stale."""
+
+    year = models.PositiveSmallIntegerField(unique=True)
+    stamp = models.BigIntegerField()
+    versions = models.CharField(max_length=100)
+    rows = models.PositiveIntegerField(default=0)  # kept rows of the year then (emptying the table shows)
+
+    def __str__(self) -> str:
+        return f"{self.year} @{self.stamp} ({self.versions})"

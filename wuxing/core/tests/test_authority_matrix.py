@@ -51,7 +51,7 @@ PAGES = [route for route in ROUTES if not route.api]
 CALLERS = (*ROLES, ANONYMOUS)
 # Logging in and out only touches the session; reading a rating may store the kept rating it decided
 # (a cache of what the scores say, docs/decisions.md §24 — not a change anybody made).
-NOT_SNAPSHOTTED = {"sessions.Session", "starrules.Rating"}
+NOT_SNAPSHOTTED = {"sessions.Session", "starrules.Rating", "starrules.RatingCheck"}
 
 
 # --- what exists ------------------------------------------------------------------------------------------

@@ -70,8 +70,7 @@ def ratings(request: HttpRequest) -> HttpResponseBase:
         sort = "street"
     if request.GET.get("format") == "xlsx":
         filename = f"星级评定-{year}-{today():%Y%m%d}.xlsx"
-        branches = kept.scope_branches(request.user, street=street, kind=kind)
-        if kept.refresh(branches, year) and (
+        if kept.refresh_scope(request.user, year, street=street) and (
             kept.filtered(kept.kept_ratings(request.user, year, street=street, kind=kind), level, q).count()
             > settings.WUXING_EXPORT_JOB_ROWS
         ):
