@@ -182,8 +182,8 @@ def generate(n_orgs: int, per_street: int = 50, seed: int = 7) -> None:
         if rng.random() < VETO_SHARE:
             codes = [v.code for s in books[kind].rulebook.stars for v in s.vetoes]
             vetoes.append((pk, rng.choice(codes)))
-    insert(score_rows)
     insert_vetoes(vetoes)
+    insert(score_rows)  # then VACUUM ANALYZE / ANALYZE: the planner knows every table's size
     from wuxing.accounts import services as account_services
 
     account = account_services.create_user(
@@ -220,7 +220,7 @@ def insert(score_rows: list[tuple]) -> None:
             connection.ensure_connection()
             autocommit = connection.connection.autocommit
             connection.connection.autocommit = True
-            cur.execute("VACUUM ANALYZE starrules_score")
+            cur.execute("VACUUM ANALYZE")  # every table, as autovacuum would soon after such inserts
             connection.connection.autocommit = autocommit
         else:
             cur.execute("ANALYZE")
