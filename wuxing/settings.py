@@ -292,3 +292,7 @@ LOGGING = {
 
 NINJA_PAGINATION_PER_PAGE = 50
 WUXING_SITE_NAME = _("五星支部创建管理平台")
+
+# A ratings export of more organisations than this runs as a background job with a progress page
+# (docs/decisions.md §25); smaller ones download at once.
+WUXING_EXPORT_JOB_ROWS = int(os.environ.get("WUXING_EXPORT_JOB_ROWS", "5000"))

@@ -25,3 +25,6 @@ STORAGES = {**STORAGES, "default": {"BACKEND": "django.core.files.storage.InMemo
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
     DATABASES["default"]["OPTIONS"].pop("init_command", None)
+
+# Background jobs run in the test's own process and transaction (no subprocess against another database).
+WUXING_JOBS_INLINE = True

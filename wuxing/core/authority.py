@@ -93,6 +93,8 @@ def fixed(**kwargs: Any) -> Target:
 STREET_IN_BODY = Target("street named in the form", _no_kwargs, {OWN: EVERYONE, OTHER: EVERYONE})
 
 BRANCH = Target("branch", lambda o, role: {"pk": o.branch.pk}, SCOPED)
+# A street, seen by whoever sees something in it (street A: everybody on that side).
+STREET = Target("street", lambda o, role: {"pk": o.street.pk}, SCOPED)
 # A branch without people (may be deleted); street A's (阳光社区) is not the secretary's nor the unit's.
 EMPTY_BRANCH = Target(
     "empty branch",
@@ -122,6 +124,8 @@ ACCOUNT_TOKEN = Target(
 TOKEN = Target("API token", lambda o, role: {"pk": o.token_of[role].pk}, {OWN: EVERYONE, OTHER: NOBODY})
 # API paths name organisations by `org_id`.
 BRANCH_ID = Target("branch", lambda o, role: {"org_id": o.branch.pk}, SCOPED)
+# A background job: its owner's own (own side) or somebody else's (other side), whoever that is.
+JOB = Target("job", lambda o, role: {"pk": o.job_of[role].pk}, {OWN: EVERYONE, OTHER: NOBODY})
 
 
 @dataclass(frozen=True)
@@ -274,4 +278,7 @@ ROUTES = [
             changes=False,  # a cookie only
         ),
     ),
+    # a background job's progress page and its file: the user who started it, nobody else
+    page("core:job", JOB, get=allow(own=EVERYONE, other=NOBODY)),
+    page("core:job_download", JOB, get=allow(own=EVERYONE, other=NOBODY)),
 ]

@@ -85,3 +85,40 @@ class PersonalDataView(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_id} {self.what} {self.subject}"
+
+
+class Job(models.Model):
+    """A long piece of work (a province-size export) run outside the request: the page that started it
+    shows its progress and, when it is done, a download link for the user who started it only."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("进行中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("发起人"), on_delete=models.CASCADE)
+    kind = models.CharField(_("类型"), max_length=40)
+    title = models.CharField(_("名称"), max_length=200)
+    params = models.JSONField(default=dict)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    filename = models.CharField(_("文件名"), max_length=200, blank=True, default="")
+    error = models.CharField(_("错误"), max_length=300, blank=True, default="")
+    created_at = models.DateTimeField(_("开始时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("后台任务")
+        verbose_name_plural = _("后台任务")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.title}（{self.get_status_display()}）"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return min(99, 100 * self.done // self.total) if self.total else 0

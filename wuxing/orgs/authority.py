@@ -20,6 +20,7 @@ from wuxing.core.authority import (
     PERSON,
     POST,
     REGISTRY,
+    STREET,
     STREET_IN_BODY,
     STREET_STAFF,
     WHOLE_DISTRICT,
@@ -94,6 +95,8 @@ def org_import(o: Any, role: str) -> dict[str, Any]:
 ROUTES = [
     page("orgs:list", get=allow(EVERYONE)),
     page("orgs:tree", get=allow(EVERYONE)),
+    # a street's organisations for the tree: whoever sees something in the street
+    page("orgs:tree_street", STREET, get=allow(own=EVERYONE, other=WHOLE_DISTRICT)),
     page("orgs:people", get=allow(EVERYONE)),
     page("orgs:units", get=allow(EVERYONE)),
     page(

@@ -109,6 +109,13 @@ class OrgFilterForm(forms.Form):
         required=False,
         choices=[("", _("全部")), ("real", _("真实名称")), ("demo", _("演示虚构"))],
     )
+    star_level = forms.TypedChoiceField(
+        label=_("星级"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", _("全部"))] + [(str(i), f"{i}星") for i in range(5, -1, -1)],
+    )
 
     def __init__(self, *args: Any, streets: Any, units: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -90,24 +90,61 @@ def visible_streets(user: Any) -> QuerySet[OrgUnit]:
     return OrgUnit.objects.streets().filter(path__in=prefixes).order_by("code")
 
 
-def tree(user: Any) -> list[dict[str, Any]]:
-    """Streets with their visible branches, in three queries."""
+# Above this many visible organisations the tree lists its streets only and loads a street's
+# organisations when it is opened (docs/decisions.md §26).
+TREE_INLINE_LIMIT = 2000
+
+
+def tree(user: Any, *, inline_limit: int | None = None) -> tuple[list[dict[str, Any]], int, bool]:
+    """(streets with their counts and — when the scope is small enough to be shown at once — their
+    visible branches, the number of visible branches, whether branches are loaded per street).
+    A handful of queries whatever the size."""
+    limit = TREE_INLINE_LIMIT if inline_limit is None else inline_limit
     streets = list(visible_streets(user))
-    branches = with_street_and_secretary(visible_orgs(user).filter(level=Level.BRANCH)).order_by("path")
+    visible = visible_orgs(user).filter(level=Level.BRANCH)
+    step = 2 * OrgUnit.steplen
+    counts: dict[str, dict[str, int]] = {s.path: {"rural": 0, "community": 0} for s in streets}
+    for prefix, kind, n in (
+        visible.order_by()
+        .annotate(sp=Substr("path", 1, step))
+        .values_list("sp", "area_kind")
+        .annotate(n=Count("pk"))
+    ):
+        counts.setdefault(prefix, {"rural": 0, "community": 0})[kind] = n
+    total = sum(sum(c.values()) for c in counts.values())
+    lazy = total > limit
     by_street: dict[str, list[OrgUnit]] = {s.path: [] for s in streets}
-    for b in branches:
-        by_street.setdefault(b.path[: 2 * OrgUnit.steplen], []).append(b)
+    if not lazy:
+        for b in street_branches(user, None):
+            by_street.setdefault(b.path[:step], []).append(b)
     openable = set(visible_orgs(user).filter(level=Level.STREET).values_list("pk", flat=True))
-    return [
+    groups = [
         {
             "street": s,
             "openable": s.pk in openable,
             "branches": by_street.get(s.path, []),
-            "rural": sum(1 for b in by_street.get(s.path, []) if b.area_kind == "rural"),
-            "community": sum(1 for b in by_street.get(s.path, []) if b.area_kind == "community"),
+            "rural": counts.get(s.path, {}).get("rural", 0),
+            "community": counts.get(s.path, {}).get("community", 0),
         }
         for s in streets
     ]
+    return groups, total, lazy
+
+
+def street_branches(user: Any, street: OrgUnit | None) -> QuerySet[OrgUnit]:
+    """The visible branches (of one street, or all), with street, secretary and this year's star level."""
+    from wuxing.rules import kept
+    from wuxing.rules.queries import active_versions
+
+    branches = visible_orgs(user).filter(level=Level.BRANCH)
+    if street is not None:
+        branches = branches.filter(path__startswith=street.path)
+    qs = with_street_and_secretary(branches).order_by("path")
+    year = kept.rating_years()[0]
+    if active_versions(year):
+        kept.refresh_scope(user, year, street=street)
+        qs = kept.with_level(qs, year)
+    return qs
 
 
 def org_posts(org: OrgUnit) -> tuple[list[Post], list[Post]]:

@@ -41,6 +41,7 @@ from wuxing.orgs.models import (
     PostRole,
     StreetKind,
 )
+from wuxing.rules.stale import invalidate
 
 BULK_BATCH = 500  # rows per statement of a bulk write (SQLite allows 999 parameters per statement)
 BRANCH_FIELDS = ("code", "name", "area_kind", "branch_type", "member_count", "assigned_unit")
@@ -151,6 +152,12 @@ def update_org(
     if changed or moved:  # an unchanged row (e.g. re-importing the same file) writes no history
         with integrity_to_validation(ORG_UNIQUE):
             save_with_history(org, actor, reason)
+        if org.level == Level.STREET and stored.code != org.code:
+            # kept ratings order by their street's code (a branch's own code and place are checked
+            # when they are read): docs/decisions.md §24
+            invalidate(
+                None, OrgUnit.objects.filter(path__startswith=org.path, level=Level.BRANCH).values("pk")
+            )
     return org
 
 

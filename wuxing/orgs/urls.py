@@ -7,6 +7,7 @@ app_name = "orgs"
 urlpatterns = [
     path("", views.org_list, name="list"),
     path("tree/", views.tree, name="tree"),
+    path("tree/streets/<int:pk>/", views.tree_street, name="tree_street"),
     path("new/", views.branch_create, name="branch_create"),
     path("streets/new/", views.street_create, name="street_create"),
     path("<int:pk>/", views.org_detail, name="detail"),

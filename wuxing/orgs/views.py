@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -39,6 +40,8 @@ from wuxing.orgs.forms import (
     UnitForm,
 )
 from wuxing.orgs.models import Level, OrgUnit, Person, Post, PostRole
+from wuxing.rules import kept
+from wuxing.rules.queries import active_versions
 
 
 def _form_errors_to_form(form: Any, exc: ValidationError) -> None:
@@ -60,9 +63,26 @@ def _form_errors_to_form(form: Any, exc: ValidationError) -> None:
 
 @require_safe
 def tree(request: HttpRequest) -> HttpResponse:
-    groups = queries.tree(request.user)
-    total = sum(len(g["branches"]) for g in groups)
-    return render(request, "orgs/tree.html", {"groups": groups, "total": total})
+    groups, total, lazy = queries.tree(request.user)
+    return render(
+        request,
+        "orgs/tree.html",
+        {"groups": groups, "total": total, "lazy": lazy, "star_year": _star_year()},
+    )
+
+
+def _star_year() -> int | None:
+    """The current rating year when it has an active rulebook (the year star levels are shown for)."""
+    year = kept.rating_years()[0]
+    return year if active_versions(year) else None
+
+
+@require_safe
+def tree_street(request: HttpRequest, pk: int) -> HttpResponse:
+    """One street's organisations for the tree, loaded when the street is opened (htmx)."""
+    street = get_visible(queries.visible_streets(request.user), pk=pk)
+    branches = queries.street_branches(request.user, street)
+    return render(request, "orgs/_tree_branches.html", {"branches": branches})
 
 
 ORG_EXPORT_COLUMNS = [
@@ -78,6 +98,9 @@ ORG_EXPORT_COLUMNS = [
 ]
 
 
+STAR_SORTS = {"stars": F("star_level").desc(nulls_last=True), "-stars": F("star_level").asc(nulls_last=True)}
+
+
 @require_safe
 def org_list(request: HtmxHttpRequest) -> HttpResponseBase:
     form = OrgFilterForm(
@@ -87,6 +110,17 @@ def org_list(request: HtmxHttpRequest) -> HttpResponseBase:
     if form.is_valid():
         params.update(form.cleaned_data)
     qs = queries.branch_list(request.user, params)
+    # the current rating year's star level from the kept ratings (one subquery, no query per row)
+    year: int | None = kept.rating_years()[0]
+    if year is not None and active_versions(year):
+        kept.refresh_scope(request.user, year)
+        qs = kept.with_level(qs, year)
+        if params.get("star_level") is not None:
+            qs = qs.filter(**{"star_level": params["star_level"]})  # the annotation above
+        if params.get("sort") in STAR_SORTS:
+            qs = qs.order_by(STAR_SORTS[params["sort"]], "path")
+    else:
+        year = None
     if request.GET.get("format") == "xlsx":
         rows = (
             [
@@ -99,12 +133,14 @@ def org_list(request: HtmxHttpRequest) -> HttpResponseBase:
                 o.secretary_name or "",
                 o.assigned_unit.name if o.assigned_unit else "",
                 "是" if o.is_demo else "",
+                *([] if year is None else ["" if o.star_level is None else f"{o.star_level}星"]),
             ]
             for o in qs.iterator(chunk_size=2000)
         )
-        return workbook_response(
-            [Sheet("组织列表", ORG_EXPORT_COLUMNS, rows)], f"组织列表-{today():%Y%m%d}.xlsx"
+        columns = ORG_EXPORT_COLUMNS + (
+            [] if year is None else [Column("star_level", f"{year}年星级（实时评定）")]
         )
+        return workbook_response([Sheet("组织列表", columns, rows)], f"组织列表-{today():%Y%m%d}.xlsx")
     page, qs_params = paginate(request, qs)
     template = "orgs/_org_rows.html" if request.htmx and request.GET.get("partial") else "orgs/org_list.html"
     return render(
@@ -117,6 +153,7 @@ def org_list(request: HtmxHttpRequest) -> HttpResponseBase:
             "sort_params": querystring_without(request, "sort", "page"),
             "sort": request.GET.get("sort") or "",
             "can_add": request.user.has_perm("orgs.manage_registry"),
+            "star_year": year,
         },
     )
 
@@ -146,6 +183,13 @@ def org_detail(request: HttpRequest, pk: int) -> HttpResponse:
             visible_orgs(request.user).filter(path__startswith=org.path, level=Level.BRANCH)
         ).order_by("path")
         ctx["children"] = children
+    years = [y for y in kept.rating_years() if active_versions(y)]
+    if org.level == Level.BRANCH:
+        ctx["star_levels"] = kept.levels_by_year(org, years)
+    elif org.level == Level.STREET and years:
+        ctx["star_summary"] = kept.street_summary(request.user, org, years)  # refreshes the street
+        ctx["children"] = kept.with_level(ctx["children"], years[0])
+        ctx["star_year"] = years[0]
     ctx["can_edit"] = request.user.has_perm("orgs.change_orgunit", org)
     ctx["can_delete"] = request.user.has_perm("orgs.delete_orgunit", org)
     ctx["can_add_branch"] = org.level == Level.STREET and request.user.has_perm("orgs.add_branch", org)

@@ -13,7 +13,7 @@ from wuxing.api.schemas import ConflictOut, ErrorOut, FieldErrorsOut, Ref
 from wuxing.core.dates import YEAR_MAX, YEAR_MIN
 from wuxing.core.scoping import get_visible, visible_orgs
 from wuxing.orgs.models import Level
-from wuxing.rules import queries
+from wuxing.rules import kept, queries
 from wuxing.rules.models import RulebookVersion
 
 router = Router()
@@ -94,15 +94,36 @@ def _street(request: HttpRequest, code: str | None) -> Any:
 )
 @paginate(BoundedPages)
 def list_ratings(request: HttpRequest, filters: Query[RatingFilters]) -> Any:
-    rows = queries.rate(
-        request.auth,  # type: ignore[attr-defined]  # set by django-ninja's authentication
-        filters.year,
-        street=_street(request, filters.street),
-        kind=filters.kind,
-    )
+    user = request.auth  # type: ignore[attr-defined]  # set by django-ninja's authentication
+    street = _street(request, filters.street)
+    if kept.refresh_scope(user, filters.year, street=street):
+        return _KeptPages(
+            user,
+            filters.year,
+            kept.filtered(
+                kept.kept_ratings(user, filters.year, street=street, kind=filters.kind), filters.level
+            ),
+        )
+    rows = queries.rate(user, filters.year, street=street, kind=filters.kind)
     if filters.level is not None:
         rows = [r for r in rows if r.level == filters.level]
     return _LazyRows(rows)
+
+
+class _KeptPages:
+    """The kept ratings as the paginator sees them: counted in SQL, and only the page's organisations
+    rated (with their gap lists) when a slice is taken."""
+
+    def __init__(self, user: Any, year: int, rows: Any) -> None:
+        self._user, self._year, self._rows = user, year, rows
+
+    def __len__(self) -> int:
+        return int(self._rows.count())
+
+    def __getitem__(self, item: slice) -> list[dict[str, Any]]:
+        start = item.start or 0
+        rows = kept.page_rows(self._user, self._year, self._rows, "street", start, item.stop - start)
+        return [RatingOut.of(r) for r in rows]
 
 
 class _LazyRows(list):

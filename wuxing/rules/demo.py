@@ -21,6 +21,7 @@ from wuxing.orgs.models import OrgUnit
 from wuxing.rules import engine, services
 from wuxing.rules.models import Score
 from wuxing.rules.schema import Indicator, Rulebook, Star
+from wuxing.rules.stale import invalidate
 
 YEAR = 2023
 REASON = "北关区演示数据：2023年指标得分"
@@ -138,6 +139,7 @@ def load_demo_scores() -> str | None:
             scores.append(score)
     with transaction.atomic():
         bulk_create_with_history(scores, Score, batch_size=1000, default_change_reason=REASON)
+        invalidate(YEAR)
     return f"已生成 {YEAR} 年演示得分：{len(orgs)} 个组织，{len(scores)} 项指标（星级由评星引擎计算）。"
 
 

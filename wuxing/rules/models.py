@@ -216,3 +216,67 @@ class VetoEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.org} {self.veto_code} {self.occurred_on}"
+
+
+class Rating(models.Model):
+    """The kept rating of one organisation in one year: what `queries.rate` decides, stored so that
+    pages and the API can count, filter, order and page in SQL (docs/decisions.md §24).
+
+    Not a record of its own: any write that can change a rating (a value, a veto event, a rescore)
+    marks the row stale in the same transaction (`kept.invalidate`, which also counts `generation` up),
+    and the next read decides the stale and missing rows of its scope again and stores them only if
+    `generation` has not moved meanwhile. A row rated under another version than the active one (a new
+    version was activated, or the organisation changed kind) counts as stale too.
+    """
+
+    org = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="kept_ratings")
+    year = models.PositiveSmallIntegerField()
+    rulebook = models.ForeignKey(
+        RulebookVersion, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    fresh = models.BooleanField(default=False)
+    generation = models.BigIntegerField(default=0)
+    level = models.SmallIntegerField(default=0)
+    stars = models.SmallIntegerField(default=0)  # bit i: the rulebook's i-th star is awarded
+    total_cents = models.BigIntegerField(default=0)  # points of all stars × 100
+    # Copies of the organisation's place as it was rated, so that lists order and filter by index
+    # without joining the tree; a row whose copy differs from the organisation counts as stale.
+    org_path = models.CharField(max_length=255, default="")
+    org_code = models.CharField(max_length=32, default="")
+    street_code = models.CharField(max_length=32, default="")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["year", "org"], name="rating_one_per_year")]
+        indexes = [
+            models.Index(fields=["year", "street_code", "org_code"], name="rating_year_street"),
+            models.Index(fields=["year", "level", "street_code", "org_code"], name="rating_year_level"),
+            models.Index(fields=["year", "org_path"], name="rating_year_path"),
+            models.Index(fields=["year", "org"], name="rating_stale", condition=models.Q(fresh=False)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.org_id} {self.year} {self.level}"
+
+
+class RegistryStamp(models.Model):
+    """One row whose `n` a database trigger counts up with every insert, update or delete on the
+    organisation table (migration 0003) — whoever writes, however (services, bulk imports, raw SQL)."""
+
+    n = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return str(self.n)
+
+
+class RatingCheck(models.Model):
+    """The registry stamp and active versions at which every organisation's kept rating of a year was
+    last checked against the organisation (`kept.refresh` for the whole district): while both are
+    unchanged, a read only has to look at the rows marked stale."""
+
+    year = models.PositiveSmallIntegerField(unique=True)
+    stamp = models.BigIntegerField()
+    versions = models.CharField(max_length=100)
+    rows = models.PositiveIntegerField(default=0)  # kept rows of the year then (emptying the table shows)
+
+    def __str__(self) -> str:
+        return f"{self.year} @{self.stamp} ({self.versions})"

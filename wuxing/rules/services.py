@@ -34,6 +34,7 @@ from wuxing.rules.schema import (
     parse_rulebook,
     with_unit,
 )
+from wuxing.rules.stale import invalidate, invalidate_kind
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "rulebooks"
 
@@ -206,6 +207,7 @@ def rescore(
     cells are written back `batch` rows per UPDATE … FROM (VALUES …) statement.
     """
     book = rb.rulebook
+    invalidate_kind(rb)
     scored = 0
     unscored: list[tuple[str, str]] = []
     qs = (
@@ -704,6 +706,8 @@ def save_scores(
         score.entered_by = real_user(actor)
         score.note = note[:300]
         save_with_history(score, actor, note)
+    if any(counts[k] for k in ("created", "updated", "deleted")):
+        invalidate(year, [org.pk])
     return counts
 
 
@@ -780,6 +784,7 @@ def record_veto(
         recorded_by=real_user(actor),
     )
     save_with_history(event, actor, "登记一票否决事项")
+    invalidate(year, [org.pk])
     log_decision(org, "veto_recorded", actor, to_state=veto_code, comment=description)
     return event
 
@@ -792,6 +797,7 @@ def revoke_veto(actor: Any, event: VetoEvent, reason: str) -> VetoEvent:
     event.revoked_at = timezone.now()
     event.revoke_reason = reason
     save_with_history(event, actor, reason)
+    invalidate(event.year, [event.org_id])
     log_decision(event.org, "veto_revoked", actor, from_state=event.veto_code, comment=reason)
     return event
 

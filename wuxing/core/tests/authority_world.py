@@ -107,6 +107,11 @@ def build() -> tuple[World, dict[str, SimpleNamespace]]:
     own_token_of = {role: tokens[USER_OF_ROLE[role]] for role in ROLES}
     other_token_of = dict.fromkeys(ROLES, tokens["street_b"])
     passwords = {role: PASSWORDS[USER_OF_ROLE[role]] for role in ROLES}
+    jobs = {key: _finished_job(user) for key, user in world.users.items()}
+    own_job_of = {role: jobs[USER_OF_ROLE[role]] for role in ROLES}
+    other_job_of = {
+        role: jobs["street_b" if USER_OF_ROLE[role] != "street_b" else "street_a"] for role in ROLES
+    }
 
     def side(name: str, street: Any, branch: Any, empty_branch: Any, unit: Any, account_key: str) -> Any:
         # fetched again now that everything is built: forms send back the current lock_version
@@ -124,6 +129,7 @@ def build() -> tuple[World, dict[str, SimpleNamespace]]:
             inactive_account=inactive[street.pk],
             account_token=tokens[account_key],
             token_of=own_token_of if name == OWN else other_token_of,
+            job_of=own_job_of if name == OWN else other_job_of,
             rulebook=rulebooks["rural"],
             draft=reviews[("draft", branch.pk)],
             submitted=reviews[("submitted", branch.pk)],
@@ -219,3 +225,23 @@ def _build_reviews(actor: Any, world: World, rulebooks: dict[str, Any]) -> dict[
         for a in Assessment.objects.filter(cycle=cycle):
             out[(key, a.org_id)] = a
     return out
+
+
+def _finished_job(user: Any) -> Any:
+    """A finished export of the user's, with its file in place."""
+    from wuxing.core.jobs import result_path
+    from wuxing.core.models import Job
+
+    job = Job.objects.create(
+        user=user,
+        kind="ratings_xlsx",
+        title="导出",
+        filename="导出.xlsx",
+        status=Job.Status.DONE,
+        done=1,
+        total=1,
+    )
+    path = result_path(job)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"PK test")
+    return job

@@ -50,8 +50,10 @@ CASES = [(route, method) for route in ROUTES for method in route.methods]
 PAGES = [route for route in ROUTES if not route.api]
 CALLERS = (*ROLES, ANONYMOUS)
 # Logging in and out only touches the session; a look at full personal data leaves a line in the access
-# log (core/privacy.py) — still a read, and tested in wuxing/orgs/tests/test_privacy.py.
-NOT_SNAPSHOTTED = {"sessions.Session", "core.PersonalDataView"}
+# log (core/privacy.py) — still a read, and tested in wuxing/orgs/tests/test_privacy.py; reading a rating
+# may store the kept rating it decided (a cache of what the scores say, docs/decisions.md §24 — not a
+# change anybody made).
+NOT_SNAPSHOTTED = {"sessions.Session", "core.PersonalDataView", "starrules.Rating", "starrules.RatingCheck"}
 
 
 # --- what exists ------------------------------------------------------------------------------------------

@@ -79,9 +79,24 @@ PAGES: dict[str, Page] = {
     # organisations
     "orgs:list": Page(
         "/orgs/",
-        ("q", "street", "area_kind", "branch_type", "unit", "demo", "sort", "format", "partial", PAGE_PARAM),
+        (
+            "q",
+            "street",
+            "area_kind",
+            "branch_type",
+            "unit",
+            "demo",
+            "star_level",
+            "sort",
+            "format",
+            "partial",
+            PAGE_PARAM,
+        ),
     ),
     "orgs:tree": Page("/orgs/tree/"),
+    "core:job": Page("/jobs/{job}/"),
+    "core:job_download": Page("/jobs/{job}/download/"),
+    "orgs:tree_street": Page("/orgs/tree/streets/{street}/"),
     "orgs:branch_create": Page("/orgs/new/", ("parent",)),
     "orgs:street_create": Page("/orgs/streets/new/"),
     "orgs:detail": Page("/orgs/{village}/"),
@@ -102,7 +117,9 @@ PAGES: dict[str, Page] = {
     "orgs:import": Page("/orgs/import/", ("kind",)),
     "orgs:import_template": Page("/orgs/import/template/orgs.xlsx"),
     # stars
-    "starrules:ratings": Page("/stars/ratings/", ("year", "street", "kind", "level", "q", "sort", "format")),
+    "starrules:ratings": Page(
+        "/stars/ratings/", ("year", "street", "kind", "level", "q", "sort", "format", "page")
+    ),
     "starrules:card": Page("/stars/orgs/{village}/", ("year",)),
     "starrules:card_pdf": Page("/stars/orgs/{village}/card.pdf", ("year",)),
     "starrules:ratings_pdf": Page("/stars/ratings/report.pdf", ("year", "street", "kind")),
@@ -180,7 +197,9 @@ def _path_ids(
     """A score with an evidence file on top of the module's world and rulebooks (rolled back at the end)."""
     from django.db import transaction
 
+    from wuxing.accounts.models import User
     from wuxing.core.management.base import system_user
+    from wuxing.core.tests.authority_world import _finished_job
     from wuxing.orgs.models import OrgUnit, Post
     from wuxing.reviews import services as review_services
     from wuxing.rules import services
@@ -207,11 +226,13 @@ def _path_ids(
             "assessment": cycle.assessments.get(org=village).pk,
             "user": _world_ids["users"]["street_a"],
             "village": village.pk,
+            "street": _world_ids["objects"]["street_a"][1],
             "post": Post.objects.filter(org=village).values_list("pk", flat=True)[0],
             "person": _world_ids["objects"]["secretary_a"][1],
             "unit": _world_ids["objects"]["unit"][1],
             "evidence": evidence.pk,
             "rulebook": _rulebook_ids["rural"],
+            "job": _finished_job(User.objects.get(pk=_world_ids["users"]["street_a"])).pk,
         }
         transaction.set_rollback(True)
 

@@ -119,3 +119,23 @@ def test_phone_menu_button_opens_the_menu(new_page, login, world):
     expect(page.get_by_role("link", name="后万金村")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling
     expect(menu).to_be_hidden()  # the menu starts closed again on the next page
+
+
+def test_a_large_tree_loads_a_street_with_its_star_badges_when_opened(page, login, demo, monkeypatch):
+    """Past the inline limit the tree sends streets only; opening one fetches its organisations."""
+    from wuxing.orgs import queries
+    from wuxing.rules.demo import load_demo_scores
+
+    load_demo_scores()  # the shipped rulebooks and the demo's values: every organisation has a level
+    monkeypatch.setattr(queries, "TREE_INLINE_LIMIT", 10)
+    login(page, "admin", DEMO_PASSWORD)
+    page.goto("/orgs/tree/")
+    town = page.locator('#org-tree details[data-street="柏庄镇"]')
+    expect(page.locator("#org-tree")).not_to_contain_text("后万金村")  # not sent with the page
+    town.locator("summary strong").click()
+    village = town.get_by_role("link", name="后万金村", exact=True)
+    expect(village).to_be_visible()
+    expect(town.locator("li", has_text="后万金村").locator(".stars-badge")).to_contain_text("星")  # its badge
+    village.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("后万金村")
+    expect(page.locator("#star-levels")).to_contain_text("实时评定")

@@ -58,6 +58,17 @@ CASES = [
     Case("org_list", lambda w: "/orgs/", ALL_200),
     Case("org_list_xlsx", lambda w: "/orgs/?format=xlsx", ALL_200),
     Case("tree", lambda w: "/orgs/tree/", ALL_200),
+    # a street's organisations for the tree: whoever sees something in the street, 404 otherwise
+    Case(
+        "tree_street_a",
+        lambda w: f"/orgs/tree/streets/{w.street_a.pk}/",
+        {**ALL_200, "street_b": 404},
+    ),
+    Case(
+        "tree_street_b",
+        lambda w: f"/orgs/tree/streets/{w.street_b.pk}/",
+        {**ALL_200, "street_a": 404, "secretary_a": 404, "unit": 404},
+    ),
     Case(
         "org_list_junk_params",
         lambda w: "/orgs/?street=abc&unit=x&area_kind=zzz&sort=bogus&page=abc",
@@ -248,6 +259,7 @@ def test_every_registry_url_is_in_the_table() -> None:
         "unit_edit",
         "import",
         "import_template",
+        "tree_street",
     }
     assert {p.name for p in urls.urlpatterns} == covered
 

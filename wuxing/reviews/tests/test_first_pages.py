@@ -38,8 +38,8 @@ def test_a_named_year_is_counted_from_its_record_not_the_live_rating(
         expected[row.level] += 1
     assert response.context["total"].counts == expected
     wrong = [0] * 6
-    for row in rule_queries.rate(admin, 2023):
-        wrong[row.level] += 1
+    for live in rule_queries.rate(admin, 2023):
+        wrong[live.level] += 1
     assert expected != wrong  # the live rating would have shown other numbers
 
 

@@ -201,3 +201,23 @@ def test_rescore_command_scores_every_value_under_the_active_version(world, rule
     assert (income.scored_with_id, income.cents, income.met_bit > 0) == (rulebooks["rural"].pk, 2500, True)
     with pytest.raises(CommandError, match="2031年没有启用的星级细则"):
         call_command("rescore", "--year", "2031")
+
+
+def test_jsonl_is_one_organisation_per_line_and_matches_json(rated):
+    out, _err = rate("--format", "jsonl")
+    lines = out.splitlines()
+    assert [json.loads(line) for line in lines] == rate_json()
+    assert len(lines) == 3
+
+
+def test_json_is_written_one_organisation_at_a_time(rated, monkeypatch):
+    """The array is written as it is produced: each organisation on a line of its own, never the whole
+    document as one string."""
+    from wuxing.rules import kept
+
+    real = kept.iter_rows
+    monkeypatch.setattr(kept, "iter_rows", lambda *a, **k: real(*a, **{**k, "batch": 1}))
+    out, _err = rate("--format", "json")
+    lines = out.splitlines()
+    assert lines[0] == "[" and lines[-1] == "]" and len(lines) == 5
+    assert json.loads(out) == rate_json()

@@ -424,15 +424,15 @@ def test_the_ratings_page_filters_and_counts(world, rulebooks, save, client_for)
     save(world.village_b, CYXW_AT_18)
     client = client_for("admin")
     page = text_of(client.get(f"/stars/ratings/?year={YEAR}"))
-    assert "2023年星级评定" in page and "显示 3 个组织" in page
-    assert "三星及以上 1/3" in page
+    assert "2023年星级评定" in page and "共 3 个组织" in page
+    assert "三星及以上 33.3%" in page and "1/3 · 目标：100%" in page
     assert "2023年 农村 第1版" in page and "2023年 城市社区 第1版" in page
     five = text_of(client.get(f"/stars/ratings/?year={YEAR}&level=5"))
-    assert "显示 1 个组织" in five and "西漳涧村" in five and "后万金村" not in five
+    assert "共 1 个组织" in five and "西漳涧村" in five and "后万金村" not in five
     search = text_of(client.get(f"/stars/ratings/?year={YEAR}&q=后万金"))
-    assert "显示 1 个组织" in search and "后万金村" in search
+    assert "共 1 个组织" in search and "后万金村" in search
     street = text_of(client.get(f"/stars/ratings/?year={YEAR}&street={world.street_b.pk}"))
-    assert "2023年星级评定 · 柏庄镇" in street and "显示 1 个组织" in street
+    assert "2023年星级评定 · 柏庄镇" in street and "共 1 个组织" in street
     # a street user cannot filter their way into another street
     other = text_of(client_for("street_a").get(f"/stars/ratings/?year={YEAR}&street={world.street_b.pk}"))
-    assert "后万金村" not in other and "显示 2 个组织" in other
+    assert "后万金村" not in other and "共 2 个组织" in other

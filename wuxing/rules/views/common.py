@@ -10,9 +10,8 @@ from django.utils.translation import gettext as _
 from wuxing.core.dates import YEAR_MAX, YEAR_MIN
 from wuxing.core.scoping import get_visible, visible_orgs
 from wuxing.core.views import int_param
-from wuxing.core.workdays import today
 from wuxing.orgs.models import Level
-from wuxing.rules.models import RulebookVersion, Score
+from wuxing.rules.kept import rating_years
 
 
 def _branch(request: HttpRequest, pk: int) -> Any:
@@ -21,18 +20,8 @@ def _branch(request: HttpRequest, pk: int) -> Any:
 
 
 def _years() -> list[int]:
-    """Years with an active rulebook, the default first: the latest year that has scores (a year just
-    cloned for next season stays selectable but does not become the default while it is empty)."""
-    years = sorted(
-        set(RulebookVersion.objects.filter(is_active=True).values_list("year", flat=True)), reverse=True
-    )
-    if not years:
-        return [today().year]
-    latest = Score.objects.filter(year__in=years).order_by("-year").values_list("year", flat=True).first()
-    if latest is not None and latest != years[0]:
-        years.remove(latest)
-        years.insert(0, latest)
-    return years
+    """Years with an active rulebook, the current rating year first (`kept.rating_years`)."""
+    return rating_years()
 
 
 def _year(request: HttpRequest) -> int:

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from wuxing.core import jobs
 from wuxing.core.excel import workbook_response
+from wuxing.core.views import int_param
 from wuxing.core.workdays import today
 from wuxing.orgs.queries import visible_streets
-from wuxing.rules import exports, queries, services
+from wuxing.rules import exports, kept, queries, services
 from wuxing.rules.engine import rate_one
 from wuxing.rules.forms import (
     RatingFilterForm,
@@ -23,27 +26,24 @@ from wuxing.rules.forms import (
 from wuxing.rules.models import VetoEvent
 from wuxing.rules.views.common import _branch, _year, _years
 
-SORTS = {
-    "level": lambda r: (-r.level, r.street_code, r.org_code),
-    "-level": lambda r: (r.level, r.street_code, r.org_code),
-    "name": lambda r: r.org_name,
-    "street": lambda r: (r.street_code, r.org_code),
-    "total": lambda r: -sum(r.result.points.values()),
-}
+SORTS = kept.PYTHON_ORDERS
 
 
-@require_safe
-def ratings(request: HttpRequest) -> HttpResponseBase:
-    years = _years()
-    streets = visible_streets(request.user)
-    form = RatingFilterForm(request.GET or {"year": years[0]}, years=years, streets=streets)
+PAGE_SIZE = 50
+
+
+def _filters(request: HttpRequest, years: list[int], streets: Any) -> tuple[RatingFilterForm, dict[str, Any]]:
+    """Each filter on its own: a missing year is the current rating year (the default of `_years`), and
+    an invalid filter is dropped with a warning while the valid ones still apply."""
+    data = request.GET.copy()
+    if not data.get("year"):
+        data["year"] = str(years[0])
+    form = RatingFilterForm(data, years=years, streets=streets)
     params: dict[str, Any] = {"year": years[0]}
-    if form.is_valid():
-        params.update(form.cleaned_data)
-    elif request.GET:
+    if not form.is_valid():
         messages.warning(
             request,
-            _("筛选条件无效（%(e)s），已显示默认结果。")
+            _("筛选条件无效（%(e)s），已忽略。")
             % {
                 "e": "；".join(
                     f"{form.fields[k].label if k in form.fields else k}：{v[0]}"
@@ -51,41 +51,114 @@ def ratings(request: HttpRequest) -> HttpResponseBase:
                 )
             },
         )
+    params.update(form.cleaned_data)
+    return form, params
+
+
+@require_safe
+def ratings(request: HttpRequest) -> HttpResponseBase:
+    years = _years()
+    streets = visible_streets(request.user)
+    form, params = _filters(request, years, streets)
     year = int(params["year"])
     street = streets.filter(pk=params["street"]).first() if params.get("street") else None
-    rows = queries.rate(request.user, year, street=street, kind=params.get("kind") or None)
-    dist_all = queries.distribution(rows)
-    if params.get("level") not in (None, ""):
-        rows = [r for r in rows if r.level == int(params["level"])]
+    kind = params.get("kind") or None
+    level = int(params["level"]) if params.get("level") not in (None, "") else None
     q = (params.get("q") or "").strip()
-    if q:
-        rows = [r for r in rows if q in r.org_name or q in r.org_code]
     sort = request.GET.get("sort") or "street"
-    rows.sort(key=SORTS.get(sort, SORTS["street"]))
+    if sort not in SORTS:
+        sort = "street"
     if request.GET.get("format") == "xlsx":
-        return workbook_response(exports.ratings_sheets(rows, year), f"星级评定-{year}-{today():%Y%m%d}.xlsx")
+        filename = f"星级评定-{year}-{today():%Y%m%d}.xlsx"
+        if kept.refresh_scope(request.user, year, street=street) and (
+            kept.filtered(kept.kept_ratings(request.user, year, street=street, kind=kind), level, q).count()
+            > settings.WUXING_EXPORT_JOB_ROWS
+        ):
+            # a province-size export runs as a job: the page shows its progress, then the download
+            job = jobs.start(
+                request.user,
+                "ratings_xlsx",
+                _("%(year)s年星级评定 Excel") % {"year": year},
+                filename,
+                {
+                    "year": year,
+                    "street": street.pk if street else None,
+                    "kind": kind,
+                    "level": level,
+                    "q": q,
+                    "sort": sort,
+                },
+            )
+            return redirect("core:job", pk=job.pk)
+        versions = kept.export_versions(request.user, year, street=street, kind=kind)
+        sheets = exports.ratings_sheets(
+            year,
+            versions,
+            lambda k: kept.iter_rows(request.user, year, street=street, kind=k, level=level, q=q, sort=sort),
+        )
+        return workbook_response(sheets, filename)
+    page = int_param(request, "page", label=_("页码"), max_value=1_000_000) or 1
+    listing = kept.listing(
+        request.user,
+        year,
+        street=street,
+        kind=kind,
+        level=level,
+        q=q,
+        sort=sort,
+        offset=(page - 1) * PAGE_SIZE,
+        limit=PAGE_SIZE,
+    )
+    if listing is None:  # the kept table could not be brought up to date: rate in memory
+        everything = queries.rate(request.user, year, street=street, kind=kind)
+        chosen = _filtered(everything, level, q, sort)
+        offset = (page - 1) * PAGE_SIZE
+        listing = kept.Listing(
+            chosen[offset : offset + PAGE_SIZE], len(chosen), queries.distribution(everything)
+        )
+    pages = max(1, -(-listing.count // PAGE_SIZE))
+    dist_all = listing.distribution
     versions = queries.active_versions(year)
     star_heads = {kind: [(s.code, s.name) for s in rb.rulebook.stars] for kind, rb in versions.items()}
-    total = len(rows)
+    total = sum(dist_all.values())
+    three_plus = sum(v for k, v in dist_all.items() if k >= 3)
+    keep = request.GET.copy()
+    keep.pop("page", None)
+    keep.pop("format", None)
+    keep["year"] = str(year)
     return render(
         request,
         "rules/ratings.html",
         {
             "form": form,
-            "rows": rows,
+            "rows": listing.rows,
             "year": year,
             "street": street,
             "distribution": sorted(dist_all.items(), reverse=True),
-            "total": sum(dist_all.values()),
-            "shown": total,
-            "three_plus": sum(v for k, v in dist_all.items() if k >= 3),
+            "total": total,
+            "shown": listing.count,
+            "three_plus": three_plus,
+            "three_plus_pct": round(100 * three_plus / total, 1) if total else 0,
             "versions": versions,
             "star_heads": star_heads,
             "sort": sort,
-            "qs": request.GET.urlencode(),
+            "qs": keep.urlencode(),
+            "page": page,
+            "pages": pages,
+            "first_shown": (page - 1) * PAGE_SIZE + 1,
+            "last_shown": min(page * PAGE_SIZE, listing.count),
             "placeholder": any(rb.is_placeholder for rb in versions.values()),
         },
     )
+
+
+def _filtered(rows: list[queries.RatingRow], level: int | None, q: str, sort: str) -> list[queries.RatingRow]:
+    if level is not None:
+        rows = [r for r in rows if r.level == level]
+    if q:
+        rows = [r for r in rows if q in r.org_name or q in r.org_code]
+    rows.sort(key=SORTS[sort])
+    return rows
 
 
 @require_safe

@@ -1,0 +1,36 @@
+"""A background job's page (progress, then the download link) and its download: the owner's only,
+anybody else gets 404 (docs/decisions.md §25)."""
+
+from __future__ import annotations
+
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
+
+from wuxing.core.excel import XLSX_MIME, _disposition
+from wuxing.core.jobs import result_path
+from wuxing.core.models import Job
+
+
+def _own_job(request: HttpRequest, pk: int) -> Job:
+    return get_object_or_404(Job, pk=pk, user_id=request.user.pk)
+
+
+@require_safe
+def job(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _own_job(request, pk)
+    template = "core/_job_status.html" if request.headers.get("HX-Request") else "core/job.html"
+    return render(
+        request, template, {"job": job, "finished": job.status in (Job.Status.DONE, Job.Status.FAILED)}
+    )
+
+
+@require_safe
+def job_download(request: HttpRequest, pk: int) -> FileResponse:
+    job = _own_job(request, pk)
+    path = result_path(job)
+    if job.status != Job.Status.DONE or not path.exists():
+        raise Http404
+    response = FileResponse(path.open("rb"), content_type=XLSX_MIME)
+    response["Content-Disposition"] = _disposition(job.filename or f"{job.pk}.xlsx")
+    return response
