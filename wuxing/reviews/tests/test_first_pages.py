@@ -41,6 +41,12 @@ def test_a_named_year_is_counted_from_its_record_not_the_live_rating(
     for live in rule_queries.rate(admin, 2023):
         wrong[live.level] += 1
     assert expected != wrong  # the live rating would have shown other numbers
+    # the star card heads with the named level and says so; the ratings page points to the record
+    card = client_for("admin").get(f"/stars/orgs/{world.village_a.pk}/?year=2023").content.decode()
+    assert f"2023 年度已命名：{named_level} 星（正式记录" in card
+    assert f"</span> {named_level}星</h1>" in card
+    ratings = client_for("admin").get("/stars/ratings/?year=2023").content.decode()
+    assert "2023 年度已命名：正式结果是命名时冻结的记录" in ratings
 
 
 def test_the_first_page_lists_what_is_due(cycle: Any, world: Any, client_for: Any) -> None:

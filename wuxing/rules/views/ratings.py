@@ -29,6 +29,12 @@ from wuxing.rules.views.common import _branch, _year, _years
 SORTS = kept.PYTHON_ORDERS
 
 
+def review_named_kinds(year: int) -> set[str]:
+    from wuxing.reviews.queries import named_kinds
+
+    return named_kinds(year)
+
+
 PAGE_SIZE = 50
 
 
@@ -148,6 +154,7 @@ def ratings(request: HttpRequest) -> HttpResponseBase:
             "first_shown": (page - 1) * PAGE_SIZE + 1,
             "last_shown": min(page * PAGE_SIZE, listing.count),
             "placeholder": any(rb.is_placeholder for rb in versions.values()),
+            "named_kinds": [k for k in ("rural", "community") if k in review_named_kinds(year)],
         },
     )
 
@@ -167,6 +174,12 @@ def card(request: HttpRequest, pk: int) -> HttpResponse:
     year = _year(request)
     rb = services.active_rulebook(year, org.area_kind)
     ctx: dict[str, Any] = {"org": org, "year": year, "years": _years(), "rb": rb}
+    # One truth per year: a named year's level is the official record's; the engine's explanation below
+    # it follows today's rulebook and data, for comparison.
+    from wuxing.reviews.queries import year_results
+
+    if org.area_kind in review_named_kinds(year):
+        ctx["official"] = next(iter(year_results(request.user, year, org_ids=[org.pk])), None)
     if rb is not None:
         book = rb.rulebook
         values = queries.org_values(org, year, book)
