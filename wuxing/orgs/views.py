@@ -185,15 +185,64 @@ def org_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ctx["children"] = children
     years = [y for y in kept.rating_years() if active_versions(y)]
     if org.level == Level.BRANCH:
-        ctx["star_levels"] = kept.levels_by_year(org, years)
+        ctx["star_levels"] = _official_levels(request.user, org, kept.levels_by_year(org, years))
     elif org.level == Level.STREET and years:
-        ctx["star_summary"] = kept.street_summary(request.user, org, years)  # refreshes the street
+        ctx["star_summary"] = _official_summary(
+            request.user,
+            org,
+            kept.street_summary(request.user, org, years),  # refreshes the street
+        )
         ctx["children"] = kept.with_level(ctx["children"], years[0])
         ctx["star_year"] = years[0]
     ctx["can_edit"] = request.user.has_perm("orgs.change_orgunit", org)
     ctx["can_delete"] = request.user.has_perm("orgs.delete_orgunit", org)
     ctx["can_add_branch"] = org.level == Level.STREET and request.user.has_perm("orgs.add_branch", org)
     return render(request, "orgs/org_detail.html", ctx)
+
+
+def _official_levels(user: Any, org: OrgUnit, live: list[tuple[int, int | None]]) -> list[tuple[Any, ...]]:
+    """(year, level, source) newest first: a year named for the organisation's kind from its official
+    record (reviews), any other year from the live rating."""
+    from wuxing.reviews.queries import NAMED, named_kinds, year_results
+
+    out: list[tuple[Any, ...]] = []
+    for year, level in live:
+        if org.area_kind in named_kinds(year):
+            record = next(iter(year_results(user, year, org_ids=[org.pk])), None)
+            if record is not None and record.source == NAMED:
+                out.append((year, record.level, NAMED))
+                continue
+        out.append((year, level, "live"))
+    return out
+
+
+def _official_summary(user: Any, street: OrgUnit, live: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The street's distribution per year, a named year counted from its official record."""
+    from wuxing.reviews.queries import NAMED, named_kinds, year_results
+
+    ids = list(
+        visible_orgs(user)
+        .filter(path__startswith=street.path, level=Level.BRANCH)
+        .values_list("pk", flat=True)
+    )
+    for entry in live:
+        entry["source"] = "live"
+        if not named_kinds(entry["year"]):
+            continue
+        rows = year_results(user, entry["year"], org_ids=ids)
+        counts = {level: 0 for level, _n in entry["distribution"]}
+        for row in rows:
+            counts[row.level] = counts.get(row.level, 0) + 1
+        total = len(rows)
+        three = sum(n for level, n in counts.items() if level >= 3)
+        entry.update(
+            distribution=sorted(counts.items(), reverse=True),
+            total=total,
+            three_plus=three,
+            three_plus_pct=round(100 * three / total, 1) if total else 0,
+            source=NAMED if all(r.source == NAMED for r in rows) else "mixed",
+        )
+    return live
 
 
 def _editable_streets(user: Any) -> Any:

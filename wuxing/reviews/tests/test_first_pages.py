@@ -47,6 +47,12 @@ def test_a_named_year_is_counted_from_its_record_not_the_live_rating(
     assert f"</span> {named_level}星</h1>" in card
     ratings = client_for("admin").get("/stars/ratings/?year=2023").content.decode()
     assert "2023 年度已命名：正式结果是命名时冻结的记录" in ratings
+    # the organisation's profile lists the named level for 2023, the street's profile counts it
+    profile = client_for("admin").get(f"/orgs/{world.village_a.pk}/")
+    assert (2023, named_level, "named") in profile.context["star_levels"]
+    street = client_for("admin").get(f"/orgs/{world.street_a.pk}/")
+    (y2023,) = [y for y in street.context["star_summary"] if y["year"] == 2023]
+    assert dict(y2023["distribution"])[named_level] >= 1 and y2023["source"] in ("named", "mixed")
 
 
 def test_the_first_page_lists_what_is_due(cycle: Any, world: Any, client_for: Any) -> None:
