@@ -13,12 +13,11 @@ page under 100 ms.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import time
-from pathlib import Path
 
-OUT = Path(__file__).resolve().parent / "out"
+from bench.demo import load_demo
+
 ROLES = {
     "district admin (admin)": "admin",
     "leader (leader)": "leader",
@@ -33,27 +32,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    OUT.mkdir(exist_ok=True)
-    db = OUT / "home.sqlite3"
-    if not os.environ.get("DATABASE_URL"):
-        db.unlink(missing_ok=True)
-        os.environ["DATABASE_URL"] = f"sqlite:///{db}"
-    os.environ.setdefault("SECRET_KEY", "bench-only")
-    os.environ["WUXING_DEMO"] = "1"
-    os.environ["DJANGO_DEBUG"] = "0"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "wuxing.settings"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    load_demo("home")
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     from wuxing.accounts.models import User
 
-    call_command("migrate", verbosity=0)
-    call_command("load_demo", "--quiet-accounts", verbosity=0)
     clients = {}
     for label, username in ROLES.items():
         client = Client()

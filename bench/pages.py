@@ -8,11 +8,10 @@ Best of 5 per page, DEBUG off, logged in as the demo district admin.
 
 from __future__ import annotations
 
-import os
 import time
-from pathlib import Path
 
-OUT = Path(__file__).resolve().parent / "out"
+from bench.demo import load_demo
+
 PAGES = [
     "/stars/ratings/",
     "/stars/ratings/?format=xlsx",
@@ -25,18 +24,7 @@ PAGES = [
 
 
 def main() -> None:
-    OUT.mkdir(exist_ok=True)
-    db = OUT / "pages.sqlite3"
-    if not os.environ.get("DATABASE_URL"):
-        db.unlink(missing_ok=True)
-        os.environ["DATABASE_URL"] = f"sqlite:///{db}"
-    os.environ.setdefault("SECRET_KEY", "bench-only")
-    os.environ["WUXING_DEMO_LOGIN_ALLOWED"] = "1"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "wuxing.settings"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    load_demo("pages")
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -44,8 +32,6 @@ def main() -> None:
     from wuxing.accounts.models import User
     from wuxing.orgs.models import OrgUnit
 
-    call_command("migrate", verbosity=0)
-    call_command("load_demo", "--quiet-accounts", verbosity=0)
     org = OrgUnit.objects.get(code="BZ002").pk
     client = Client()
     client.force_login(User.objects.get(username="admin"))

@@ -10,38 +10,22 @@ round; min and median over the rounds. DEBUG off, Django's test client, logged i
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import time
-from pathlib import Path
 
-OUT = Path(__file__).resolve().parent / "out"
+from bench.demo import load_demo
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    OUT.mkdir(exist_ok=True)
-    db = OUT / "pdf.sqlite3"
-    if not os.environ.get("DATABASE_URL"):
-        db.unlink(missing_ok=True)
-        os.environ["DATABASE_URL"] = f"sqlite:///{db}"
-    os.environ.setdefault("SECRET_KEY", "bench-only")
-    os.environ["DJANGO_DEBUG"] = "0"
-    os.environ["WUXING_DEMO"] = "1"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "wuxing.settings"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    load_demo("pdf")
     from django.test import Client
 
     from wuxing.accounts.models import User
     from wuxing.orgs.models import OrgUnit
 
-    call_command("migrate", verbosity=0)
-    call_command("load_demo", "--quiet-accounts", verbosity=0)
     org = OrgUnit.objects.get(code="BZ002").pk
     client = Client()
     client.force_login(User.objects.get(username="admin"))

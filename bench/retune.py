@@ -20,30 +20,17 @@ Prints min and median of each and the ratio of save to floor.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import time
-from pathlib import Path
 
-OUT = Path(__file__).resolve().parent / "out"
+from bench.demo import load_demo
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    OUT.mkdir(exist_ok=True)
-    db = OUT / "retune.sqlite3"
-    if not os.environ.get("DATABASE_URL"):
-        db.unlink(missing_ok=True)
-        os.environ["DATABASE_URL"] = f"sqlite:///{db}"
-    os.environ.setdefault("SECRET_KEY", "bench-only")
-    os.environ["WUXING_DEMO_LOGIN_ALLOWED"] = "1"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "wuxing.settings"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    load_demo("retune")
     from django.db import connection
     from django.test import Client
 
@@ -51,8 +38,6 @@ def main() -> None:
     from wuxing.rules import services
     from wuxing.rules.models import RulebookVersion, Score
 
-    call_command("migrate", verbosity=0)
-    call_command("load_demo", "--quiet-accounts", verbosity=0)
     client = Client()
     client.force_login(User.objects.get(username="admin"))
     rural = Score.objects.filter(year=2023, org__area_kind="rural")
