@@ -16,6 +16,7 @@ DEBUG = False
 # directory per test process, never into the checkout's var/.
 VAR_DIR = Path(tempfile.mkdtemp(prefix="wuxing-test-var-"))
 atexit.register(shutil.rmtree, VAR_DIR, ignore_errors=True)
+MEDIA_ROOT = VAR_DIR / "media"
 WUXING_DEMO_LOGIN_ALLOWED = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 AXES_FAILURE_LIMIT = 5

@@ -221,6 +221,7 @@ def restore(archive: Path, progress: Callable[[str], None] = lambda s: None) -> 
     manifest = read_manifest(archive)
     check_restorable(manifest)
     media_root = Path(settings.MEDIA_ROOT)
+    media_root.parent.mkdir(parents=True, exist_ok=True)  # next to media/, so the swap is one rename
     with tempfile.TemporaryDirectory(prefix="wuxing-restore-", dir=media_root.parent) as tmp:
         work = Path(tmp)
         progress("检查备份文件")
