@@ -96,7 +96,7 @@ def year_results(user: Any, year: int, *, org_ids: Iterable[int] | None = None) 
 
     wanted = list(org_ids) if org_ids is not None else None
     if wanted == []:
-        return []  # (the star rules' raw-SQL rating cannot take an empty IN ())
+        return []
     named = named_kinds(year)
     rows: list[YearResult] = []
     if named:

@@ -69,6 +69,12 @@ def _messages_of(exc: ValidationError) -> list[str]:
     return list(exc.messages)
 
 
+def _flash(request: HttpRequest, errors: list[str]) -> None:
+    """A refused action's reasons, as messages on the page it returns to."""
+    for error in errors:
+        messages.error(request, error)
+
+
 # --- cycles ------------------------------------------------------------------------------------------------
 
 
@@ -220,8 +226,7 @@ def approve_bulk(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         count = services.approve_bulk(request.user, cycle, ids, request.POST.get("comment", "")[:500])
     except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+        _flash(request, exc.messages)
     else:
         messages.success(request, _("已审核通过 %(n)s 个组织。") % {"n": count})
     return redirect("reviews:cycle", pk=cycle.pk)
@@ -235,8 +240,7 @@ def name_cycle(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         count = services.name_cycle(request.user, cycle, request.POST.get("comment", "")[:500])
     except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+        _flash(request, exc.messages)
     else:
         messages.success(request, _("已命名：%(n)s 个组织的结果成为本年度的正式记录。") % {"n": count})
     return redirect("reviews:cycle", pk=cycle.pk)
@@ -530,17 +534,14 @@ def notice_start(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     form = NoticeForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, str(error))
+        _flash(request, [str(e) for errors in form.errors.values() for e in errors])
         return redirect("reviews:notice", pk=cycle.pk)
     try:
         cycle = services.start_notice(
             request.user, cycle, form.cleaned_data["start"], form.cleaned_data["comment"]
         )
     except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+        _flash(request, exc.messages)
     else:
         messages.success(
             request,
@@ -564,14 +565,11 @@ def objection_create(request: HttpRequest, pk: int) -> HttpResponse:
                 request.user, cycle, org, form.cleaned_data["raised_on"], form.cleaned_data["text"]
             )
         except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
+            _flash(request, exc.messages)
         else:
             messages.success(request, _("已登记异议。"))
     else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, str(error))
+        _flash(request, [str(e) for errors in form.errors.values() for e in errors])
     return redirect("reviews:notice", pk=cycle.pk)
 
 
@@ -587,8 +585,7 @@ def objection_resolve(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.resolve_objection(request.user, objection, form.cleaned_data["resolution"])
         except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
+            _flash(request, exc.messages)
         else:
             messages.success(request, _("异议已处理。"))
     else:
@@ -616,12 +613,9 @@ def star_remove(request: HttpRequest, pk: int) -> HttpResponse:
                 request.user, result, data["star_code"], data["removed_on"], data["reason"], veto
             )
         except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
+            _flash(request, exc.messages)
         else:
             messages.success(request, _("已摘星并记录原因。"))
     else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, str(error))
+        _flash(request, [str(e) for errors in form.errors.values() for e in errors])
     return redirect("reviews:org_history", pk=result.org_id)

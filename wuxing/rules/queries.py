@@ -205,7 +205,10 @@ def rate(
         branches = branches.filter(path__startswith=street.path)
         narrowed = True
     if org_ids is not None:
-        branches = branches.filter(pk__in=list(org_ids))
+        wanted = list(org_ids)
+        if not wanted:
+            return []  # nothing asked for (the set-based loader would build an empty IN ())
+        branches = branches.filter(pk__in=wanted)
         narrowed = True
     streets = {
         path: (name, code)

@@ -44,6 +44,7 @@ def test_street_kind_and_year_filters(world, rulebooks):
         ("ZB001", "彰北街道", "ZB", "农村"),
     ]
     assert queries.rate(admin, 2022) == []  # no rulebook for 2022
+    assert queries.rate(admin, YEAR, org_ids=[]) == []  # asking for no organisation rates none
 
 
 def test_an_organisation_without_values_is_rated_zero_with_every_reason(world, rulebooks):
