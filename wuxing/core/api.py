@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from typing import Any, Literal
 
@@ -10,9 +9,8 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
-from wuxing.core.holidays import HOLIDAY, MAX_YEAR, MIN_YEAR, day_kinds, parse_schedule
-from wuxing.core.models import HolidayYear
-from wuxing.core.workdays import WorkCalendar, package_days, unavailable_message
+from wuxing.core.holidays import HOLIDAY, MAX_YEAR, MIN_YEAR
+from wuxing.core.workdays import WorkCalendar, unavailable_message, workdays_per_month, year_days
 
 router = Router()
 
@@ -47,26 +45,16 @@ def holiday_year(request: HttpRequest, year: int) -> Any:
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise HttpError(404, f"年度应在 {MIN_YEAR}–{MAX_YEAR} 之间")
     cal = WorkCalendar()
-    source = cal.source(year)
+    source, schedule, days = year_days(year, cal)
     if source is None:
         raise HttpError(404, unavailable_message(year))
-    basis = ""
-    if source == "entered":
-        schedule = HolidayYear.objects.get(year=year)
-        days, basis = day_kinds(parse_schedule(schedule.entries, year)), schedule.source
-    else:
-        days = package_days(year)
-    per_month = [
-        cal.workdays_between(dt.date(year, m, 1), dt.date(year, m, calendar.monthrange(year, m)[1]))
-        for m in range(1, 13)
-    ]
     return {
         "year": year,
         "source": source,
-        "basis": basis,
+        "basis": schedule.source if schedule else "",
         "days": [
             {"date": d, "kind": "holiday" if k == HOLIDAY else "workday", "name": n}
             for d, (k, n) in sorted(days.items())
         ],
-        "workdays_per_month": per_month,
+        "workdays_per_month": workdays_per_month(year, cal),
     }

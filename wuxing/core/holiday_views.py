@@ -20,7 +20,7 @@ from wuxing.core import services
 from wuxing.core.excel import Column, Sheet, workbook_response
 from wuxing.core.forms import VersionedFormMixin, show_conflict
 from wuxing.core.history import history_entries
-from wuxing.core.holidays import HOLIDAY, KIND_LABELS, MAX_TEXT, MAX_YEAR, MIN_YEAR, day_kinds, parse_schedule
+from wuxing.core.holidays import HOLIDAY, KIND_LABELS, MAX_TEXT, MAX_YEAR, MIN_YEAR, parse_schedule
 from wuxing.core.locking import EditConflict
 from wuxing.core.models import HolidayYear
 from wuxing.core.views import plain_int
@@ -28,9 +28,10 @@ from wuxing.core.workdays import (
     PACKAGE_FIRST_YEAR,
     PACKAGE_LAST_YEAR,
     WorkCalendar,
-    package_days,
     today,
     unavailable_message,
+    workdays_per_month,
+    year_days,
 )
 
 WEEKDAYS = "一二三四五六日"
@@ -70,30 +71,18 @@ def _year_or_404(year: int) -> int:
     return year
 
 
-def _days(year: int, cal: WorkCalendar) -> tuple[str | None, dict[dt.date, tuple[str, str]]]:
-    source = cal.source(year)
-    if source == "entered":
-        schedule = HolidayYear.objects.get(year=year)
-        return source, day_kinds(parse_schedule(schedule.entries, year))
-    if source == "package":
-        return source, package_days(year)
-    return None, {}
-
-
 def _day(day: dt.date, name: str) -> dict[str, Any]:
     return {"date": day, "weekday": "周" + WEEKDAYS[day.weekday()], "name": name}
 
 
 def _months(year: int, cal: WorkCalendar, days: dict[dt.date, tuple[str, str]]) -> list[dict[str, Any]]:
     months = []
-    for month in range(1, 13):
-        last = calendar.monthrange(year, month)[1]
-        first_day, last_day = dt.date(year, month, 1), dt.date(year, month, last)
+    for month, workdays in enumerate(workdays_per_month(year, cal), start=1):
         months.append(
             {
                 "month": month,
-                "days": last,
-                "workdays": cal.workdays_between(first_day, last_day),
+                "days": calendar.monthrange(year, month)[1],
+                "workdays": workdays,
                 "off": [
                     _day(d, name) for d, (kind, name) in days.items() if d.month == month and kind == HOLIDAY
                 ],
@@ -140,7 +129,7 @@ def holiday_list(request: HttpRequest) -> HttpResponse:
 def holiday_year(request: HttpRequest, year: int) -> HttpResponseBase:
     _year_or_404(year)
     cal = WorkCalendar()
-    source, days = _days(year, cal)
+    source, schedule, days = year_days(year, cal)
     if request.GET.get("format") == "xlsx" and source is not None:
         columns = [
             Column("date", "日期", width=14),
@@ -150,7 +139,6 @@ def holiday_year(request: HttpRequest, year: int) -> HttpResponseBase:
         ]
         rows = ([d, "周" + WEEKDAYS[d.weekday()], KIND_LABELS[k], n] for d, (k, n) in days.items())
         return workbook_response([Sheet(f"{year}年节假日安排", columns, rows)], f"{year}年节假日安排.xlsx")
-    schedule = HolidayYear.objects.filter(year=year).first() if source == "entered" else None
     return render(
         request,
         "core/holiday_year.html",

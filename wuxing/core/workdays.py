@@ -11,7 +11,9 @@ it: a working day is never guessed.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -133,3 +135,25 @@ def is_workday(day: dt.date) -> bool:
 def add_workdays(start: dt.date, count: int) -> dt.date:
     """The date `count` working days after `start` (start itself not counted)."""
     return WorkCalendar().add_workdays(start, count)
+
+
+def year_days(year: int, cal: WorkCalendar) -> tuple[str | None, Any, dict[dt.date, tuple[str, str]]]:
+    """A year's source ('entered', 'package' or None), its entered `HolidayYear` (or None) and its
+    holidays and make-up working days (date → (kind, name)) — what the page, the API and the command show."""
+    from wuxing.core.models import HolidayYear
+
+    source = cal.source(year)
+    if source == "entered":
+        schedule = HolidayYear.objects.get(year=year)
+        return source, schedule, day_kinds(parse_schedule(schedule.entries, year))
+    if source == "package":
+        return source, None, package_days(year)
+    return None, None, {}
+
+
+def workdays_per_month(year: int, cal: WorkCalendar) -> list[int]:
+    """Working days in each month of `year`, January first."""
+    return [
+        cal.workdays_between(dt.date(year, m, 1), dt.date(year, m, calendar.monthrange(year, m)[1]))
+        for m in range(1, 13)
+    ]

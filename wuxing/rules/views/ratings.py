@@ -154,7 +154,7 @@ def ratings(request: HttpRequest) -> HttpResponseBase:
             "first_shown": (page - 1) * PAGE_SIZE + 1,
             "last_shown": min(page * PAGE_SIZE, listing.count),
             "placeholder": any(rb.is_placeholder for rb in versions.values()),
-            "named_kinds": [k for k in ("rural", "community") if k in review_named_kinds(year)],
+            "named_kinds": sorted(review_named_kinds(year)),
         },
     )
 

@@ -9,8 +9,6 @@ The file has one line per holiday or make-up working day, as on the 节假日安
 
 from __future__ import annotations
 
-import calendar
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +16,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import CommandError, CommandParser
 
 from wuxing.core import services
-from wuxing.core.holidays import HOLIDAY, MAX_TEXT, MAX_YEAR, MIN_YEAR, day_kinds, parse_schedule
+from wuxing.core.holidays import HOLIDAY, MAX_TEXT, MAX_YEAR, MIN_YEAR
 from wuxing.core.management.base import WuxingCommand
 from wuxing.core.models import HolidayYear
-from wuxing.core.workdays import WorkCalendar, package_days, unavailable_message
+from wuxing.core.workdays import WorkCalendar, unavailable_message, workdays_per_month, year_days
 
 
 class Command(WuxingCommand):
@@ -69,20 +67,14 @@ class Command(WuxingCommand):
 
     def show(self, year: int) -> None:
         cal = WorkCalendar()
-        source = cal.source(year)
+        source, schedule, days = year_days(year, cal)
         if source is None:
             raise CommandError(unavailable_message(year))
-        if source == "entered":
-            schedule = HolidayYear.objects.get(year=year)
-            days = day_kinds(parse_schedule(schedule.entries, year))
+        if schedule is not None:
             self.stdout.write(f"{year} 年：区委组织部录入（依据：{schedule.source}）")
         else:
-            days = package_days(year)
             self.stdout.write(f"{year} 年：内置官方数据（chinese-calendar）")
         for day, (kind, name) in sorted(days.items()):
             self.stdout.write(f"  {day.isoformat()}  {'放假' if kind == HOLIDAY else '上班'}  {name}")
-        counts = [
-            cal.workdays_between(dt.date(year, m, 1), dt.date(year, m, calendar.monthrange(year, m)[1]))
-            for m in range(1, 13)
-        ]
+        counts = workdays_per_month(year, cal)
         self.stdout.write("各月工作日：" + "  ".join(f"{m}月 {n}" for m, n in enumerate(counts, start=1)))
