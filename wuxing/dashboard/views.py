@@ -140,7 +140,7 @@ def home(request: HttpRequest) -> HttpResponseBase:
         year = years[0]
     role = role_of(user)
     rows = queries.rate(user, year)
-    versions = queries.active_versions(year)
+    versions = queries.year_versions(year)
     # One truth per year: where the year is named (for a kind), its counts come from the official record.
     named = review_queries.named_kinds(year)
     ctx: dict[str, Any] = {
@@ -165,7 +165,7 @@ def home(request: HttpRequest) -> HttpResponseBase:
             return workbook_response(exports.secretary_sheets(ctx, year), _export_name(year))
         return render(request, "dashboard/home.html", ctx)
 
-    streets, total = street_table(review_queries.year_results(user, year) if named else rows)
+    streets, total = street_table(rows)  # a named year's rows are its official record (§46)
     street_pks = dict(visible_streets(user).values_list("code", "pk"))
     for street in streets:
         street.pk = street_pks.get(street.code)
@@ -176,12 +176,7 @@ def home(request: HttpRequest) -> HttpResponseBase:
         charts["streets"] = street_chart(streets)
         prev_year = _previous_year(year, years)
         if prev_year is not None:
-            prev_rows = (
-                review_queries.year_results(user, prev_year)
-                if review_queries.named_kinds(prev_year)
-                else queries.rate(user, prev_year)
-            )
-            _prev_streets, prev_total = street_table(prev_rows)
+            _prev_streets, prev_total = street_table(queries.rate(user, prev_year))
             ctx.update(
                 {
                     "prev_year": prev_year,

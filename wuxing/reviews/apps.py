@@ -15,6 +15,13 @@ class ReviewsConfig(AppConfig):
         if guard_values not in VALUE_EDIT_GUARDS:
             VALUE_EDIT_GUARDS.append(guard_values)
 
+        # The named results are the official record of a named year for everything the star rules show.
+        from wuxing.reviews.queries import OfficialRecords
+        from wuxing.rules import official
+
+        if not any(isinstance(s, OfficialRecords) for s in official.SOURCES):
+            official.SOURCES.append(OfficialRecords())
+
         # A branch registered while a cycle of its kind is open gets its draft at once.
         from django.db.models.signals import post_save
 

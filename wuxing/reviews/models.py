@@ -201,6 +201,8 @@ class NamedResult(models.Model):
     level = models.PositiveSmallIntegerField(_("星级"))
     stars = models.JSONField(_("获得的星"), default=list)
     points = models.JSONField(_("各星得分"), default=dict)
+    # star code → why it was not awarded (the engine's reasons at naming): the record explains itself
+    reasons = models.JSONField(_("未获得的原因"), default=dict, blank=True)
     named_at = models.DateTimeField(_("命名时间"))
 
     class Meta:

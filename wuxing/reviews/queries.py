@@ -16,7 +16,8 @@ from django.db.models.functions import Substr
 
 from wuxing.core.scoping import scope
 from wuxing.orgs.models import AreaKind, OrgUnit
-from wuxing.reviews.models import Assessment, CycleStatus, NamedResult, ReviewCycle, Stage
+from wuxing.reviews.models import Assessment, CycleStatus, NamedResult, ReviewCycle, Stage, StarRemoval
+from wuxing.rules import official
 
 NAMED, LIVE = "named", "live"
 SOURCE_LABELS = {NAMED: "命名结果（正式记录）", LIVE: "实时评定（尚未命名）"}
@@ -83,6 +84,34 @@ def _removals(**lookup: Any) -> dict[int, list[Any]]:
 
 def _streets() -> dict[str, tuple[str, str]]:
     return {p: (n, c) for p, n, c in OrgUnit.objects.streets().values_list("path", "name", "code")}
+
+
+class OfficialRecords:
+    """The named results as the star rules' official source (rules/official.py, registered in
+    ReviewsConfig.ready): the ratings page, its exports, the API and the kept ratings read a named year
+    from here."""
+
+    def named_versions(self, year: int) -> dict[str, Any]:
+        cycles = ReviewCycle.objects.filter(year=year, status=CycleStatus.NAMED).select_related("rulebook")
+        return {c.kind: c.rulebook for c in cycles}
+
+    def named_results(self, year: int, kind: str, org_ids: Any = None) -> dict[int, official.Named]:
+        qs = NamedResult.objects.filter(year=year, kind=kind)
+        removals_qs = StarRemoval.objects.filter(result__year=year, result__kind=kind)
+        if org_ids is not None:
+            qs = qs.filter(org_id__in=org_ids)
+            removals_qs = removals_qs.filter(result__org_id__in=org_ids)
+        removals: dict[int, list[official.Removal]] = {}
+        for result_id, star, on, reason in removals_qs.values_list(
+            "result_id", "star_code", "removed_on", "reason"
+        ):
+            removals.setdefault(result_id, []).append(official.Removal(star, on, reason))
+        return {
+            org_id: official.Named(level, tuple(stars), points, reasons or {}, tuple(removals.get(pk, ())))
+            for pk, org_id, level, stars, points, reasons in qs.values_list(
+                "pk", "org_id", "level", "stars", "points", "reasons"
+            )
+        }
 
 
 def named_kinds(year: int) -> set[str]:

@@ -47,6 +47,7 @@ from wuxing.reviews.models import (
 )
 from wuxing.rules import services as rule_services
 from wuxing.rules.models import Score
+from wuxing.rules.stale import invalidate
 
 
 @dataclass(frozen=True)
@@ -633,7 +634,9 @@ def _name_cycle(actor: Any, cycle: ReviewCycle, comment: str = "") -> int:
     if rule_services.active_rulebook(cycle.year, cycle.kind) is None:
         raise ValidationError(f"{cycle.year}年没有启用的{cycle.get_kind_display()}星级细则")
     ids = [a.org_id for a in assessments]
-    rows = queries.rate(system_user(), cycle.year, kind=cycle.kind, org_ids=ids)  # the whole district
+    # the engine's rating of the whole district (live: the year is not named yet), with the reasons
+    rows = queries.rate(system_user(), cycle.year, kind=cycle.kind, org_ids=ids, live=True)
+    queries.explain(rows)
     now = timezone.now()
     NamedResult.objects.bulk_create(
         [
@@ -646,6 +649,7 @@ def _name_cycle(actor: Any, cycle: ReviewCycle, comment: str = "") -> int:
                 level=row.level,
                 stars=list(row.result.stars),
                 points={code: str(p) for code, p in row.result.points.items()},
+                reasons={c: list(sr.reasons) for c, sr in row.result.star_results.items() if sr.reasons},
                 named_at=now,
             )
             for row in rows
@@ -653,6 +657,7 @@ def _name_cycle(actor: Any, cycle: ReviewCycle, comment: str = "") -> int:
         batch_size=500,
     )
     _bulk_move(actor, assessments, Stage.NAMED, "name", comment.strip()[:500])
+    invalidate(cycle.year, ids)  # the kept ratings of the year now follow the official record (§46)
     before = cycle.status
     cycle.status = CycleStatus.NAMED
     cycle.named_at = now
@@ -699,6 +704,7 @@ def remove_star(
         veto_event=veto_event,
         by=real_user(actor),
     )
+    invalidate(result.year, [result.org_id])  # the kept rating follows the record without the star
     before = result.level - result.removals.exclude(pk=removal.pk).count()
     names = {s.code: s.name for s in result.rulebook.rulebook.stars}
     log_decision(

@@ -50,6 +50,11 @@ class RatingOut(Schema):
     stars: list[str] = Field(..., description="获得的星（代码，按细则顺序）")
     points: dict[str, Decimal] = Field(..., description="各星得分（星代码 → 分数，两位小数）")
     gaps: list[str] = Field(..., description="差距清单：每颗未获得的星为什么没有获得")
+    source: Literal["named", "live"] = Field(
+        ...,
+        description="结果来源：named 为该年度已命名的正式记录（命名时冻结，摘星后不含被摘的星），"
+        "live 为尚未命名年度按当前细则和数据的实时评定",
+    )
 
     @staticmethod
     def of(row: queries.RatingRow) -> dict[str, Any]:

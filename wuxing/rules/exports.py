@@ -42,6 +42,7 @@ def ratings_sheets(
             *[Column(code, f"{name}得分") for code, name in stars],
             Column("gaps", "差距清单", width=80),
             Column("version", "细则版本"),
+            Column("source", "结果来源", width=20),
         ]
         sheets.append(Sheet(f"{year}年{label}", columns, _rating_rows(counted(kind), kind, stars)))
     sheets.append(
@@ -63,6 +64,7 @@ def _rating_rows(rows: Iterable[RatingRow], kind: str, stars: list[tuple[str, st
             "\n".join(r.gaps),
             f"{r.rulebook.year}-{kind}-v{r.rulebook.version}"
             + ("（含默认条目）" if r.result.placeholder else ""),
+            r.source_label,
         ]
 
 

@@ -4,9 +4,10 @@ ratings list, its star distribution and its level filter cost a page's worth of 
 
 Writers call `invalidate` inside their transaction (values, veto events, rescoring). Readers call
 `refresh` for their scope first: rows that are missing, stale or rated under another version than the
-active one are decided again — set-based, the same GROUP BY and engine as `queries.rate` — and written
+one the year follows (the active one, or for a named year the one it was named on) are decided again — set-based, the same GROUP BY and engine as `queries.rate` — and written
 back only where `generation` still holds the value read before deciding, so a write that commits while
-a reader decides is never hidden behind an older result. `listing` then counts, filters, orders and
+a reader decides is never hidden behind an older result. For a kind whose year is named the rows hold
+the official record (rules/official.py, §46), not the engine's decision. `listing` then counts, filters, orders and
 pages in SQL and explains only the page's organisations with `queries.rate`.
 
 When the rows cannot be written back (SQLite busy beyond its timeout), `refresh` answers False and the
@@ -26,9 +27,9 @@ from django.db.models import Count, F, FilteredRelation, OuterRef, Q, QuerySet, 
 from wuxing.core.scoping import org_filter, visible_orgs
 from wuxing.core.workdays import today
 from wuxing.orgs.models import Level, OrgUnit
-from wuxing.rules import engine
+from wuxing.rules import engine, official
 from wuxing.rules.models import Rating, RatingCheck, RegistryStamp, RulebookVersion, Score
-from wuxing.rules.queries import RatingRow, active_versions, explain, load_totals, load_vetoes, rate
+from wuxing.rules.queries import RatingRow, explain, load_totals, load_vetoes, rate, year_versions
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,8 @@ def refresh(branches: QuerySet[OrgUnit], year: int, *, whole: bool = False) -> b
     `whole`: the branches are every branch (a whole-district user without a street filter). Then, while
     no organisation has changed since the last full check (the registry stamp, counted up by a trigger)
     and the active versions are the same, only the rows marked stale are looked at (a partial index)."""
-    versions = active_versions(year)
+    named = official.named_versions(year)
+    versions = year_versions(year)
     try:
         if whole:
             stamp = RegistryStamp.objects.filter(pk=1).values_list("n", flat=True).first()
@@ -75,14 +77,14 @@ def refresh(branches: QuerySet[OrgUnit], year: int, *, whole: bool = False) -> b
                 branches = branches.filter(pk__in=stale)
             elif stamp is not None:
                 for kind, rb in sorted(versions.items()):
-                    _refresh_kind(rb, branches.filter(area_kind=kind).order_by(), year)
+                    _refresh_kind(rb, branches.filter(area_kind=kind).order_by(), year, kind in named)
                 rows = Rating.objects.filter(year=year).count()
                 RatingCheck.objects.update_or_create(
                     year=year, defaults={"stamp": stamp, "versions": key, "rows": rows}
                 )
                 return True
         for kind, rb in sorted(versions.items()):
-            _refresh_kind(rb, branches.filter(area_kind=kind).order_by(), year)
+            _refresh_kind(rb, branches.filter(area_kind=kind).order_by(), year, kind in named)
     except DatabaseError:
         log.warning("kept ratings for %s could not be stored; rating in memory", year, exc_info=True)
         return False
@@ -96,7 +98,7 @@ def refresh_scope(user: Any, year: int, *, street: OrgUnit | None = None) -> boo
     return refresh(scope_branches(user, street=street), year, whole=whole)
 
 
-def _refresh_kind(rb: RulebookVersion, subset: QuerySet[OrgUnit], year: int) -> None:
+def _refresh_kind(rb: RulebookVersion, subset: QuerySet[OrgUnit], year: int, named: bool = False) -> None:
     # One pass over the organisations, each joined to its kept row of the year: missing, marked stale,
     # rated under another version, or rated when the organisation had another code or place.
     checked = subset.annotate(
@@ -120,22 +122,14 @@ def _refresh_kind(rb: RulebookVersion, subset: QuerySet[OrgUnit], year: int) -> 
     generations = {pk: generation or 0 for pk, generation, _path, _code in found}
     # a few organisations by id; many (a first read, a rescore) by the same check as a subquery
     ids: Any = [pk for pk, *_rest in found] if len(found) <= 2000 else checked.values("pk")
-    book = rb.rulebook
-    totals = load_totals(rb, ids)
-    vetoes = load_vetoes(ids, year, book)
-    nothing = [(0, 0, 0)] * len(book.stars)
-    wanted = {pk: totals.get(pk, nothing) for pk in generations}
-    results = engine.rate_totals(book, wanted, {pk: v for pk, v in vetoes.items() if pk in wanted})
+    decided = _named(rb, year, ids, generations) if named else _rated(rb, year, ids, generations)
     step = 2 * OrgUnit.steplen
     street_codes = dict(OrgUnit.objects.streets().order_by().values_list("path", "code"))
     rows = [
         (
             pk,
             generations[pk],
-            results[pk].level,
-            _stars_mask(book, results[pk].stars),
-            sum(t[0] for t in wanted[pk]),
-            rb.pk,
+            *decided.get(pk, (0, 0, 0, None)),
             path,
             code,
             street_codes.get(path[:step], ""),
@@ -144,6 +138,32 @@ def _refresh_kind(rb: RulebookVersion, subset: QuerySet[OrgUnit], year: int) -> 
     ]
     with transaction.atomic():
         _write_back(rows, year)
+
+
+def _rated(rb: RulebookVersion, year: int, ids: Any, wanted_ids: Any) -> dict[int, tuple[Any, ...]]:
+    """(level, stars mask, total cents, version) of each organisation, decided by the engine."""
+    book = rb.rulebook
+    totals = load_totals(rb, ids)
+    vetoes = load_vetoes(ids, year, book)
+    nothing = [(0, 0, 0)] * len(book.stars)
+    wanted = {pk: totals.get(pk, nothing) for pk in wanted_ids}
+    results = engine.rate_totals(book, wanted, {pk: v for pk, v in vetoes.items() if pk in wanted})
+    return {
+        pk: (r.level, _stars_mask(book, r.stars), sum(t[0] for t in wanted[pk]), rb.pk)
+        for pk, r in results.items()
+    }
+
+
+def _named(rb: RulebookVersion, year: int, ids: Any, wanted_ids: Any) -> dict[int, tuple[Any, ...]]:
+    """The same from the year's official record (a named kind, §46). An organisation registered after
+    naming has none: its row is kept without a version, so that no list of the year shows it."""
+    book = rb.rulebook
+    out = {}
+    for pk, named in official.named_results(year, rb.kind, ids).items():
+        if pk in wanted_ids:
+            result = official.NamedOrgResult(pk, book, named)
+            out[pk] = (result.level, _stars_mask(book, result.stars), result.total_cents, rb.pk)
+    return out
 
 
 def _write_back(rows: list[tuple[Any, ...]], year: int) -> None:
@@ -194,7 +214,7 @@ def kept_ratings(
     """The user's kept rows of the year under its active versions (call `refresh` first). Filtered on
     the row's own columns where it can be (whole district, a street's path), so that counting, ordering
     and paging run on the table's indexes."""
-    active = [rb.pk for k, rb in active_versions(year).items() if not kind or k == kind]
+    active = [rb.pk for k, rb in year_versions(year).items() if not kind or k == kind]
     qs = Rating.objects.filter(year=year, rulebook_id__in=active)
     if org_filter(user) is not None:
         qs = qs.filter(org__in=visible_orgs(user).filter(level=Level.BRANCH).values("pk"))
@@ -308,7 +328,7 @@ def export_versions(
     present = set(
         scope_branches(user, street=street, kind=kind).values_list("area_kind", flat=True).distinct()
     )
-    return {k: rb for k, rb in active_versions(year).items() if k in present}
+    return {k: rb for k, rb in year_versions(year).items() if k in present}
 
 
 def rating_years() -> list[int]:
@@ -329,8 +349,8 @@ def rating_years() -> list[int]:
 def with_level(qs: QuerySet[OrgUnit], year: int) -> QuerySet[OrgUnit]:
     """Annotate organisations with `star_level`, their kept level in the year (None: no active rulebook
     for their kind). One correlated subquery: no query per row. Call `refresh` for them first."""
-    active = RulebookVersion.objects.filter(year=year, is_active=True).values("pk")
-    level = Rating.objects.filter(org=OuterRef("pk"), year=year, rulebook__in=active).values("level")[:1]
+    versions = [rb.pk for rb in year_versions(year).values()]
+    level = Rating.objects.filter(org=OuterRef("pk"), year=year, rulebook__in=versions).values("level")[:1]
     return qs.annotate(star_level=Subquery(level))
 
 

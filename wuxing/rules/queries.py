@@ -25,7 +25,7 @@ from django.db.models.functions import Cast
 
 from wuxing.core.scoping import org_filter, visible_orgs
 from wuxing.orgs.models import AreaKind, Level, OrgUnit
-from wuxing.rules import engine
+from wuxing.rules import engine, official
 from wuxing.rules.models import Evidence, RulebookVersion, Score, VetoEvent
 from wuxing.rules.schema import Rulebook
 from wuxing.rules.services import from_stored
@@ -165,6 +165,15 @@ class RatingRow:
     def gaps(self) -> list[str]:
         return engine.gap_list(self.result)
 
+    @property
+    def source(self) -> str:
+        """ "named" (the year's official record) or "live" (the engine on today's values)."""
+        return official.source_of(self.result)
+
+    @property
+    def source_label(self) -> str:
+        return official.SOURCE_LABELS[self.source]
+
     def as_json(self) -> dict[str, Any]:
         return {
             "org_id": self.org_id,
@@ -180,11 +189,18 @@ class RatingRow:
             "stars": list(self.result.stars),
             "points": {code: str(p) for code, p in self.result.points.items()},
             "gaps": self.gaps,
+            "source": self.source,
         }
 
 
 def active_versions(year: int) -> dict[str, RulebookVersion]:
     return {rb.kind: rb for rb in RulebookVersion.objects.filter(year=year, is_active=True)}
+
+
+def year_versions(year: int) -> dict[str, RulebookVersion]:
+    """The version each kind's result of the year follows: the one the year was named on for a named
+    kind (its official record), the active one for a kind still under review (§46)."""
+    return {**active_versions(year), **official.named_versions(year)}
 
 
 def rate(
@@ -194,8 +210,11 @@ def rate(
     street: OrgUnit | None = None,
     kind: str | None = None,
     org_ids: Iterable[int] | None = None,
+    live: bool = False,
 ) -> list[RatingRow]:
-    """Rate every organisation the user can see (optionally one street / kind / set of ids).
+    """The year's result of every organisation the user can see (optionally one street / kind / set of
+    ids): the official record for a kind whose year is named, the engine's rating otherwise (§46).
+    `live=True` rates with the engine whatever the year (naming itself, comparisons).
 
     Organisations of a kind whose year has no active rulebook are left out (the page says so).
     """
@@ -217,11 +236,15 @@ def rate(
     rows: list[RatingRow] = []
     collecting = gc.isenabled()
     gc.disable()  # tens of thousands of small acyclic objects: collecting while building them is waste
+    named = {} if live else official.named_versions(year)
     try:
-        for area_kind, rb in sorted(active_versions(year).items()):
+        for area_kind, rb in sorted({**active_versions(year), **named}.items()):
             if kind is None or area_kind == kind:
                 subset = branches.filter(area_kind=area_kind).order_by()
-                rows.extend(_rate_kind(rb, subset, narrowed, streets))
+                if area_kind in named:
+                    rows.extend(_named_kind(rb, year, subset, narrowed, streets))
+                else:
+                    rows.extend(_rate_kind(rb, subset, narrowed, streets))
     finally:
         if collecting:
             gc.enable()
@@ -253,6 +276,32 @@ def _rate_kind(
             RatingRow(
                 pk, code, name, street_name, street_code, rb.kind, label, bool(is_demo), rb, results[pk]
             )
+        )
+    return out
+
+
+def _named_kind(
+    rb: RulebookVersion,
+    year: int,
+    subset: QuerySet[OrgUnit],
+    narrowed: bool,
+    streets: dict[str, tuple[str, str]],
+) -> list[RatingRow]:
+    """The named results of a kind, as rating rows. Organisations registered after naming have no
+    official result for the year and are left out, like organisations without a rulebook."""
+    book = rb.rulebook
+    results = official.named_results(year, rb.kind, subset.values("pk") if narrowed else None)
+    label = str(dict(AreaKind.choices)[rb.kind])
+    step = 2 * OrgUnit.steplen
+    out = []
+    for pk, code, name, is_demo, path in subset.values_list("pk", "code", "name", "is_demo", "path"):
+        named = results.get(pk)
+        if named is None:
+            continue
+        street_name, street_code = streets.get(path[:step], ("", ""))
+        result = official.NamedOrgResult(pk, book, named)
+        out.append(
+            RatingRow(pk, code, name, street_name, street_code, rb.kind, label, bool(is_demo), rb, result)  # type: ignore[arg-type]
         )
     return out
 

@@ -27,7 +27,7 @@ def test_a_named_year_is_counted_from_its_record_not_the_live_rating(
     rule_services.tune_version(admin, rulebooks["rural"], {("cyxw.income", "target"): 30})
     from wuxing.rules import queries as rule_queries
 
-    live_level = {r.org_id: r.level for r in rule_queries.rate(admin, 2023)}[world.village_a.pk]
+    live_level = {r.org_id: r.level for r in rule_queries.rate(admin, 2023, live=True)}[world.village_a.pk]
     assert live_level < named_level
     # …but the first page of 2023 still counts the named level, and says so
     response = client_for("admin").get("/?year=2023")
@@ -38,7 +38,7 @@ def test_a_named_year_is_counted_from_its_record_not_the_live_rating(
         expected[row.level] += 1
     assert response.context["total"].counts == expected
     wrong = [0] * 6
-    for live in rule_queries.rate(admin, 2023):
+    for live in rule_queries.rate(admin, 2023, live=True):
         wrong[live.level] += 1
     assert expected != wrong  # the live rating would have shown other numbers
     # the star card heads with the named level and says so; the ratings page points to the record
@@ -46,7 +46,7 @@ def test_a_named_year_is_counted_from_its_record_not_the_live_rating(
     assert f"2023 年度已命名：{named_level} 星（正式记录" in card
     assert f"</span> {named_level}星</h1>" in card
     ratings = client_for("admin").get("/stars/ratings/?year=2023").content.decode()
-    assert "2023 年度已命名：正式结果是命名时冻结的记录" in ratings
+    assert "2023 年度农村已命名：本表显示命名时冻结的正式结果" in ratings
     # the organisation's profile lists the named level for 2023, the street's profile counts it
     profile = client_for("admin").get(f"/orgs/{world.village_a.pk}/")
     assert (2023, named_level, "named") in profile.context["star_levels"]

@@ -280,7 +280,7 @@ def test_naming_freezes_the_result_and_a_later_rulebook_never_changes_it(
     assert strict.is_active
     from wuxing.rules import queries as rule_queries
 
-    relived = {r.org_id: r for r in rule_queries.rate(admin, 2023, kind="rural")}
+    relived = {r.org_id: r for r in rule_queries.rate(admin, 2023, kind="rural", live=True)}
     assert relived[world.village_a.pk].level < named[world.village_a.pk].level
     after = {r.org_id: r for r in queries.year_results(admin, 2023) if r.kind == "rural"}
     assert {k: (r.level, r.stars, r.points, r.rulebook_version) for k, r in after.items()} == {

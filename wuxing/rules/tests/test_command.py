@@ -106,7 +106,8 @@ def test_xlsx_output(rated, tmp_path: Path):
     rural = [list(r) for r in wb["2023年农村"].iter_rows(values_only=True)]
     assert rural[0][:5] == ["街道/镇", "组织编码", "组织名称", "星级", "获得的星"]
     assert [r[1:4] for r in rural[1:]] == [["BZ001", "后万金村", 0], ["ZB001", "西漳涧村", 5]]
-    assert rural[2][-1] == "2023-rural-v1（含默认条目）"
+    assert rural[0][-2:] == ["细则版本", "结果来源"]
+    assert rural[2][-2:] == ["2023-rural-v1（含默认条目）", "实时评定（尚未命名）"]
     with pytest.raises(CommandError, match="需要 --output"):
         rate("--format", "xlsx")
 

@@ -69,6 +69,7 @@ def test_an_organisation_without_values_is_rated_zero_with_every_reason(world, r
         "stars": [],
         "points": dict.fromkeys(["zbgy", "cyxw", "stjy", "pafz", "wmxf"], "0.00"),
         "gaps": gaps,
+        "source": "live",
     }
 
 

@@ -22,7 +22,7 @@ from wuxing.core.workdays import today
 from wuxing.dashboard.queries import street_table
 from wuxing.orgs.models import AreaKind
 from wuxing.orgs.queries import visible_streets
-from wuxing.rules import queries, services
+from wuxing.rules import official, queries, services
 from wuxing.rules.engine import rate_one
 from wuxing.rules.models import VetoEvent
 from wuxing.rules.views.common import _branch, _year
@@ -37,6 +37,10 @@ def card_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     year = _year(request)
     rb = services.active_rulebook(year, org.area_kind)
     ctx: dict[str, Any] = {"org": org, "year": year, "rb": rb, "printed": today()}
+    if org.area_kind in official.named_versions(year):  # one truth per year: the record comes first
+        from wuxing.reviews.queries import year_results
+
+        ctx["official"] = next(iter(year_results(request.user, year, org_ids=[org.pk])), None)
     if rb is not None:
         book = rb.rulebook
         values = queries.org_values(org, year, book)
@@ -87,7 +91,7 @@ def ratings_pdf(request: HttpRequest) -> HttpResponseBase:
         )
         return redirect(f"{request.path.rsplit('report.pdf', 1)[0]}?year={year}")
     streets, total = street_table(rows)
-    versions = queries.active_versions(year)
+    versions = queries.year_versions(year)
     scope = street.name if street else scope_name(request.user)
     ctx = {
         "year": year,
@@ -98,6 +102,8 @@ def ratings_pdf(request: HttpRequest) -> HttpResponseBase:
         "total": total,
         "versions": versions,
         "placeholder": any(rb.is_placeholder for rb in versions.values()),
+        "sources": sorted({r.source_label for r in rows}),
+        "named_kinds": any(r.source == "named" for r in rows),
         "printed": today(),
     }
     return pdf_response("rules/pdf/ratings.html", ctx, f"星级评定报告-{scope}-{year}.pdf", request)

@@ -16,8 +16,9 @@ from wuxing.core import jobs
 from wuxing.core.excel import workbook_response
 from wuxing.core.views import int_param
 from wuxing.core.workdays import today
+from wuxing.orgs.models import AreaKind
 from wuxing.orgs.queries import visible_streets
-from wuxing.rules import exports, kept, queries, services
+from wuxing.rules import exports, kept, official, queries, services
 from wuxing.rules.engine import rate_one
 from wuxing.rules.forms import (
     RatingFilterForm,
@@ -27,12 +28,6 @@ from wuxing.rules.models import VetoEvent
 from wuxing.rules.views.common import _branch, _year, _years
 
 SORTS = kept.PYTHON_ORDERS
-
-
-def review_named_kinds(year: int) -> set[str]:
-    from wuxing.reviews.queries import named_kinds
-
-    return named_kinds(year)
 
 
 PAGE_SIZE = 50
@@ -124,7 +119,9 @@ def ratings(request: HttpRequest) -> HttpResponseBase:
         )
     pages = max(1, -(-listing.count // PAGE_SIZE))
     dist_all = listing.distribution
-    versions = queries.active_versions(year)
+    versions = queries.year_versions(year)
+    named = official.named_versions(year)
+    labels = dict(AreaKind.choices)
     star_heads = {kind: [(s.code, s.name) for s in rb.rulebook.stars] for kind, rb in versions.items()}
     total = sum(dist_all.values())
     three_plus = sum(v for k, v in dist_all.items() if k >= 3)
@@ -154,7 +151,8 @@ def ratings(request: HttpRequest) -> HttpResponseBase:
             "first_shown": (page - 1) * PAGE_SIZE + 1,
             "last_shown": min(page * PAGE_SIZE, listing.count),
             "placeholder": any(rb.is_placeholder for rb in versions.values()),
-            "named_kinds": sorted(review_named_kinds(year)),
+            "named_labels": [labels[k] for k in AreaKind.values if k in named],
+            "live_labels": [labels[k] for k in AreaKind.values if k in versions and k not in named],
         },
     )
 
@@ -178,7 +176,7 @@ def card(request: HttpRequest, pk: int) -> HttpResponse:
     # it follows today's rulebook and data, for comparison.
     from wuxing.reviews.queries import year_results
 
-    if org.area_kind in review_named_kinds(year):
+    if org.area_kind in official.named_versions(year):
         ctx["official"] = next(iter(year_results(request.user, year, org_ids=[org.pk])), None)
     if rb is not None:
         book = rb.rulebook

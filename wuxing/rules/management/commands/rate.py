@@ -40,7 +40,7 @@ class Command(WuxingCommand):
             )
             if street is None:
                 raise CommandError(f"找不到街道/镇“{key}”（或无权查看）")
-        if not queries.active_versions(options["year"]):
+        if not queries.year_versions(options["year"]):
             raise CommandError(f"{options['year']}年没有启用的星级细则；先运行 wuxing load_rulebooks")
         year, kind = options["year"], options["kind"]
         fmt = options["format"]
