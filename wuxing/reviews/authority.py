@@ -4,7 +4,8 @@ explains the terms, wuxing/core/tests/authority_world.py builds the cycles and a
 Everybody reads the cycles (the district's, like the rulebooks) and the assessments of the organisations
 they can see. A secretary fills and submits their own organisation's draft; a street's staff return,
 forward and change values of their own street's submitted assessments; the district does everything,
-including approving (one or in bulk), opening and naming.
+including approving (one or in bulk), opening, changing a cycle's deadlines, naming and removing a
+star (with evidence). A star removal's evidence file is read by whoever sees the organisation.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ NOTICE_CYCLE = Target(
 )
 OBJECTION = Target("objection", lambda o, role: {"pk": o.objection.pk}, SCOPED)
 NAMED_RESULT = Target("named result", lambda o, role: {"pk": o.named_result.pk}, SCOPED)
+REMOVAL = Target("star removal with its evidence", lambda o, role: {"pk": o.removal.pk}, SCOPED)
+CYCLE_ID = Target("review cycle", lambda o, role: {"cycle_id": o.cycle.pk}, {ANY: EVERYONE})
 DRAFT = Target("draft assessment", lambda o, role: {"pk": o.draft.pk}, SCOPED)
 SUBMITTED = Target("submitted assessment", lambda o, role: {"pk": o.submitted.pk}, SCOPED)
 FORWARDED = Target("forwarded assessment", lambda o, role: {"pk": o.forwarded.pk}, SCOPED)
@@ -64,6 +67,39 @@ def open_form(o: Any, role: str) -> dict[str, Any]:
         "district_deadline": "2023-02-10",
         "notice_workdays": "5",
         "comment": "补启动",
+    }
+
+
+def deadlines_form(o: Any, role: str) -> dict[str, Any]:
+    from wuxing.reviews.models import ReviewCycle
+
+    return {
+        "self_deadline": "2023-12-20",
+        "street_deadline": "2024-01-05",
+        "district_deadline": "2024-01-19",
+        "notice_workdays": "6",
+        "reason": "按区委通知延期",
+        "lock_version": ReviewCycle.objects.get(pk=o.cycle.pk).lock_version,
+    }
+
+
+def api_deadlines(o: Any, role: str) -> dict[str, Any]:
+    data = deadlines_form(o, role)
+    return {**data, "notice_workdays": 6, "lock_version": data["lock_version"]}
+
+
+def star_removal(o: Any, role: str) -> dict[str, Any]:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    prefix = f"r{o.named_result.pk}"
+    return {
+        f"{prefix}-star_code": "cyxw",
+        f"{prefix}-removed_on": "2018-06-01",
+        f"{prefix}-reason": "发生刑事案件，“三零”未达标",
+        f"{prefix}-veto_event": "",
+        f"{prefix}-evidence": SimpleUploadedFile(
+            "通报.pdf", b"%PDF-1.4 notice", content_type="application/pdf"
+        ),
     }
 
 
@@ -147,20 +183,9 @@ ROUTES = [
             data=lambda o, role: {"org": o.branch.pk, "raised_on": "2019-01-09", "text": "群众反映"},
         ),
     ),
-    page(
-        "reviews:star_remove",
-        NAMED_RESULT,
-        post=allow(
-            ADMIN,
-            ok=302,
-            data=lambda o, role: {
-                f"r{o.named_result.pk}-star_code": "cyxw",
-                f"r{o.named_result.pk}-removed_on": "2018-06-01",
-                f"r{o.named_result.pk}-reason": "发生刑事案件，“三零”未达标",
-                f"r{o.named_result.pk}-veto_event": "",
-            },
-        ),
-    ),
+    page("reviews:star_remove", NAMED_RESULT, post=allow(ADMIN, ok=302, data=star_removal)),
+    page("reviews:removal_evidence", REMOVAL, get=allow(own=EVERYONE, other=WHOLE_DISTRICT)),
+    page("reviews:deadlines", CYCLE, post=allow(ADMIN, ok=302, data=deadlines_form)),
     page(
         "reviews:objection_resolve",
         OBJECTION,
@@ -170,6 +195,7 @@ ROUTES = [
 
 ROUTES += [
     api("/api/v1/reviews", get=allow(EVERYONE, query="year=2023")),
+    api("/api/v1/reviews/cycles/{cycle_id}/deadlines", CYCLE_ID, patch=allow(ADMIN, data=api_deadlines)),
     api(
         "/api/v1/reviews/assessments/{assessment_id}/submit",
         DRAFT_ID,

@@ -40,7 +40,8 @@ class ReviewCycle(Versioned):
     """One year's review for one kind of organisation, on the rulebook version active when it was opened.
 
     The stage deadlines are data (the district sets them when opening; defaults in services.DEFAULTS,
-    counted in official working days — the lengths are [open] in five-star.md §4)."""
+    counted in official working days — the lengths are [open] in five-star.md §4) and may be changed
+    until naming with a reason (services.change_deadlines; the notice length only before the notice)."""
 
     year = models.PositiveSmallIntegerField(_("年度"))
     kind = models.CharField(_("适用类型"), max_length=10, choices=AreaKind.choices)
@@ -215,9 +216,16 @@ class NamedResult(models.Model):
         return f"{self.org} {self.year}年 {self.level}星"
 
 
+def removal_evidence_path(instance: StarRemoval, filename: str) -> str:
+    """Under MEDIA_ROOT (WUXING_VAR_DIR/media: owner-only, never served directly; the download view
+    checks the organisation's scope first), beside the values' evidence files."""
+    return f"evidence/removals/{instance.result.year}/{instance.result.org_id}/{filename}"
+
+
 class StarRemoval(models.Model):
     """A star taken away from a named result during the following year (摘星), for a veto event: the
-    named result keeps the state at naming, this row the removal with its date and reason."""
+    named result keeps the state at naming, this row the removal with its date, reason and evidence —
+    an uploaded file, the recorded veto event, or both (at least one, docs/decisions.md §45)."""
 
     result = models.ForeignKey(
         NamedResult, verbose_name=_("命名结果"), on_delete=models.PROTECT, related_name="removals"
@@ -233,6 +241,8 @@ class StarRemoval(models.Model):
         blank=True,
         related_name="+",
     )
+    evidence = models.FileField(_("佐证材料"), upload_to=removal_evidence_path, blank=True, default="")
+    evidence_name = models.CharField(_("佐证材料原文件名"), max_length=255, blank=True, default="")
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("操作人"),

@@ -5,7 +5,10 @@ Who may do what (issue 8 item 9):
 - street/town staff: only their own street's assessments, only at the street's stage (submitted):
   change a value with a reason, return with a comment, forward;
 - the district admin: everything before naming (also return at any stage, approve one or in bulk, name);
-- after naming nothing changes except star removal (摘星, the district).
+- after naming nothing changes except star removal (摘星, the district, with a file or a veto event as
+  evidence);
+- the stage deadlines of a cycle: the district, until naming, with a reason (the notice length only
+  before the notice starts).
 A refused action raises PermissionDenied (not allowed at all) or ValidationError (not now), in Chinese,
 before anything is written.
 """
@@ -27,10 +30,12 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from wuxing.core.bulk import bulk_set
+from wuxing.core.dates import DateError, check_year
 from wuxing.core.locking import check_version, integrity_to_validation
 from wuxing.core.management.base import system_user
 from wuxing.core.models import DecisionLog
 from wuxing.core.services import log_decision, real_user, save_with_history
+from wuxing.core.uploads import check_evidence
 from wuxing.core.workdays import CalendarUnavailable, WorkCalendar, today
 from wuxing.orgs.models import AreaKind, Level, OrgUnit
 from wuxing.orgs.rules import is_district_admin, is_secretary_of, org_in_own_street
@@ -74,6 +79,7 @@ ACTION_LABELS = {
     "record": "补录线下评审结果",
     "name": "命名",
     "value_changed": "评审改值",
+    "deadlines_changed": "修改截止日期",
 }
 
 
@@ -122,6 +128,93 @@ def default_deadlines(opened_on: dt.date, cal: WorkCalendar | None = None) -> di
         "district_deadline": district_deadline,
         "notice_workdays": DEFAULTS.notice_workdays,
     }
+
+
+DEADLINE_FIELDS = ("self_deadline", "street_deadline", "district_deadline", "notice_workdays")
+DEADLINE_LABELS = {
+    "self_deadline": "自评截止",
+    "street_deadline": "街道初评截止",
+    "district_deadline": "区级审核截止",
+    "notice_workdays": "公示期（工作日）",
+}
+NOTICE_WORKDAYS_MAX = 60
+
+
+def _show(value: Any) -> str:
+    return f"{value:%Y-%m-%d}" if isinstance(value, dt.date) else str(value)
+
+
+def check_deadline_order(values: dict[str, Any], opened_on: dt.date) -> None:
+    """The stages end in order and not before the cycle was opened; each error names its field."""
+    errors: dict[str, str] = {}
+    for key in ("self_deadline", "street_deadline", "district_deadline"):
+        try:
+            check_year(values[key])
+        except DateError as exc:
+            errors[key] = str(exc)
+    if not errors:
+        if values["self_deadline"] < opened_on:
+            errors["self_deadline"] = f"自评截止不能早于启动日期（{opened_on:%Y-%m-%d}）"
+        if values["street_deadline"] < values["self_deadline"]:
+            errors["street_deadline"] = "街道初评截止不能早于自评截止"
+        if values["district_deadline"] < values["street_deadline"]:
+            errors["district_deadline"] = "区级审核截止不能早于街道初评截止"
+    workdays = values["notice_workdays"]
+    if not (isinstance(workdays, int) and 1 <= workdays <= NOTICE_WORKDAYS_MAX):
+        errors["notice_workdays"] = f"公示期应为 1–{NOTICE_WORKDAYS_MAX} 个工作日"
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def change_deadlines(
+    actor: Any,
+    cycle: ReviewCycle,
+    changes: dict[str, Any],
+    reason: str,
+    *,
+    expected_version: int | None,
+) -> ReviewCycle:
+    """The district changes an open cycle's stage deadlines and notice length, with a mandatory reason.
+
+    `changes` holds any of DEADLINE_FIELDS (None or missing: kept). Refused: anybody but the district
+    (PermissionDenied); a named cycle; the notice length once the notice has started; deadlines out of
+    order (self ≤ street ≤ district, none before the opening day); a page or call showing an older
+    version (EditConflict naming who changed what). One history row, one DecisionLog row
+    ("deadlines_changed", each from → to and the reason in its comment). Everything that reads the
+    deadlines (reviews.queries.due_for, the cycle pages, the API) reads the new ones from then on."""
+    if not _district(actor):
+        raise PermissionDenied("您没有权限：只有区委组织部可以修改截止日期")
+    check_version(cycle, expected_version)
+    current = ReviewCycle.objects.get(pk=cycle.pk)
+    if current.is_named:
+        raise ValidationError("该年度已命名，截止日期不能再修改")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "修改截止日期必须填写原因"})
+    before = {key: getattr(current, key) for key in DEADLINE_FIELDS}
+    after = {**before, **{k: v for k, v in changes.items() if k in DEADLINE_FIELDS and v is not None}}
+    if after["notice_workdays"] != before["notice_workdays"] and current.notice_start is not None:
+        raise ValidationError({"notice_workdays": "公示已经开始，公示期不能再修改"})
+    check_deadline_order(after, current.opened_on)
+    changed = [key for key in DEADLINE_FIELDS if after[key] != before[key]]
+    if not changed:
+        raise ValidationError("截止日期没有变化")
+    for key in changed:
+        setattr(current, key, after[key])
+    save_with_history(current, actor, f"修改截止日期：{reason}"[:100])
+    detail = "；".join(
+        f"{DEADLINE_LABELS[key]} {_show(before[key])} → {_show(after[key])}" for key in changed
+    )
+    log_decision(
+        current,
+        "deadlines_changed",
+        actor,
+        from_state=current.status,
+        to_state=current.status,
+        comment=f"{detail}。原因：{reason[:300]}",
+    )
+    return current
 
 
 # --- opening ---------------------------------------------------------------------------------------------
@@ -677,10 +770,13 @@ def remove_star(
     removed_on: dt.date,
     reason: str,
     veto_event: Any = None,
+    evidence: Any = None,
 ) -> StarRemoval:
-    """The district removes one named star for a veto event, with the date, the reason and (optionally)
-    the recorded veto event as its evidence. The named result itself is kept; the year's stars read
-    without the removed one from then on, shown as removed with why."""
+    """The district removes one named star for a veto event, with the date, the reason and its evidence:
+    an uploaded file (`evidence`: checked by its content and size, core.uploads), the recorded veto event,
+    or both — at least one of them. The named result itself is kept; the year's stars read without the
+    removed one from then on, shown as removed with why. Every check runs before the file is stored, and
+    a removal refused after that (a race on the same star) deletes the stored file again."""
     if not _district(actor):
         raise PermissionDenied("您没有权限：只有区委组织部可以摘星")
     result = NamedResult.objects.select_for_update().select_related("org", "rulebook").get(pk=result.pk)
@@ -694,9 +790,19 @@ def remove_star(
     named_on = timezone.localdate(result.named_at)
     if not named_on <= removed_on <= today():
         raise ValidationError({"removed_on": f"摘星日期应在命名日期（{named_on:%Y-%m-%d}）之后、不晚于今天"})
-    if veto_event is not None and veto_event.org_id != result.org_id:
-        raise ValidationError({"veto_event": "一票否决事项不属于该组织"})
-    removal = StarRemoval.objects.create(
+    if veto_event is not None:
+        if veto_event.org_id != result.org_id:
+            raise ValidationError({"veto_event": "一票否决事项不属于该组织"})
+        if veto_event.revoked_at is not None:
+            raise ValidationError({"veto_event": "该一票否决事项已撤销，不能作为摘星依据"})
+    if evidence is None and veto_event is None:
+        raise ValidationError({"evidence": "摘星须有依据：请上传佐证材料，或选择已登记的一票否决事项"})
+    if evidence is not None:
+        try:
+            check_evidence(evidence)
+        except ValidationError as exc:
+            raise ValidationError({"evidence": exc.messages}) from exc
+    removal = StarRemoval(
         result=result,
         star_code=star_code,
         removed_on=removed_on,
@@ -704,15 +810,43 @@ def remove_star(
         veto_event=veto_event,
         by=real_user(actor),
     )
-    invalidate(result.year, [result.org_id])  # the kept rating follows the record without the star
+    if evidence is not None:
+        removal.evidence_name = (evidence.name or "")[:255]
+        removal.evidence.save(evidence.name or "evidence", evidence, save=False)
+    try:
+        with integrity_to_validation({"star_removed_once": ("star_code", "这颗星刚由他人摘除")}):
+            removal.save()
+        _log_removal(actor, result, removal)
+        invalidate(result.year, [result.org_id])  # the kept rating follows the record without the star
+    except BaseException:
+        _delete_file(removal.evidence)  # nothing recorded: no file left behind
+        raise
+    return removal
+
+
+def _log_removal(actor: Any, result: NamedResult, removal: StarRemoval) -> None:
     before = result.level - result.removals.exclude(pk=removal.pk).count()
     names = {s.code: s.name for s in result.rulebook.rulebook.stars}
+    veto = removal.veto_event
+    evidence = "；".join(
+        text
+        for text in (
+            f"依据：{veto.veto_code}（{veto.occurred_on:%Y-%m-%d}）" if veto else "",
+            f"佐证材料：{removal.evidence_name}" if removal.evidence else "",
+        )
+        if text
+    )
     log_decision(
         result,
         "star_removed",
         actor,
         from_state=f"{before}星",
         to_state=f"{before - 1}星",
-        comment=f"摘除{names.get(star_code, star_code)}（{removed_on:%Y-%m-%d}）：{reason}",
+        comment=f"摘除{names.get(removal.star_code, removal.star_code)}（{removal.removed_on:%Y-%m-%d}）："
+        f"{removal.reason}；{evidence}",
     )
-    return removal
+
+
+def _delete_file(field: Any) -> None:
+    if field and field.name and field.storage.exists(field.name):
+        field.storage.delete(field.name)

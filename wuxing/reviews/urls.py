@@ -7,6 +7,7 @@ app_name = "reviews"
 urlpatterns = [
     path("", views.cycle_list, name="cycles"),
     path("<int:pk>/", views.cycle_detail, name="cycle"),
+    path("<int:pk>/deadlines/", views.cycle_deadlines, name="deadlines"),
     path("<int:pk>/approve/", views.approve_bulk, name="approve_bulk"),
     path("<int:pk>/name/", views.name_cycle, name="name"),
     path("<int:pk>/notice/", views.notice, name="notice"),
@@ -21,4 +22,5 @@ urlpatterns = [
     path("assessments/<int:pk>/value/", views.change_value, name="change_value"),
     path("orgs/<int:pk>/", views.org_history, name="org_history"),
     path("results/<int:pk>/remove-star/", views.star_remove, name="star_remove"),
+    path("removals/<int:pk>/evidence/", views.removal_evidence, name="removal_evidence"),
 ]

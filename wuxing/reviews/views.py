@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -31,6 +31,7 @@ from wuxing.orgs.queries import visible_streets
 from wuxing.reviews import queries, services
 from wuxing.reviews.forms import (
     ActionForm,
+    DeadlinesForm,
     NoticeForm,
     ObjectionForm,
     OpenCycleForm,
@@ -46,6 +47,7 @@ from wuxing.reviews.models import (
     Objection,
     ReviewCycle,
     Stage,
+    StarRemoval,
     ValueChange,
 )
 from wuxing.rules import queries as rule_queries
@@ -149,6 +151,16 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
     qs, filters = _filtered(request, cycle)
     if request.GET.get("format") == "xlsx":
         return workbook_response([_export_sheet(request, cycle, qs)], f"{cycle}-{today():%Y%m%d}.xlsx")
+    return _render_cycle(request, cycle, qs, filters)
+
+
+def _render_cycle(
+    request: HttpRequest,
+    cycle: ReviewCycle,
+    qs: Any,
+    filters: dict[str, str],
+    deadlines_form: DeadlinesForm | None = None,
+) -> HttpResponse:
     page, query = paginate(request, qs, per_page=100)
     items = list(page.object_list)
     results = {
@@ -175,8 +187,49 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
             "can_approve": district and not cycle.is_named,
             "can_name": district and cycle.status == CycleStatus.NOTICE,
             "forwarded": Stage.STREET_REVIEWED,
+            "deadlines_form": (deadlines_form or DeadlinesForm(instance=cycle))
+            if district and not cycle.is_named
+            else None,
         },
     )
+
+
+@require_POST
+def cycle_deadlines(request: HttpRequest, pk: int) -> HttpResponse:
+    """The district changes the deadlines of a cycle not yet named (services.change_deadlines)."""
+    cycle = _cycle(pk)
+    if not _is_district(request.user):
+        raise PermissionDenied
+    form = DeadlinesForm(request.POST, instance=cycle)
+    if form.is_valid():
+        try:
+            services.change_deadlines(
+                request.user,
+                cycle,
+                form.changes(),
+                form.cleaned_data["reason"],
+                expected_version=form.expected_version(),
+            )
+        except EditConflict as exc:
+            show_conflict(form, exc)
+            cycle = _cycle(pk)  # the page shows the other person's dates
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("截止日期已修改，各角色的“待我处理”按新日期计算。"))
+            return redirect("reviews:cycle", pk=cycle.pk)
+    qs, filters = _filtered(request, cycle)
+    return _render_cycle(request, cycle, qs, filters, deadlines_form=form)
+
+
+def _form_errors(form: Any, exc: ValidationError) -> None:
+    """A service's refusal on the form: under the field it names, or at the top."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)
 
 
 def _export_sheet(request: HttpRequest, cycle: ReviewCycle, qs: Any) -> Sheet:
@@ -601,21 +654,48 @@ def star_remove(request: HttpRequest, pk: int) -> HttpResponse:
     result = get_visible(scope(NamedResult.objects.select_related("org"), request.user, "org"), pk=pk)
     if not _is_district(request.user):
         raise PermissionDenied
-    vetoes = list(VetoEvent.objects.filter(org=result.org).values_list("pk", "veto_code"))
+    vetoes = list(
+        VetoEvent.objects.filter(org=result.org, revoked_at__isnull=True).values_list("pk", "veto_code")
+    )
     form = StarRemovalForm(
-        request.POST, stars=[(c, c) for c in result.stars], vetoes=vetoes, prefix=f"r{result.pk}"
+        request.POST,
+        request.FILES,
+        stars=[(c, c) for c in result.stars],
+        vetoes=vetoes,
+        prefix=f"r{result.pk}",
     )
     if form.is_valid():
         data = form.cleaned_data
         veto = VetoEvent.objects.get(pk=data["veto_event"]) if data["veto_event"] else None
         try:
             services.remove_star(
-                request.user, result, data["star_code"], data["removed_on"], data["reason"], veto
+                request.user,
+                result,
+                data["star_code"],
+                data["removed_on"],
+                data["reason"],
+                veto,
+                evidence=data["evidence"],
             )
         except ValidationError as exc:
             _flash(request, exc.messages)
         else:
-            messages.success(request, _("已摘星并记录原因。"))
+            messages.success(request, _("已摘星并记录原因和依据。"))
     else:
         _flash(request, [str(e) for errors in form.errors.values() for e in errors])
     return redirect("reviews:org_history", pk=result.org_id)
+
+
+@require_safe
+def removal_evidence(request: HttpRequest, pk: int) -> FileResponse:
+    """A star removal's evidence file, to whoever may see the organisation (like a value's evidence:
+    its secretary, its street, the district, the leaders, its unit); anybody else gets 404. The file is
+    under MEDIA_ROOT, which the web server does not serve: this view is the only way to it."""
+    removal = get_visible(
+        scope(StarRemoval.objects.select_related("result"), request.user, "result__org"), pk=pk
+    )
+    if not removal.evidence:
+        raise Http404
+    return FileResponse(
+        removal.evidence.open("rb"), as_attachment=True, filename=removal.evidence_name or "佐证材料"
+    )

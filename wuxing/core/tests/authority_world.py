@@ -9,7 +9,8 @@ The yearly review (wuxing/reviews/): a 2023 rural cycle whose villages are draft
 a 2022 rural cycle (on a cloned 2022 rulebook) where they are submitted, a 2021 one where the street has
 forwarded them, a 2020 one (on a cloned 2020 rulebook) approved and published (notice over), ready to be
 named, a 2019 one approved (to be published), a 2018 one in its notice with an objection per village and
-a named 2017 one with a named result per village (whose stars the district may remove).
+a named 2017 one with a named result per village (whose stars the district may remove; 支部过硬星 is
+removed already, with an evidence file to download).
 The community organisations (the empty branches the district may delete) have no assessment.
 """
 
@@ -141,6 +142,7 @@ def build() -> tuple[World, dict[str, SimpleNamespace]]:
             notice_cycle=reviews["notice_cycle"],
             objection=reviews[("objection", branch.pk)],
             named_result=reviews[("named", branch.pk)],
+            removal=reviews[("removal", branch.pk)],
             password_of=passwords,
             year=YEAR,
         )
@@ -152,8 +154,10 @@ def build() -> tuple[World, dict[str, SimpleNamespace]]:
 
 
 def _build_reviews(actor: Any, world: World, rulebooks: dict[str, Any]) -> dict[Any, Any]:
+    from django.core.files.base import ContentFile
+
     from wuxing.reviews import services as review_services
-    from wuxing.reviews.models import Assessment, NamedResult, Objection, ReviewCycle, Stage
+    from wuxing.reviews.models import Assessment, NamedResult, Objection, ReviewCycle, Stage, StarRemoval
     from wuxing.rules import services as rule_services
 
     deadlines = {
@@ -217,6 +221,17 @@ def _build_reviews(actor: Any, world: World, rulebooks: dict[str, Any]) -> dict[
             points={"zbgy": "90.00", "cyxw": "85.00"},
             named_at=dt.datetime(2018, 1, 20, 10, tzinfo=dt.UTC),
         )
+    for org in (world.village_a, world.village_b):
+        removal = StarRemoval(
+            result=out[("named", org.pk)],
+            star_code="zbgy",
+            removed_on=dt.date(2018, 6, 1),
+            reason="测试摘星",
+            evidence_name="通报.pdf",
+        )
+        removal.evidence.save("通报.pdf", ContentFile(b"%PDF-1.4 notice"), save=False)
+        removal.save()
+        out[("removal", org.pk)] = removal
     for org in (world.village_a, world.village_b):
         out[("objection", org.pk)] = Objection.objects.create(
             cycle=objected, org=org, raised_on=dt.date(2019, 1, 8), text="测试异议"

@@ -137,6 +137,7 @@ PAGES: dict[str, Page] = {
     "reviews:assessment": Page("/reviews/assessments/{assessment}/"),
     "reviews:org_history": Page("/reviews/orgs/{village}/"),
     "reviews:notice": Page("/reviews/{cycle}/notice/", ("format",)),
+    "reviews:removal_evidence": Page("/reviews/removals/{removal}/evidence/"),
 }
 
 # URL names that are not pages: POST-only actions (a GET is refused or redirected) and language switching.
@@ -164,6 +165,7 @@ NOT_PAGES = {
     "reviews:objection_create",
     "reviews:objection_resolve",
     "reviews:star_remove",
+    "reviews:deadlines",
     "orgs:person_reveal",
 }
 
@@ -221,8 +223,10 @@ def _path_ids(
                 "district_deadline": dt.date(YEAR + 1, 1, 12),
             },
         )
+        removal = _star_removal(village, cycle, _rulebook_ids["rural"])
         yield {
             "cycle": cycle.pk,
+            "removal": removal.pk,
             "assessment": cycle.assessments.get(org=village).pk,
             "user": _world_ids["users"]["street_a"],
             "village": village.pk,
@@ -235,6 +239,29 @@ def _path_ids(
             "job": _finished_job(User.objects.get(pk=_world_ids["users"]["street_a"])).pk,
         }
         transaction.set_rollback(True)
+
+
+def _star_removal(village: Any, cycle: Any, rulebook_id: int) -> Any:
+    """A named result of the village with a removed star and its evidence file."""
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from wuxing.reviews.models import NamedResult, StarRemoval
+
+    result = NamedResult.objects.create(
+        org=village, year=cycle.year - 6, kind="rural", cycle=cycle, rulebook_id=rulebook_id, level=1,
+        stars=["zbgy"], points={"zbgy": "90.00"}, named_at=timezone.now(),
+    )  # fmt: skip
+    removal = StarRemoval(
+        result=result,
+        star_code="zbgy",
+        removed_on=dt.date(2020, 6, 1),
+        reason="测试",
+        evidence_name="通报.pdf",
+    )
+    removal.evidence.save("通报.pdf", ContentFile(b"%PDF-1.4 notice"), save=False)
+    removal.save()
+    return removal
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ def cycle(rulebooks: dict[str, Any]) -> Any:  # noqa: F811
 def db_state() -> dict[str, Any]:
     """What a refused action must leave alone."""
     from wuxing.core.models import DecisionLog
-    from wuxing.reviews.models import Assessment, NamedResult, ReviewCycle, ValueChange
+    from wuxing.reviews.models import Assessment, NamedResult, ReviewCycle, StarRemoval, ValueChange
     from wuxing.rules.models import Score
 
     return {
@@ -41,7 +41,19 @@ def db_state() -> dict[str, Any]:
                 "pk", "state", "lock_version", "target_level", "comment"
             )
         ),
-        "cycles": list(ReviewCycle.objects.order_by("pk").values_list("pk", "status", "lock_version")),
+        "cycles": list(
+            ReviewCycle.objects.order_by("pk").values_list(
+                "pk",
+                "status",
+                "lock_version",
+                "self_deadline",
+                "street_deadline",
+                "district_deadline",
+                "notice_workdays",
+            )
+        ),
+        "history": ReviewCycle.history.count(),
+        "removals": list(StarRemoval.objects.order_by("pk").values_list("pk", "star_code", "evidence")),
         "logs": DecisionLog.objects.count(),
         "changes": ValueChange.objects.count(),
         "named": NamedResult.objects.count(),

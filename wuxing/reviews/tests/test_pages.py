@@ -9,6 +9,7 @@ from io import StringIO
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
@@ -266,12 +267,16 @@ def test_a_removed_star_is_shown_as_removed_with_why(cycle: Any, world: Any) -> 
         f"{prefix}-star_code": "cyxw",
         f"{prefix}-removed_on": day,
         f"{prefix}-reason": "村干部涉刑事案件",
+        f"{prefix}-evidence": SimpleUploadedFile(
+            "通报.pdf", b"%PDF-1.4 notice", content_type="application/pdf"
+        ),
     }
     assert (
         login(world, "street_a").post(f"/reviews/results/{result.pk}/remove-star/", data).status_code == 403
     )
+    data[f"{prefix}-evidence"] = SimpleUploadedFile("通报.pdf", b"%PDF-1.4 notice")  # the first was read
     response = login(world, "admin").post(f"/reviews/results/{result.pk}/remove-star/", data)
     assert response.status_code == 302
     page = login(world, "secretary_a").get(f"/reviews/orgs/{world.village_a.pk}/").content.decode()
-    assert f"<del>产业兴旺星</del> 已摘除（{day}）：村干部涉刑事案件" in page
+    assert f"<del>产业兴旺星</del> 已摘除（{day}）：村干部涉刑事案件；佐证材料：" in page
     assert f"（命名时 {result.level}星）" in page

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reviews', '0003_star_removal'),
+        ('reviews', '0004_star_removal_evidence'),
     ]
 
     operations = [
