@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 2
 
-.PHONY: run dev collectstatic test install dev-install static migrate demo lint typecheck bench bench-import lock messages clean help
+.PHONY: run dev collectstatic test install dev-install static migrate demo lint typecheck bench bench-import bench-load lock messages clean help
 
 help:
 	@echo "make run    安装、迁移、加载北关区演示数据并以生产方式（gunicorn，DEBUG 关闭）启动 http://$(HOST):$(PORT)"
@@ -85,6 +85,14 @@ lint: dev-install
 bench: dev-install
 	$(BIN)/python -m bench.rating $(BENCH_ARGS)
 
+# A deadline day under load (locust, province-sized data in PostgreSQL): see bench/load.py.
+bench-load: $(VENV)/.load-installed static
+	$(BIN)/python -m bench.load $(BENCH_ARGS)
+
+$(VENV)/.load-installed: requirements/load.lock $(VENV)/.dev-installed
+	$(BIN)/pip install --quiet -r requirements/load.lock
+	@touch $@
+
 bench-import: dev-install
 	$(BIN)/python -m bench.import_orgs $(BENCH_ARGS)
 
@@ -92,6 +100,7 @@ lock: | $(BIN)/python
 	$(BIN)/pip install --quiet pip-tools
 	$(BIN)/pip-compile --quiet --strip-extras -o requirements/base.lock pyproject.toml
 	$(BIN)/pip-compile --quiet --strip-extras --extra dev -o requirements/dev.lock pyproject.toml
+	$(BIN)/pip-compile --quiet --strip-extras --extra dev --extra load -o requirements/load.lock pyproject.toml
 
 # English catalogue: wuxing/locale/en/LC_MESSAGES/django.po (translate it) and django.mo; commit both.
 messages: $(VENV)/.base-installed

@@ -1,9 +1,11 @@
 """What each role's first page shows, read set-based from the rating queries (no query per organisation).
 
-- ``street_table``: per street, organisations, count per level 0–5, 三星及以上 share, five- and four-star
-  counts — from one ``rules.queries.rate`` of everything the user sees.
-- ``entry_progress``: per organisation, how many indicators of the active rulebook have a value and how
-  many filled indicators lack evidence — one GROUP BY query.
+- ``kept_levels`` / ``street_table``: per street, organisations, count per level 0–5, 三星及以上 share,
+  five- and four-star counts — one GROUP BY over the kept ratings (``rules.kept``), or, when those cannot
+  be stored, from one ``rules.queries.rate`` of everything the user sees.
+- ``kept_progress`` / ``entry_progress``: how many organisations have every indicator of the year's
+  rulebook filled and how many have filled indicators that lack evidence — from the kept ratings' entry
+  counts, or one GROUP BY over the values.
   An indicator "expects evidence" when its rulebook item names the evidence (``evidence:`` in the YAML,
   e.g. "会议记录、照片"); it "lacks evidence" when it has a value but no file is attached.
 - ``next_star``: for an organisation not yet at five stars, the star it is closest to: among the missing
@@ -21,9 +23,11 @@ from typing import Any, Protocol
 from django.db.models import Count, Exists, OuterRef, Q
 
 from wuxing.core.scoping import org_filter, visible_orgs
-from wuxing.orgs.models import Level
+from wuxing.orgs.models import Level, OrgUnit
+from wuxing.rules import kept
+from wuxing.rules.kept import evidence_codes
 from wuxing.rules.models import Evidence, RulebookVersion, Score
-from wuxing.rules.queries import RatingRow
+from wuxing.rules.queries import RatingRow, year_versions
 
 LEVELS = tuple(range(6))
 GOAL_PERCENT = 100  # the campaign's goal: every organisation three stars or more
@@ -116,9 +120,40 @@ class Progress:
         return percent(self.complete, self.orgs)
 
 
-def evidence_codes(rb: RulebookVersion) -> list[str]:
-    """Indicators whose rulebook item names the evidence expected."""
-    return [ind.code for star in rb.rulebook.stars for ind in star.indicators if ind.evidence.strip()]
+def kept_levels(user: Any, year: int) -> tuple[list[LevelCounts], LevelCounts] | None:
+    """`street_table` from the kept ratings (§24, §46): one GROUP BY (street, level) over the kept rows of
+    what the user sees, whatever the number of organisations. None when they could not be brought up to
+    date (the caller then rates in memory)."""
+    if not kept.refresh_scope(user, year):
+        return None
+    names = dict(OrgUnit.objects.streets().order_by().values_list("code", "name"))
+    streets: dict[str, LevelCounts] = {}
+    total = LevelCounts("合计")
+    grouped = kept.kept_ratings(user, year).values_list("street_code", "level").annotate(n=Count("pk"))
+    for code, level, n in grouped.order_by():
+        entry = streets.get(code)
+        if entry is None:
+            entry = streets[code] = LevelCounts(names.get(code, ""), code)
+        entry.counts[level] += n
+        total.counts[level] += n
+    return [streets[code] for code in sorted(streets)], total
+
+
+def kept_progress(user: Any, year: int) -> Progress:
+    """`entry_progress` from the kept ratings' entry counts: one aggregate per rulebook version (call
+    `kept_levels` or `kept.refresh_scope` first)."""
+    rows = kept.kept_ratings(user, year)
+    orgs = complete = lacking = 0
+    for rb in year_versions(year).values():
+        size = sum(len(star.indicators) for star in rb.rulebook.stars)
+        done = Q(filled__gte=size) if size else Q(pk__in=[])
+        counted = rows.filter(rulebook_id=rb.pk).aggregate(
+            n=Count("pk"), complete=Count("pk", filter=done), lacking=Count("pk", filter=Q(lacking__gt=0))
+        )
+        orgs += counted["n"]
+        complete += counted["complete"]
+        lacking += counted["lacking"]
+    return Progress(orgs=orgs, complete=complete, lacking_evidence=lacking, per_org={})
 
 
 def entry_progress(user: Any, rows: Sequence[RatingRow], versions: dict[str, RulebookVersion]) -> Progress:

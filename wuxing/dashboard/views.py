@@ -3,8 +3,9 @@
 district admin and leader: the district; street staff: its street, plus its organisations closest to their
 next star first; secretary: its own star card in brief, what is still to fill, what evidence is missing;
 dispatched unit: its organisations with their stars and gaps. Every chart has its numbers in a table under
-it and in the Excel export (``?format=xlsx``). All numbers come from ``rules.queries.rate`` (the live
-rating: the active rulebooks applied to the values as they are now).
+it and in the Excel export (``?format=xlsx``). All numbers are the year's result: counted
+from the kept ratings, and for the organisations a page lists, ``rules.queries.rate`` — the live rating of
+a year under review, the official record of a named year (§46).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from wuxing.dashboard.queries import (
     closest_first,
     entry_progress,
     evidence_codes,
+    kept_levels,
+    kept_progress,
     street_table,
 )
 from wuxing.orgs.queries import visible_streets
@@ -139,7 +142,6 @@ def home(request: HttpRequest) -> HttpResponseBase:
     if year not in years:
         year = years[0]
     role = role_of(user)
-    rows = queries.rate(user, year)
     versions = queries.year_versions(year)
     # One truth per year: where the year is named (for a kind), its counts come from the official record.
     named = review_queries.named_kinds(year)
@@ -148,7 +150,7 @@ def home(request: HttpRequest) -> HttpResponseBase:
         "year": year,
         "years": years,
         "named_kinds": sorted(named),
-        "all_named": bool(named) and named >= {r.kind for r in rows},
+        "all_named": bool(named) and named >= set(versions),
         "due": review_queries.due_for(user),
         "versions": versions,
         "placeholder": any(rb.is_placeholder for rb in versions.values()),
@@ -156,6 +158,7 @@ def home(request: HttpRequest) -> HttpResponseBase:
         "levels": LEVELS,
     }
     if role == "secretary":
+        rows = queries.rate(user, year)
         org = user.scope_org  # type: ignore[union-attr]
         if org is not None:  # the rulebook its card follows, not the other kind's
             ctx["versions"] = {k: rb for k, rb in versions.items() if k == org.area_kind}
@@ -165,18 +168,28 @@ def home(request: HttpRequest) -> HttpResponseBase:
             return workbook_response(exports.secretary_sheets(ctx, year), _export_name(year))
         return render(request, "dashboard/home.html", ctx)
 
-    streets, total = street_table(rows)  # a named year's rows are its official record (§46)
+    # Counted in SQL from the kept ratings (a named year's are its official record, §46); the rows
+    # themselves are rated only where the page lists organisations (a street's, a unit's).
+    rows = queries.rate(user, year) if role in ("street_staff", "unit") else []
+    levels = kept_levels(user, year)
+    if levels is None:  # the kept rows could not be stored: rate in memory
+        rows = rows or queries.rate(user, year)
+        streets, total = street_table(rows)
+        progress = entry_progress(user, rows, versions)
+    else:
+        streets, total = levels
+        progress = kept_progress(user, year)
     street_pks = dict(visible_streets(user).values_list("code", "pk"))
     for street in streets:
         street.pk = street_pks.get(street.code)
-    progress = entry_progress(user, rows, versions)
     charts: dict[str, Any] = {"total": total_chart(total.counts)}
     ctx.update({"streets": streets, "total": total, "progress": progress, "rows": rows})
     if role in ("district", "street_staff"):
         charts["streets"] = street_chart(streets)
         prev_year = _previous_year(year, years)
         if prev_year is not None:
-            _prev_streets, prev_total = street_table(queries.rate(user, prev_year))
+            prev_levels = kept_levels(user, prev_year)
+            _prev, prev_total = prev_levels or street_table(queries.rate(user, prev_year))
             ctx.update(
                 {
                     "prev_year": prev_year,

@@ -22,13 +22,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Count, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery
 
 from wuxing.core.scoping import org_filter, visible_orgs
 from wuxing.core.workdays import today
 from wuxing.orgs.models import Level, OrgUnit
 from wuxing.rules import engine, official
-from wuxing.rules.models import Rating, RatingCheck, RegistryStamp, RulebookVersion, Score
+from wuxing.rules.models import Evidence, Rating, RatingCheck, RegistryStamp, RulebookVersion, Score
 from wuxing.rules.queries import RatingRow, explain, load_totals, load_vetoes, rate, year_versions
 
 log = logging.getLogger(__name__)
@@ -123,6 +123,7 @@ def _refresh_kind(rb: RulebookVersion, subset: QuerySet[OrgUnit], year: int, nam
     # a few organisations by id; many (a first read, a rescore) by the same check as a subquery
     ids: Any = [pk for pk, *_rest in found] if len(found) <= 2000 else checked.values("pk")
     decided = _named(rb, year, ids, generations) if named else _rated(rb, year, ids, generations)
+    entry = entry_counts(rb, ids)
     step = 2 * OrgUnit.steplen
     street_codes = dict(OrgUnit.objects.streets().order_by().values_list("path", "code"))
     rows = [
@@ -130,6 +131,7 @@ def _refresh_kind(rb: RulebookVersion, subset: QuerySet[OrgUnit], year: int, nam
             pk,
             generations[pk],
             *decided.get(pk, (0, 0, 0, None)),
+            *entry.get(pk, (0, 0)),
             path,
             code,
             street_codes.get(path[:step], ""),
@@ -138,6 +140,25 @@ def _refresh_kind(rb: RulebookVersion, subset: QuerySet[OrgUnit], year: int, nam
     ]
     with transaction.atomic():
         _write_back(rows, year)
+
+
+def evidence_codes(rb: RulebookVersion) -> list[str]:
+    """Indicators whose rulebook item names the evidence expected ("会议记录、照片")."""
+    return [ind.code for star in rb.rulebook.stars for ind in star.indicators if ind.evidence.strip()]
+
+
+def entry_counts(rb: RulebookVersion, ids: Any) -> dict[int, tuple[int, int]]:
+    """Per organisation: values scored under rb, and those of them that expect evidence and have none
+    (one GROUP BY)."""
+    no_file = ~Exists(Evidence.objects.filter(score=OuterRef("pk")))
+    lacking = Q(indicator_code__in=evidence_codes(rb)) & no_file
+    counts = (
+        Score.objects.filter(scored_with=rb, org_id__in=ids)
+        .values_list("org_id")
+        .annotate(n=Count("pk"), lacking=Count("pk", filter=lacking))
+        .order_by()
+    )
+    return {org_id: (n, missing) for org_id, n, missing in counts}
 
 
 def _rated(rb: RulebookVersion, year: int, ids: Any, wanted_ids: Any) -> dict[int, tuple[Any, ...]]:
@@ -167,8 +188,9 @@ def _named(rb: RulebookVersion, year: int, ids: Any, wanted_ids: Any) -> dict[in
 
 
 def _write_back(rows: list[tuple[Any, ...]], year: int) -> None:
-    """(org, generation read, level, stars, total cents, rulebook, path, code, street code) → the row,
-    only where the generation is still the one read (one UPDATE … FROM (VALUES …) per WRITE_BATCH rows)."""
+    """(org, generation read, level, stars, total cents, rulebook, filled, lacking, path, code, street
+    code) → the row, only where the generation is still the one read (one UPDATE … FROM (VALUES …) per
+    WRITE_BATCH rows)."""
     quote = connection.ops.quote_name
     table = quote(Rating._meta.db_table)
     true = "TRUE" if connection.vendor == "postgresql" else "1"
@@ -176,12 +198,13 @@ def _write_back(rows: list[tuple[Any, ...]], year: int) -> None:
     with connection.cursor() as cursor:
         for start in range(0, len(rows), WRITE_BATCH):
             chunk = rows[start : start + WRITE_BATCH]
-            values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
+            values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
             params: list[Any] = [x for row in chunk for x in row]
             cursor.execute(
-                f"WITH v (o, g, l, s, t, r, p, c, sc) AS (VALUES {values}) "
+                f"WITH v (o, g, l, s, t, r, f, m, p, c, sc) AS (VALUES {values}) "
                 f"UPDATE {table} SET level = CAST(v.l AS smallint), stars = CAST(v.s AS smallint), "
                 f"total_cents = CAST(v.t AS bigint), rulebook_id = CAST(v.r AS bigint), fresh = {true}, "
+                f"filled = CAST(v.f AS integer), lacking = CAST(v.m AS integer), "
                 f"org_path = CAST(v.p AS {text}), org_code = CAST(v.c AS {text}), "
                 f"street_code = CAST(v.sc AS {text}) "
                 f"FROM v WHERE {table}.org_id = CAST(v.o AS bigint) AND {table}.year = %s "

@@ -239,6 +239,10 @@ class Rating(models.Model):
     level = models.SmallIntegerField(default=0)
     stars = models.SmallIntegerField(default=0)  # bit i: the rulebook's i-th star is awarded
     total_cents = models.BigIntegerField(default=0)  # points of all stars × 100
+    # Entry progress under the version (the first pages count it in SQL): values scored, and values of
+    # indicators that name their evidence with no file attached. Evidence uploads mark the row stale.
+    filled = models.IntegerField(default=0)
+    lacking = models.IntegerField(default=0)
     # Copies of the organisation's place as it was rated, so that lists order and filter by index
     # without joining the tree; a row whose copy differs from the organisation counts as stale.
     org_path = models.CharField(max_length=255, default="")

@@ -729,6 +729,7 @@ def add_evidence(actor: Any, score: Score, uploaded: Any) -> Evidence:
         sha256=digest,
         uploaded_by=real_user(actor),
     )
+    invalidate(score.year, [score.org_id])  # the kept entry progress counts evidence
     try:
         with transaction.atomic():  # two uploads of one file at once: the unique constraint decides
             save_with_history(ev, actor, "上传佐证材料")
@@ -758,6 +759,7 @@ def delete_evidence(actor: Any, evidence: Evidence, reason: str = "") -> None:
     if not may_delete_evidence(actor, evidence):
         raise PermissionDenied("只有上传人或其上级审核人员可以删除这份佐证材料")
     storage, name = evidence.file.storage, evidence.file.name
+    invalidate(evidence.score.year, [evidence.score.org_id])
     delete_with_history(evidence, actor, reason or "删除佐证材料")
     transaction.on_commit(lambda: storage.delete(name) if name and storage.exists(name) else None)
 
