@@ -32,7 +32,7 @@ from pathlib import Path
 
 OUT = Path(__file__).resolve().parent / "out"
 DB_URL = "postgres://postgres@127.0.0.1:5432/wuxing_load"
-PASSWORD = "Load-Test-2026!"  # noqa: S105  (a throw-away benchmark database's accounts)
+PASSWORD = "Load-Test-2026!"
 USERS_FILE = OUT / "load_users.json"
 SECRETARIES, STREET_STAFF, LEADERS = 300, 60, 20
 
@@ -157,7 +157,7 @@ def _wait(url: str, seconds: float = 60) -> None:
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         try:
-            urllib.request.urlopen(url, timeout=5)  # noqa: S310  (our own server on loopback)
+            urllib.request.urlopen(url, timeout=5)
             return
         except OSError:
             time.sleep(0.5)
@@ -241,10 +241,14 @@ def report(prefix: Path, users: int, minutes: float, workers: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("what", choices=["all", "setup", "run"], nargs="?", default="all")
     parser.add_argument("--orgs", type=int, default=50_000)
-    parser.add_argument("--reuse", action="store_true", help="keep the organisations and scores generated last time")
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the organisations and scores generated last time"
+    )
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--minutes", type=float, default=3)
     parser.add_argument("--spawn-rate", type=float, default=2)

@@ -112,7 +112,7 @@ class StreetStaff(Person):
 
     @task(2)
     def assessments(self) -> None:
-        cycle = random.choice(DATA["cycles"])  # noqa: S311
+        cycle = random.choice(DATA["cycles"])
         self.client.get(f"/reviews/{cycle}/?state=submitted", name="street: its assessments")
 
     @task(2)
@@ -139,4 +139,4 @@ class Leader(Person):
 
     @task(1)
     def ratings(self) -> None:
-        self.client.get(f"/stars/ratings/?page={random.randint(1, 1000)}", name="leader: ratings page")  # noqa: S311
+        self.client.get(f"/stars/ratings/?page={random.randint(1, 1000)}", name="leader: ratings page")
