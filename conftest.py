@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -103,6 +105,15 @@ def production_env(tmp_path: Path) -> Iterator[dict[str, str]]:
     """The environment of a child process with the production settings on a fresh database of the same
     kind as the test run's: an SQLite file under its own var directory, or a new PostgreSQL database
     (dropped afterwards). For tests that need real files, locks, connections or a process to kill."""
+    with production_environment(tmp_path) as env:
+        yield env
+
+
+@contextmanager
+def production_environment(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """`production_env` for any scope: a module-scoped fixture passes a directory of its own (and should
+    depend on ``django_db_setup``, so that the PostgreSQL database is named after the run's test database).
+    Each call gets its own database, so fixtures of parallel workers never share one."""
     import psycopg
     from django.db import connection
 
@@ -112,7 +123,7 @@ def production_env(tmp_path: Path) -> Iterator[dict[str, str]]:
         yield env
         return
     params = connection.settings_dict
-    name = f"{params['NAME']}_probe"
+    name = f"{params['NAME']}_probe_{uuid.uuid4().hex[:8]}"
     server = {
         "host": params["HOST"] or "localhost",
         "port": params["PORT"] or 5432,

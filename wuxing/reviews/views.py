@@ -398,6 +398,13 @@ def _render_assessment(request: HttpRequest, a: Assessment, **forms: Any) -> Htt
         for name in ("target", "submit", "return", "forward", "approve", "change_value")
     }
     action_form = forms.get("action_form") or ActionForm(instance=a)
+    target_form = forms.get("target_form") or TargetForm(instance=a)
+    # A refused form whose buttons the page no longer offers (a second click on "提交", a target level
+    # saved from a stale page) would carry its reason on a form that is not shown: say it at the top.
+    hidden = [target_form] if not actions["target"] else []
+    if not any(actions[name] for name in ("submit", "return", "forward", "approve")):
+        hidden.append(action_form)
+    _flash(request, [str(m) for form in hidden if form.is_bound for ms in form.errors.values() for m in ms])
     return render(
         request,
         "reviews/assessment.html",
@@ -408,7 +415,7 @@ def _render_assessment(request: HttpRequest, a: Assessment, **forms: Any) -> Htt
             "values": _values(a),
             "decisions": _decisions(a),
             "actions": actions,
-            "target_form": forms.get("target_form") or TargetForm(instance=a),
+            "target_form": target_form,
             "action_form": action_form,
             "value_errors": forms.get("value_errors", []),
             "score_form_url": reverse("starrules:score_form", kwargs={"pk": a.org_id})

@@ -104,6 +104,33 @@ def test_a_stale_page_is_told_who_acted_and_nothing_changes(cycle: Any, world: A
     assert db_state() == before
 
 
+def test_a_refusal_is_shown_when_the_page_no_longer_offers_its_form(cycle: Any, world: Any) -> None:
+    """A second click on "提交" (the page it came from showed the draft) or a target level saved from a
+    stale page: once submitted, the secretary's forms are no longer on the page, so the refusal is shown
+    as a message at the top instead of on a form that is not there."""
+    a = cycle.assessments.get(org=world.village_a)
+    Assessment.objects.filter(pk=a.pk).update(target_level=3)
+    seen = version(a)
+    secretary = login(world, "secretary_a")
+    url = f"/reviews/assessments/{a.pk}/"
+    assert secretary.post(f"{url}submit/", {"comment_text": "", "lock_version": seen}).status_code == 302
+    secretary.get(url)  # the success message is read
+    before = db_state()
+    for path, data in ((f"{url}submit/", {"comment_text": ""}), (url, {"target_level": "4"})):
+        page = secretary.post(path, {**data, "lock_version": seen})
+        assert page.status_code == 200
+        text = page.content.decode()
+        assert 'id="action-form"' not in text and 'id="target-form"' not in text
+        messages = re.search(r'<ul class="messages">(.*?)</ul>', text, re.S)
+        assert messages and "已被他人修改" in messages.group(1) and "secretary_a" in messages.group(1)
+        assert "您的修改没有保存" in messages.group(1)
+        assert db_state() == before
+    # without the version, the page says so
+    page = secretary.post(f"{url}submit/", {"comment_text": ""})
+    assert "页面已过期" in page.content.decode()
+    assert db_state() == before
+
+
 def test_the_open_form_and_its_refusals(rulebooks: Any, world: Any) -> None:
     admin = login(world, "admin")
     response = admin.post(
