@@ -78,7 +78,7 @@ def setup(orgs: int, reuse: bool) -> None:
             review_services.open_cycle(
                 actor, rating.YEAR, kind, opened_on=dt.date(rating.YEAR, 12, 1), deadlines=deadlines
             )
-    User.objects.filter(username__startswith="load_").delete()
+    existing = User.objects.filter(username__startswith="load_")
     streets = list(OrgUnit.objects.filter(level="street").order_by("path")[:STREET_STAFF])
     step = 2 * OrgUnit.steplen
     secretaries_at = []
@@ -97,12 +97,18 @@ def setup(orgs: int, reuse: bool) -> None:
         for i, s in enumerate(streets)
     ]
     users += [User(username=f"load_leader{i:02d}", role="leader", password=hashed) for i in range(LEADERS)]
+    if existing.exists():  # a second set-up keeps the accounts (their decisions are logged)
+        users = list(existing.order_by("username"))
+        secretaries_at = [u.scope_org for u in users if u.role == "secretary"]
+        streets = [u.scope_org for u in users if u.role == "street_staff"]
     with transaction.atomic():
-        User.objects.bulk_create(users, batch_size=500)
+        if not existing.exists():
+            User.objects.bulk_create(users, batch_size=500)
+        Assessment.objects.filter(cycle__year=rating.YEAR).update(target_level=None)
         # the secretaries of the load submit their own drafts; in their streets the rest are submitted
         # already, waiting for the street (what a street reviews on a deadline day)
         Assessment.objects.filter(cycle__year=rating.YEAR).update(state=Stage.DRAFT)
-        street_paths = [s.path for s in streets]
+        street_paths = {s.path for s in streets}
         mine = {o.pk for o in secretaries_at}
         waiting = [
             pk
