@@ -166,7 +166,17 @@ class OrgResult:
     built on first use, so rating a province costs only the decisions.
     """
 
-    __slots__ = ("_compiled", "_points", "_star_results", "_state", "_totals", "level", "org", "stars")
+    __slots__ = (
+        "_compiled",
+        "_gaps",
+        "_points",
+        "_star_results",
+        "_state",
+        "_totals",
+        "level",
+        "org",
+        "stars",
+    )
 
     org: Hashable
     level: int  # 0..5, the number of stars awarded
@@ -176,6 +186,7 @@ class OrgResult:
     _totals: Sequence[StarTotals]
     _points: dict[str, Decimal] | None  # built on first use
     _star_results: dict[str, StarResult] | None  # built on first use
+    _gaps: tuple[str, ...] | None  # built on first use
     _state: tuple[Any, ...] | None  # _explain's extra arguments; dropped once star_results is built
 
     def __init__(
@@ -195,6 +206,7 @@ class OrgResult:
         init(self, "_totals", totals)
         init(self, "_points", None)
         init(self, "_star_results", None)
+        init(self, "_gaps", None)
         init(self, "_state", state)
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -239,6 +251,23 @@ class OrgResult:
             object.__setattr__(self, "_state", None)
         return results
 
+    @property
+    def gaps(self) -> tuple[str, ...]:
+        """All reasons for all stars not awarded, each prefixed with the star's name (差距清单). Built
+        from the totals without the star results (``_gap_texts``), or from them once they are built."""
+        gaps = self._gaps
+        if gaps is None:
+            results = self._star_results
+            if results is not None:
+                gaps = tuple(f"{star.name}：{reason}" for star in results.values() for reason in star.reasons)
+            else:
+                state = self._state
+                assert state is not None  # only dropped once _star_results is set
+                happened, eligible, _awarded, get, _detail = state
+                gaps = _gap_texts(self._compiled, self._totals, happened, eligible, get)
+            object.__setattr__(self, "_gaps", gaps)
+        return gaps
+
     def _key(self) -> tuple[Any, ...]:
         return (
             self.org,
@@ -265,7 +294,7 @@ class OrgResult:
 
 def gap_list(result: OrgResult) -> list[str]:
     """All reasons for all stars not awarded, each prefixed with the star's name (差距清单)."""
-    return [f"{star.name}：{reason}" for star in result.star_results.values() for reason in star.reasons]
+    return list(result.gaps)
 
 
 # --------------------------------------------------------------------------- compiling a rulebook
@@ -416,6 +445,22 @@ class _CStar:
     requires_pairs: tuple[tuple[int, Ref], ...]
     required_mask: int  # bits of the required indicators
     veto_set: frozenset[str]
+    # The gap list's fast path (``_gap_texts``): fixed text worked out once, and memos of the text that
+    # depends on an organisation's numbers, each bounded by _GAP_MEMO_LIMIT entries.
+    optional_mask: int  # bits of the indicators that are not required
+    required_positions: tuple[int, ...]
+    gap_vetoes: tuple[tuple[str, str], ...]  # (veto code, "甲星：一票否决：…")
+    gap_points: dict[int | Decimal, str]  # total cents → "甲星：得分 …，距 … 分还差 … 分"
+    gap_unfilled: dict[int, str]  # bits not filled (not required) → "甲星：未填报（按 0 分计）：…"
+    # (position, type, value) of a required indicator not met → "甲星：必达指标未达标：…"
+    gap_required: dict[tuple[int, type | None, object], str]
+    root_texts: dict[int | Decimal, str]  # total cents → "甲星得分不足（…）" or "甲星必达指标未达标"
+
+
+# Per set of eligible stars (a bit mask): for each star not awarded, in rulebook order, the star, its
+# relation text ("甲星：须先获得：乙星", None when no required star is missing) and the root stars to name
+# after it (None when the relation names no root).
+_GapPlan = tuple[tuple[_CStar, str | None, tuple[int, ...] | None], ...]
 
 
 @dataclass(slots=True)
@@ -429,6 +474,7 @@ class _Compiled:
     by_code: dict[str, Indicator]
     checks: tuple[tuple[int, int, int], ...]  # per star: (index, min cents, required mask)
     resolved: tuple[tuple[int, tuple[str, ...]], ...]  # eligible mask → (awarded mask, awarded codes)
+    gap_plans: tuple[_GapPlan, ...]  # eligible mask → what the gap list says about the stars' relations
 
 
 def _compile(rulebook: Rulebook) -> _Compiled:
@@ -462,9 +508,17 @@ def _compile(rulebook: Rulebook) -> _Compiled:
                 ),
                 required_mask=sum(1 << p for p, i in enumerate(star.indicators) if i.code in required),
                 veto_set=frozenset(v.code for v in star.vetoes),
+                optional_mask=sum(1 << p for p, i in enumerate(star.indicators) if i.code not in required),
+                required_positions=tuple(p for p, i in enumerate(star.indicators) if i.code in required),
+                gap_vetoes=tuple((v.code, f"{star.name}：一票否决：{v.name}") for v in star.vetoes),
+                gap_points={},
+                gap_unfilled={},
+                gap_required={},
+                root_texts={},
             )
         )
     order = _dependency_order(rulebook.stars, index)
+    resolved = _resolve_all(stars, order)
     return _Compiled(
         rulebook=rulebook,
         stars=tuple(stars),
@@ -476,7 +530,10 @@ def _compile(rulebook: Rulebook) -> _Compiled:
         },
         by_code={i.code: i for star in rulebook.stars for i in star.indicators},
         checks=tuple((s.index, s.min_cents, s.required_mask) for s in stars),
-        resolved=_resolve_all(stars, order),
+        resolved=resolved,
+        gap_plans=tuple(
+            _gap_plan(stars, eligible, resolved[eligible][0]) for eligible in range(len(resolved))
+        ),
     )
 
 
@@ -492,6 +549,27 @@ def _resolve_all(stars: Sequence[_CStar], order: tuple[int, ...]) -> tuple[tuple
                 awarded |= 1 << n
         table.append((awarded, tuple(s.code for s in stars if awarded >> s.index & 1)))
     return tuple(table)
+
+
+def _gap_plan(stars: Sequence[_CStar], eligible_mask: int, awarded_mask: int) -> _GapPlan:
+    """What the gap list says about the relations between stars, for one set of eligible stars: the
+    same relation text and roots as ``_explain``, worked out once per rulebook and set."""
+    eligible = [bool(eligible_mask >> star.index & 1) for star in stars]
+    awarded = [bool(awarded_mask >> star.index & 1) for star in stars]
+    plan = []
+    for star in stars:
+        if awarded[star.index]:
+            continue
+        relation: str | None = None
+        roots: tuple[int, ...] | None = None
+        missing = [(m, ref) for m, ref in star.requires_pairs if not awarded[m]]
+        if missing:
+            relation = f"{star.name}：须先获得：{'、'.join(ref.name for _m, ref in missing)}"
+            root_at = _root_stars(stars, star.index, eligible, awarded)
+            if root_at != tuple(m for m, _ref in missing):
+                roots = root_at
+        plan.append((star, relation, roots))
+    return tuple(plan)
 
 
 def _dependency_order(stars: tuple[Star, ...], index: Mapping[str, int]) -> tuple[int, ...]:
@@ -767,7 +845,7 @@ def _explain(
                 # The relation between stars explains this star first: it is what a reader must act on
                 # before the star's own points matter.
                 relation = f"须先获得：{'、'.join(ref.name for ref in missing_stars)}"
-                root_at = _root_stars(compiled, n, eligible, awarded)
+                root_at = _root_stars(compiled.stars, n, eligible, awarded)
                 if root_at != tuple(m for m, _ref in star.requires_pairs if not awarded[m]):
                     roots = tuple(Ref(compiled.stars[m].code, compiled.stars[m].name) for m in root_at)
                     relation += (
@@ -794,13 +872,13 @@ def _explain(
 
 
 def _root_stars(
-    compiled: _Compiled, n: int, eligible: Sequence[bool], awarded: Sequence[bool]
+    stars: Sequence[_CStar], n: int, eligible: Sequence[bool], awarded: Sequence[bool]
 ) -> tuple[int, ...]:
     """The stars, in rulebook order, that failed on their own conditions and that star ``n`` misses
     through its chain of requires_stars (following only stars that are not awarded)."""
     seen: set[int] = set()
     roots: set[int] = set()
-    stack = [m for m in compiled.stars[n].requires if not awarded[m]]
+    stack = [m for m in stars[n].requires if not awarded[m]]
     while stack:
         m = stack.pop()
         if m in seen:
@@ -808,7 +886,7 @@ def _root_stars(
         seen.add(m)
         if not eligible[m]:
             roots.add(m)
-        stack.extend(k for k in compiled.stars[m].requires if not awarded[k])
+        stack.extend(k for k in stars[m].requires if not awarded[k])
     return tuple(sorted(roots))
 
 
@@ -839,6 +917,96 @@ def _missing_indicator(star: _CStar, position: int, value: object, filled: bool 
     else:
         text = f"{requirement}，当前 {current}"
     return MissingIndicator(indicator.code, indicator.name, requirement, value, text)  # type: ignore[arg-type]
+
+
+_GAP_MEMO_LIMIT = 20_000  # texts remembered per star and memo
+
+
+def _gap_texts(
+    compiled: _Compiled,
+    totals: Sequence[StarTotals],
+    happened: Set[str],
+    eligible_mask: int,
+    get: Callable[[str], object] | None,
+) -> tuple[str, ...]:
+    """The gap list (差距清单) straight from the totals: exactly the strings of ``gap_list`` over
+    ``_explain``'s reasons, without building any star result. Organisations share most of their gaps
+    (the same relation between stars for the same set of eligible stars, the same score, the same
+    unmet value), so each text is made once per rulebook and looked up after that
+    (tests/test_gap_lists.py holds it to the reasons, string for string)."""
+    out: list[str] = []
+    for star, relation, roots in compiled.gap_plans[eligible_mask]:
+        total, filled, met = totals[star.index]
+        if relation is not None:
+            if roots is not None:
+                why = "；".join(_gap_root_text(compiled, m, totals, happened) for m in roots)
+                relation = f"{relation}（根源：{why}）"
+            out.append(relation)
+        if happened and star.veto_set & happened:
+            out.extend(text for code, text in star.gap_vetoes if code in happened)
+        if total < star.min_cents:
+            said = star.gap_points
+            text = said.get(total)
+            if text is None:
+                short = _points_text(star.min_cents - total)
+                text = (
+                    f"{star.name}：得分 {_points_text(total)} 分，距 {star.min_points_text} 分还差 {short} 分"
+                )
+                if len(said) < _GAP_MEMO_LIMIT:
+                    said[total] = text
+            out.append(text)
+            absent = star.optional_mask & ~filled
+            if absent:
+                unfilled = star.gap_unfilled
+                text = unfilled.get(absent)
+                if text is None:
+                    names = "、".join(star.names[p] for p in range(len(star.names)) if absent >> p & 1)
+                    text = f"{star.name}：未填报（按 0 分计）：{names}"
+                    if len(unfilled) < _GAP_MEMO_LIMIT:
+                        unfilled[absent] = text
+                out.append(text)
+        unmet = star.required_mask & ~met
+        if unmet:
+            memo = star.gap_required
+            for position in star.required_positions:
+                if unmet >> position & 1:
+                    if filled >> position & 1:
+                        value = get(star.codes[position]) if get is not None else None
+                        key: tuple[int, type | None, object] = (position, type(value), value)
+                    else:
+                        value = None
+                        key = (position, None, None)  # not entered, unlike entered without its value
+                    try:
+                        text = memo.get(key)
+                    except TypeError:  # a value that cannot be hashed: say it, do not remember it
+                        text = _gap_required(star, position, value, filled)
+                    if text is None:
+                        text = _gap_required(star, position, value, filled)
+                        if len(memo) < _GAP_MEMO_LIMIT:
+                            memo[key] = text
+                    out.append(text)
+    return tuple(out)
+
+
+def _gap_required(star: _CStar, position: int, value: object, filled: int) -> str:
+    """ "甲星：必达指标未达标：…" for one required indicator that is not met (its value, if entered)."""
+    item = _missing_indicator(star, position, value, bool(filled >> position & 1))
+    return f"{star.name}：必达指标未达标：{item.text}"
+
+
+def _gap_root_text(compiled: _Compiled, m: int, totals: Sequence[StarTotals], happened: Set[str]) -> str:
+    """``_root_text``, remembered per total when the root star was not vetoed."""
+    star = compiled.stars[m]
+    if happened and star.veto_set & happened:
+        return _root_text(compiled, m, totals, happened)
+    total = totals[m][0]
+    memo = star.root_texts
+    text = memo.get(total)
+    if text is None:
+        text = _root_text(compiled, m, totals, happened)
+        if len(memo) < _GAP_MEMO_LIMIT:
+            memo[total] = text
+    return text
 
 
 def _indicator_rows(star: _CStar, get: Callable[[str], object]) -> tuple[IndicatorResult, ...]:

@@ -160,6 +160,11 @@ class NamedOrgResult:
             self._star_results = out
         return self._star_results
 
+    @property
+    def gaps(self) -> tuple[str, ...]:
+        """The gap list: the reasons frozen at naming, and each removed star with its date and reason."""
+        return tuple(f"{sr.name}：{reason}" for sr in self.star_results.values() for reason in sr.reasons)
+
     def __repr__(self) -> str:
         return f"NamedOrgResult(org={self.org!r}, level={self.level}, stars={self.stars!r})"
 

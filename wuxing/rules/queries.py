@@ -22,6 +22,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import BigIntegerField, Prefetch, QuerySet, Sum
 from django.db.models.functions import Cast
+from django.db.models.sql.constants import MULTI
 
 from wuxing.core.scoping import org_filter, visible_orgs
 from wuxing.orgs.models import AreaKind, Level, OrgUnit
@@ -103,7 +104,11 @@ def load_totals(rb: RulebookVersion, org_ids_qs: QuerySet[Any] | None) -> dict[i
 
 class UnmetValues:
     """The values of required indicators that are not met, {org: {code: value}}, read in one query the
-    first time any reason text needs one ("当前 18 万元"). Ratings that are only counted never run it."""
+    first time any reason text needs one ("当前 18 万元"). Ratings that are only counted never run it.
+
+    The rows are read as the database gives them, and each distinct (indicator, stored value) is
+    converted once — through the ORM's own converters, then to the engine's typed value — so a
+    province's tens of thousands of rows cost a dictionary look-up each."""
 
     def __init__(self, rb: RulebookVersion, org_ids_qs: QuerySet[Any] | None):
         self._rb = rb
@@ -115,19 +120,31 @@ class UnmetValues:
             qs = Score.objects.filter(scored_with=self._rb, required=True, met_bit=0)
             if self._ids is not None:
                 qs = qs.filter(org_id__in=self._ids)
+            compiler = qs.values_list("org_id", "indicator_code", "value").query.get_compiler(using=qs.db)
+            chunks = compiler.execute_sql(MULTI, chunk_size=10_000)
+            converters = compiler.get_converters([col for col, _sql, _alias in compiler.select])
             book = self._rb.rulebook
             data: dict[int, dict[str, Any]] = {}
-            typed: dict[tuple[str, Decimal], Any] = {}  # few distinct values: convert each once
-            for org_id, code, stored in qs.values_list("org_id", "indicator_code", "value"):
-                key = (code, stored)
-                if key not in typed:
-                    typed[key] = typed_value(book, code, stored)
-                data.setdefault(org_id, {})[code] = typed[key]
+            typed: dict[tuple[str, type, Any], Any] = {}  # few distinct values: convert each once
+            for chunk in chunks:
+                for org_id, code, raw in chunk:
+                    key = (code, type(raw), raw)  # 18 and 18.0 stay apart, as the converters see them
+                    value = typed.get(key, typed)
+                    if value is typed:
+                        [(_org, _code, stored)] = compiler.apply_converters([(org_id, code, raw)], converters)
+                        value = typed[key] = typed_value(book, code, stored)
+                    per_org = data.get(org_id)
+                    if per_org is None:
+                        per_org = data[org_id] = {}
+                    per_org[code] = value
             self._data = data
         return self._data
 
     def get(self, org: int, default: Any = None) -> _OrgUnmet:
         return _OrgUnmet(self, org)
+
+
+_NOTHING: dict[str, Any] = {}
 
 
 class _OrgUnmet:
@@ -141,7 +158,10 @@ class _OrgUnmet:
         return True
 
     def get(self, code: str, default: Any = None) -> Any:
-        return self._parent._load().get(self._org, {}).get(code, default)
+        data = self._parent._data
+        if data is None:
+            data = self._parent._load()
+        return data.get(self._org, _NOTHING).get(code, default)
 
 
 @dataclass(slots=True)
@@ -307,14 +327,16 @@ def _named_kind(
 
 
 def explain(rows: Iterable[RatingRow]) -> None:
-    """Build the explanations (star results, gap lists) of many rows at once, with the cyclic garbage
-    collector paused: they are many small acyclic objects, and collecting while they appear costs about
-    half the time (docs/decisions.md §25)."""
+    """Build the gap lists of many rows at once (what the exports and the `rate` command show), with the
+    cyclic garbage collector paused: they are many small acyclic objects, and collecting while they
+    appear costs about half the time (docs/decisions.md §25). The gap lists come straight from the
+    totals, their texts shared between organisations (§42); the star results (cards, the API's detail)
+    are still built on first use."""
     collecting = gc.isenabled()
     gc.disable()
     try:
         for row in rows:
-            row.result.star_results  # noqa: B018  (built and kept on first use)
+            row.result.gaps  # noqa: B018  (built and kept on first use)
     finally:
         if collecting:
             gc.enable()
