@@ -15,6 +15,7 @@ moment of the machine hits floor and product alike) and prints min and median pe
   API page             GET /api/v1/ratings?year=2023&page=500 (50 per page)
   ratings page         GET /stars/ratings/?page=500 and ?sort=level&page=500
   organisation pages   GET /orgs/?page=500 (and by stars), /orgs/tree/, one street opened, a street's page
+  district first page  GET / as the district admin (levels per street, entry progress: from the kept rows)
 
 Once: the first read after every kept rating was invalidated (a province-wide rescore), a page after
 one value was saved, reading every API page (page_size 100), and the peak memory (VmHWM) of
@@ -410,7 +411,7 @@ def main() -> None:
     tree = "/orgs/tree/"
     tree_street = f"/orgs/tree/streets/{street.pk}/"
     street_profile = f"/orgs/{street.pk}/"
-    for url in (api_page, page, level_page, org_list, tree):
+    for url in (api_page, page, level_page, org_list, tree, "/"):
         get(client, url)  # warm
     rows = excel_rows()
     measures: dict[str, Callable[[], Any]] = {
@@ -430,6 +431,7 @@ def main() -> None:
         "tree (streets only)": lambda: get(client, tree),
         "tree: one street opened": lambda: get(client, tree_street),
         "street profile": lambda: get(client, street_profile),
+        "district first page": lambda: get(client, "/"),
     }
     times: dict[str, list[float]] = {name: [] for name in measures}
     for _round in range(args.rounds):
