@@ -78,8 +78,10 @@ def create_version(
     note: str = "",
     based_on: RulebookVersion | None = None,
     activate: bool = True,
+    background: bool = True,
 ) -> RulebookVersion:
-    """A new version of the (year, kind) the YAML names; version numbers count up per (year, kind)."""
+    """A new version of the (year, kind) the YAML names; version numbers count up per (year, kind).
+    `background`: see `activate_version`."""
     require_perm(actor, "starrules.manage_rulebooks")
     book = _parse_or_error(content)
     latest = (
@@ -104,7 +106,7 @@ def create_version(
     save_with_history(rb, actor, note or "新建细则版本")
     log_decision(rb, "rulebook_created", actor, to_state=f"v{version}", comment=note)
     if activate:
-        activate_version(actor, rb, note)
+        activate_version(actor, rb, note, background=background)
     return rb
 
 
@@ -136,7 +138,7 @@ def update_version(actor: Any, rb: RulebookVersion, content: str, note: str = ""
     rb.change_note = note or rb.change_note
     save_with_history(rb, actor, note or "修改细则")
     if rb.is_active:
-        if rescore_in_background(rb.year, rb.kind):
+        if _in_background(actor, rb):
             # the values were not scored under this text before (it would be frozen): the ratings stay
             # what they were until the job has scored them under the new text
             rb.rating_changes = None
@@ -153,15 +155,23 @@ def rescore_in_background(year: int, kind: str) -> bool:
     return count > settings.WUXING_RESCORE_JOB_SCORES
 
 
+def _in_background(actor: Any, rb: RulebookVersion, background: bool = True) -> bool:
+    # a job belongs to a user who watches its page: commands (the system identity) rescore in place
+    return background and real_user(actor) is not None and rescore_in_background(rb.year, rb.kind)
+
+
 @transaction.atomic
-def activate_version(actor: Any, rb: RulebookVersion, note: str = "") -> RulebookVersion:
+def activate_version(
+    actor: Any, rb: RulebookVersion, note: str = "", *, background: bool = True
+) -> RulebookVersion:
     """Make rb the version in force for its year and kind and rescore the year's values under it.
 
-    Above WUXING_RESCORE_JOB_SCORES values this is a background job (rb.job is set; docs/decisions.md
-    §40): the request records who asked and why, and the job switches the version and rescores in one
-    transaction, so that until it commits every page still rates by the version in force before."""
+    Above WUXING_RESCORE_JOB_SCORES values, for a user (not a command, not with background=False), this
+    is a background job (rb.job is set; docs/decisions.md §40): the request records who asked and why,
+    and the job switches the version and rescores in one transaction, so that until it commits every
+    page still rates by the version in force before."""
     require_perm(actor, "starrules.manage_rulebooks")
-    if rescore_in_background(rb.year, rb.kind):
+    if _in_background(actor, rb, background):
         rb.rating_changes = None  # above RATING_CHANGES_MAX_VALUES in practice; never in the request
         _queue_activation(actor, rb, note)
         return rb

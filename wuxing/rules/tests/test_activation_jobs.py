@@ -257,3 +257,12 @@ def test_saving_a_retune_above_the_threshold_goes_to_the_job(
     new = RulebookVersion.objects.get(year=YEAR, kind="rural", is_active=True)
     assert new.based_on_id == v1.pk and "cyxw" in _stars(world)[world.village_b.code]
     _kept_equals_memory(world)
+
+
+def test_commands_rescore_in_place_whatever_the_size(
+    rated: RulebookVersion, world: Any, settings: Any
+) -> None:
+    settings.WUXING_RESCORE_JOB_SCORES = 0
+    services.activate_version(system_user(), rated)  # load_rulebooks, the demo: no user to show a job to
+    assert not Job.objects.exists() and rated.is_active
+    assert "cyxw" in _stars(world)[world.village_b.code]
