@@ -19,6 +19,7 @@ each of ≥ 3 rounds activates the other rural version and measures, the floor's
   DATABASE_URL=postgres://postgres@127.0.0.1:5432/wx_activation python -m bench.activation
   python -m bench.activation --reuse                 # keep the data generated last time
   python -m bench.activation --orgs 2000 --threshold 0   # a quick check of the mechanism
+  python -m bench.activation --reuse --request-only --rounds 5   # the request alone, beside a page read
 """
 
 from __future__ import annotations
@@ -40,6 +41,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--reuse", action="store_true", help="不重新生成数据（沿用上次生成的）")
     parser.add_argument("--threshold", type=int, help="WUXING_RESCORE_JOB_SCORES (default: the setting)")
+    parser.add_argument(
+        "--request-only",
+        action="store_true",
+        help="只测请求：每轮发起启用后删除排队的任务（不运行），与一次评定页读取交替",
+    )
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     setup_django(os.environ.get("DATABASE_URL") or f"sqlite:///{OUT / 'activation.sqlite3'}")
@@ -128,8 +134,24 @@ def main() -> None:
             "first page": first,
         }
 
+    def request_only() -> dict[str, float]:
+        target = RulebookVersion.objects.filter(year=YEAR, kind="rural", is_active=False).get()
+        t0 = time.perf_counter()
+        response = client.post(f"/stars/rulebooks/{target.pk}/activate/", {"note": ""}, HTTP_HOST="127.0.0.1")
+        request = time.perf_counter() - t0
+        assert response.status_code == 302 and response["Location"].startswith("/jobs/"), response
+        Job.objects.filter(pk=queued.pop()).delete()  # not run: nothing changes but the decision log
+        return {"request": request}
+
+    def page_read() -> dict[str, float]:
+        t0 = time.perf_counter()
+        get(client, page)
+        return {"ratings page": time.perf_counter() - t0}
+
     get(client, page)  # warm imports and the kept ratings
     times: dict[str, list[float]] = {}
+    if args.request_only:
+        floor, activation = page_read, request_only  # type: ignore[assignment]
     for n in range(args.rounds):
         order = [floor, activation] if n % 2 == 0 else [activation, floor]
         for fn in order:
@@ -138,6 +160,8 @@ def main() -> None:
         print(f"round {n + 1}: " + ", ".join(f"{k} {v[-1]:.3f} s" for k, v in times.items()), flush=True)
     for name, values in times.items():
         print(f"{name:<16} min {min(values):8.3f} s   median {statistics.median(values):8.3f} s")
+    if args.request_only:
+        return
     print(
         "job (whole) / floor: "
         f"{min(times['job (whole)']) / min(times['floor']):.1f}× (min), "

@@ -150,9 +150,11 @@ def update_version(actor: Any, rb: RulebookVersion, content: str, note: str = ""
 
 
 def rescore_in_background(year: int, kind: str) -> bool:
-    """More values of (year, kind) than WUXING_RESCORE_JOB_SCORES: rescoring them runs as a job (§40)."""
-    count = Score.objects.filter(year=year, org__area_kind=kind).count()
-    return count > settings.WUXING_RESCORE_JOB_SCORES
+    """More values of (year, kind) than WUXING_RESCORE_JOB_SCORES: rescoring them runs as a job (§40).
+    Counted no further than the limit, so that the request costs the same at any size."""
+    limit = settings.WUXING_RESCORE_JOB_SCORES
+    values = Score.objects.filter(year=year, org__area_kind=kind).order_by().values("pk")
+    return values[: limit + 1].count() > limit
 
 
 def _in_background(actor: Any, rb: RulebookVersion, background: bool = True) -> bool:

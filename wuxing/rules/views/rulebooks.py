@@ -210,7 +210,7 @@ def _job_of(request: HttpRequest, rb: RulebookVersion) -> HttpResponse | None:
         return None
     messages.info(
         request,
-        _("已保存 %(rb)s。数据较多，启用和重新计分在后台进行；完成前各页面仍按原细则显示。") % {"rb": rb},
+        _("%(rb)s：数据较多，启用和重新计分在后台进行；完成前各页面仍按原细则显示。") % {"rb": rb},
     )
     return redirect("core:job", pk=job.pk)
 
