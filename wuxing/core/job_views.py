@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from wuxing.core.excel import XLSX_MIME, _disposition
-from wuxing.core.jobs import DEFAULT_INTRO, INTROS, fail_stale, result_path
+from wuxing.core.jobs import DEFAULT_INTRO, INTROS, fail_stale, live, result_path
 from wuxing.core.models import Job
 
 
@@ -21,6 +21,7 @@ def job(request: HttpRequest, pk: int) -> HttpResponse:
     job = _own_job(request, pk)
     if job.status in (Job.Status.QUEUED, Job.Status.RUNNING) and fail_stale():
         job.refresh_from_db()  # its process is gone: say so instead of polling for ever
+    job = live(job)
     template = "core/_job_status.html" if request.headers.get("HX-Request") else "core/job.html"
     return render(
         request,

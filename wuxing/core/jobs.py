@@ -16,6 +16,7 @@ failed after WUXING_JOB_STALE_SECONDS, so that its page says so and offers to st
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import subprocess
 import sys
@@ -107,7 +108,8 @@ def run(pk: int) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
 
     def progress(done: int, total: int) -> None:
-        Job.objects.filter(pk=pk).update(done=done, total=total, beat_at=timezone.now())
+        job.done, job.total = done, total
+        _report(job)
 
     runner: Callable[[Job, Callable[[int, int], None]], str | None] = import_string(RUNNERS[job.kind])
     try:
@@ -115,19 +117,65 @@ def run(pk: int) -> None:
     except Exception:
         log.exception("job %s (%s) failed", pk, job.kind)
         path.unlink(missing_ok=True)
-        Job.objects.filter(pk=pk).update(
-            status=Job.Status.FAILED, error=FAILED_MESSAGE, finished_at=timezone.now()
-        )
+        _finish(job, status=Job.Status.FAILED, error=FAILED_MESSAGE)
         return
-    Job.objects.filter(pk=pk).update(
-        status=Job.Status.DONE, outcome=(outcome or "")[:300], error="", finished_at=timezone.now()
-    )
+    _finish(job, status=Job.Status.DONE, outcome=(outcome or "")[:300], error="")
 
 
 def set_phase(job: Job, phase: str, total: int = 0) -> None:
     """A runner with several phases names the one it starts (`Job.Phase`); progress counts from 0 again."""
-    job.phase = phase
-    Job.objects.filter(pk=job.pk).update(phase=phase, done=0, total=total, beat_at=timezone.now())
+    job.phase, job.done, job.total = phase, 0, total
+    _report(job)
+
+
+# Progress is written to a small file beside the job's result as well as to its row: a runner inside a
+# long transaction (the activation's rescore, §40) cannot make its row's updates visible before it
+# commits, and on SQLite no other connection may write while it holds the lock. The job page reads the
+# file while the job runs; the row gets the last state when the job ends.
+
+
+def _progress_path(pk: int) -> Path:
+    return Path(settings.VAR_DIR) / "jobs" / f"{pk}.progress"
+
+
+def _report(job: Job) -> None:
+    job.beat_at = timezone.now()
+    state = {"phase": job.phase, "done": job.done, "total": job.total, "beat": job.beat_at.isoformat()}
+    path = _progress_path(job.pk)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    spare = path.with_suffix(".progress-new")
+    spare.write_text(json.dumps(state), encoding="utf-8")
+    spare.replace(path)  # readers see the old state or the new one, never half a file
+    if not transaction.get_connection().in_atomic_block:
+        Job.objects.filter(pk=job.pk).update(
+            phase=job.phase, done=job.done, total=job.total, beat_at=job.beat_at
+        )
+
+
+def _finish(job: Job, **fields: Any) -> None:
+    Job.objects.filter(pk=job.pk).update(
+        phase=job.phase,
+        done=job.done,
+        total=job.total,
+        beat_at=job.beat_at,
+        finished_at=timezone.now(),
+        **fields,
+    )
+    _progress_path(job.pk).unlink(missing_ok=True)
+
+
+def live(job: Job) -> Job:
+    """The job with the progress its process last reported (from the progress file, while it runs)."""
+    if job.status not in (Job.Status.QUEUED, Job.Status.RUNNING):
+        return job
+    try:
+        state = json.loads(_progress_path(job.pk).read_text(encoding="utf-8"))
+        beat = dt.datetime.fromisoformat(state["beat"])
+    except (OSError, ValueError, KeyError):
+        return job
+    if job.beat_at is None or beat > job.beat_at:
+        job.phase, job.done, job.total, job.beat_at = state["phase"], state["done"], state["total"], beat
+    return job
 
 
 def fail_stale(now: dt.datetime | None = None) -> int:
@@ -136,6 +184,11 @@ def fail_stale(now: dt.datetime | None = None) -> int:
     so nothing half-done was kept. Returns how many were marked."""
     limit = (now or timezone.now()) - dt.timedelta(seconds=settings.WUXING_JOB_STALE_SECONDS)
     silent = Q(beat_at__lt=limit) | Q(beat_at__isnull=True, created_at__lt=limit)
-    return Job.objects.filter(silent, status__in=(Job.Status.QUEUED, Job.Status.RUNNING)).update(
+    candidates = Job.objects.filter(silent, status__in=(Job.Status.QUEUED, Job.Status.RUNNING))
+    # the row may lag behind a job inside a long transaction: its progress file says whether it lives
+    dead = [job.pk for job in candidates if (live(job).beat_at or job.created_at) < limit]
+    if not dead:
+        return 0
+    return Job.objects.filter(pk__in=dead, status__in=(Job.Status.QUEUED, Job.Status.RUNNING)).update(
         status=Job.Status.FAILED, error=STALE_MESSAGE, finished_at=timezone.now()
     )

@@ -5,6 +5,7 @@ silent for WUXING_JOB_STALE_SECONDS, so that its page stops polling and offers �
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import pytest
@@ -90,3 +91,39 @@ def _slow(job: Job, progress: Any) -> str:
     progress(1, 2)
     jobs.fail_stale()
     return "完成"
+
+
+def test_progress_inside_the_runners_transaction_is_seen_by_the_page(
+    world: Any, client_for: Any, monkeypatch: Any
+) -> None:
+    """The activation rescores inside one transaction: its row's updates would stay invisible until
+    it commits, so the page reads the progress the process last wrote beside the job."""
+    monkeypatch.setitem(jobs.RUNNERS, "held", f"{__name__}._held")
+    job = Job.objects.create(user=world.users["admin"], kind="held", title="启用", status=Job.Status.QUEUED)
+    _seen.clear()
+    jobs.run(job.pk)
+    assert _seen == [("rescore", 5, 10)]
+    job.refresh_from_db()
+    assert (job.status, job.phase, job.done, job.total) == ("done", "ratings", 7, 7)
+    assert not (jobs._progress_path(job.pk)).exists()
+    # a running job's page shows the file's state over its row's
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, phase="", done=0, total=0)
+    state = {"phase": "rescore", "done": 30, "total": 40, "beat": timezone.now().isoformat()}
+    jobs._progress_path(job.pk).write_text(json.dumps(state))
+    assert "重新计分 · 30 / 40 项" in text_of(client_for("admin").get(f"/jobs/{job.pk}/"))
+
+
+_seen: list[tuple[str, int, int]] = []
+
+
+def _held(job: Job, progress: Any) -> str:
+    from django.db import transaction
+
+    with transaction.atomic():
+        jobs.set_phase(job, "rescore", 10)
+        progress(5, 10)
+        shown = jobs.live(Job.objects.get(pk=job.pk))
+        _seen.append((shown.phase, shown.done, shown.total))
+    jobs.set_phase(job, "ratings", 7)
+    progress(7, 7)
+    return ""
