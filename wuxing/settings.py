@@ -296,3 +296,10 @@ WUXING_SITE_NAME = _("五星支部创建管理平台")
 # A ratings export of more organisations than this runs as a background job with a progress page
 # (docs/decisions.md §25); smaller ones download at once.
 WUXING_EXPORT_JOB_ROWS = int(os.environ.get("WUXING_EXPORT_JOB_ROWS", "5000"))
+# Activating a rulebook (or editing the active one, or saving a 参数调整) rescores every value of its year
+# and kind; above this many values that runs as a background job (docs/decisions.md §40). The Beiguan
+# demo (a few thousand values) stays inside the request.
+WUXING_RESCORE_JOB_SCORES = int(os.environ.get("WUXING_RESCORE_JOB_SCORES", "20000"))
+# A queued or running job that has not reported progress for this long is taken for dead (its process
+# ended with a server restart) and marked failed; its page then offers 重试.
+WUXING_JOB_STALE_SECONDS = int(os.environ.get("WUXING_JOB_STALE_SECONDS", "900"))

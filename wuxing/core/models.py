@@ -88,14 +88,20 @@ class PersonalDataView(models.Model):
 
 
 class Job(models.Model):
-    """A long piece of work (a province-size export) run outside the request: the page that started it
-    shows its progress and, when it is done, a download link for the user who started it only."""
+    """A long piece of work run outside the request (a province-size export, activating a rulebook over a
+    province's values): the page that started it shows its progress — by phase when it has several — and,
+    when it is done, a download link or a link to its result, for the user who started it only."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("排队中")
         RUNNING = "running", _("进行中")
         DONE = "done", _("已完成")
         FAILED = "failed", _("失败")
+
+    class Phase(models.TextChoices):
+        NONE = "", ""
+        RESCORE = "rescore", _("重新计分")
+        RATINGS = "ratings", _("更新评定")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("发起人"), on_delete=models.CASCADE)
     kind = models.CharField(_("类型"), max_length=40)
@@ -106,7 +112,14 @@ class Job(models.Model):
     total = models.PositiveIntegerField(default=0)
     filename = models.CharField(_("文件名"), max_length=200, blank=True, default="")
     error = models.CharField(_("错误"), max_length=300, blank=True, default="")
+    outcome = models.CharField(_("结果说明"), max_length=300, blank=True, default="")
+    # a job without a file: where its result is seen (the rulebook), and where to start it again
+    result_url = models.CharField(_("结果地址"), max_length=200, blank=True, default="")
+    retry_url = models.CharField(_("重试地址"), max_length=200, blank=True, default="")
+    phase = models.CharField(_("阶段"), max_length=20, choices=Phase.choices, blank=True, default="")
     created_at = models.DateTimeField(_("开始时间"), auto_now_add=True)
+    # written with every progress report: a running job whose process died stops beating (jobs.fail_stale)
+    beat_at = models.DateTimeField(_("最近进展"), null=True, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     class Meta:

@@ -55,6 +55,9 @@ class RulebookVersion(models.Model):
     # Not stored: set by services.tune_version when it activates the new version — the organisations whose
     # stars changed against the version active before (services.RatingChange), or None.
     rating_changes: Any
+    # Not stored: set by services.activate_version (and update_version of the active version) when the
+    # rescore runs as a background job — the core.Job whose page shows its progress (§40).
+    job: Any
 
     class Meta:
         verbose_name = _("星级细则版本")

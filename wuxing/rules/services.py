@@ -10,9 +10,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 
 from wuxing.core.bulk import bulk_set
@@ -76,8 +78,10 @@ def create_version(
     note: str = "",
     based_on: RulebookVersion | None = None,
     activate: bool = True,
+    background: bool = True,
 ) -> RulebookVersion:
-    """A new version of the (year, kind) the YAML names; version numbers count up per (year, kind)."""
+    """A new version of the (year, kind) the YAML names; version numbers count up per (year, kind).
+    `background`: see `activate_version`."""
     require_perm(actor, "starrules.manage_rulebooks")
     book = _parse_or_error(content)
     latest = (
@@ -102,7 +106,7 @@ def create_version(
     save_with_history(rb, actor, note or "新建细则版本")
     log_decision(rb, "rulebook_created", actor, to_state=f"v{version}", comment=note)
     if activate:
-        activate_version(actor, rb, note)
+        activate_version(actor, rb, note, background=background)
     return rb
 
 
@@ -134,14 +138,55 @@ def update_version(actor: Any, rb: RulebookVersion, content: str, note: str = ""
     rb.change_note = note or rb.change_note
     save_with_history(rb, actor, note or "修改细则")
     if rb.is_active:
-        rb.rescore_report = rescore(rb)
+        if _in_background(actor, rb):
+            # the values were not scored under this text before (it would be frozen): the ratings stay
+            # what they were until the job has scored them under the new text
+            rb.rating_changes = None
+            invalidate_kind(rb)
+            _queue_activation(actor, rb, note or "修改细则")
+        else:
+            rb.rescore_report = rescore(rb)
     return rb
 
 
+def rescore_in_background(year: int, kind: str) -> bool:
+    """More values of (year, kind) than WUXING_RESCORE_JOB_SCORES: rescoring them runs as a job (§40).
+    Counted no further than the limit, so that the request costs the same at any size."""
+    limit = settings.WUXING_RESCORE_JOB_SCORES
+    values = Score.objects.filter(year=year, org__area_kind=kind).order_by().values("pk")
+    return values[: limit + 1].count() > limit
+
+
+def _in_background(actor: Any, rb: RulebookVersion, background: bool = True) -> bool:
+    # a job belongs to a user who watches its page: commands (the system identity) rescore in place
+    return background and real_user(actor) is not None and rescore_in_background(rb.year, rb.kind)
+
+
 @transaction.atomic
-def activate_version(actor: Any, rb: RulebookVersion, note: str = "") -> RulebookVersion:
+def activate_version(
+    actor: Any, rb: RulebookVersion, note: str = "", *, background: bool = True
+) -> RulebookVersion:
+    """Make rb the version in force for its year and kind and rescore the year's values under it.
+
+    Above WUXING_RESCORE_JOB_SCORES values, for a user (not a command, not with background=False), this
+    is a background job (rb.job is set; docs/decisions.md §40): the request records who asked and why,
+    and the job switches the version and rescores in one transaction, so that until it commits every
+    page still rates by the version in force before."""
     require_perm(actor, "starrules.manage_rulebooks")
+    if _in_background(actor, rb, background):
+        rb.rating_changes = None  # above RATING_CHANGES_MAX_VALUES in practice; never in the request
+        _queue_activation(actor, rb, note)
+        return rb
     rb.rating_changes = changes_on_activation(actor, rb.year, rb.kind, rb.rulebook)
+    rb.rescore_report = _switch_and_rescore(actor, rb, note)
+    return rb
+
+
+def _switch_and_rescore(
+    actor: Any, rb: RulebookVersion, note: str, progress: Callable[[int, int], None] | None = None
+) -> tuple[int, list[tuple[str, str]]]:
+    """(Inside a transaction) rb becomes the active version of its year and kind — when it is already,
+    its values are scored again — recorded in the history and the decision log."""
     previous = (
         RulebookVersion.objects.filter(year=rb.year, kind=rb.kind, is_active=True).exclude(pk=rb.pk).first()
     )
@@ -150,8 +195,7 @@ def activate_version(actor: Any, rb: RulebookVersion, note: str = "") -> Ruleboo
         save_with_history(previous, actor, f"由第{rb.version}版取代")
     rb.is_active = True
     save_with_history(rb, actor, note or "启用")
-    scored, unscored = rescore(rb)
-    rb.rescore_report = (scored, unscored)
+    scored, unscored = rescore(rb, progress=progress)
     comment = f"重新计分 {scored} 项" + (f"，{len(unscored)} 项与新细则不符未计分" if unscored else "")
     log_decision(
         rb,
@@ -161,7 +205,77 @@ def activate_version(actor: Any, rb: RulebookVersion, note: str = "") -> Ruleboo
         to_state=f"v{rb.version}",
         comment=(note + "；" if note else "") + comment,
     )
-    return rb
+    return scored, unscored
+
+
+ACTIVATION_JOB = "rulebook_activation"
+
+
+def _queue_activation(actor: Any, rb: RulebookVersion, note: str) -> None:
+    """Record the request (decision log) and start the job that switches to rb and rescores (§40)."""
+    from wuxing.core import jobs
+
+    log_decision(
+        rb,
+        "rulebook_activation_queued",
+        actor,
+        to_state=f"v{rb.version}",
+        comment=(note + "；" if note else "") + "数据较多，转入后台重新计分",
+    )
+    rb.job = jobs.start(
+        actor,
+        ACTIVATION_JOB,
+        f"启用{rb}并重新计分",
+        "",
+        {"rulebook": rb.pk, "year": rb.year, "kind": rb.kind, "note": note},
+        result_url=reverse("starrules:rulebook", args=[rb.pk]),
+        retry_url=reverse("starrules:rulebook_activate", args=[rb.pk]),
+    )
+
+
+def run_activation_job(job: Any, progress: Callable[[int, int], None]) -> str:
+    """The activation job (core.jobs runner, §40), in two phases.
+
+    重新计分: one transaction locks the year and kind's versions (a second activation waits for the
+    first), switches to the job's version and rescores every value under it — unless an activation of
+    the same year and kind was asked for after this one, which then wins and this job changes nothing.
+    Pages read the old version and its scores until this commits, never a half-rescored mixture.
+    更新评定: the kept ratings the rescore marked stale are decided again (kept.refresh, the whole
+    district's check), so the first ratings page after the job reads them as they are."""
+    from wuxing.core import jobs
+    from wuxing.core.models import Job
+    from wuxing.rules import kept
+
+    actor, params = job.user, job.params
+    with transaction.atomic():
+        require_perm(actor, "starrules.manage_rulebooks")
+        rb = RulebookVersion.objects.get(pk=params["rulebook"])
+        list(
+            RulebookVersion.objects.select_for_update()
+            .filter(year=rb.year, kind=rb.kind)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        later = (
+            Job.objects.filter(kind=ACTIVATION_JOB, pk__gt=job.pk, params__year=rb.year, params__kind=rb.kind)
+            .exclude(status=Job.Status.FAILED)
+            .order_by("pk")
+            .first()
+        )
+        if later is not None:
+            return f"之后又发起了启用（任务 {later.pk}），以该次为准；本任务未做修改。"
+        rb.refresh_from_db()
+        total = Score.objects.filter(year=rb.year, org__area_kind=rb.kind).count()
+        jobs.set_phase(job, Job.Phase.RESCORE, total)
+        scored, unscored = _switch_and_rescore(actor, rb, params.get("note", ""), progress)
+    branches = OrgUnit.objects.filter(level=Level.BRANCH)
+    count = branches.filter(area_kind=rb.kind).count()
+    jobs.set_phase(job, Job.Phase.RATINGS, count)
+    kept.refresh(branches, rb.year, whole=True)
+    progress(count, count)
+    return f"已启用{rb}，重新计分 {scored} 项" + (
+        f"，{len(unscored)} 项已填数据不符合此版本，未计分（见细则页面）。" if unscored else "。"
+    )
 
 
 def cell_fields(rb: RulebookVersion, code: str, typed: Any) -> tuple[Any, ...] | None:
@@ -207,7 +321,6 @@ def rescore(
     cells are written back `batch` rows per UPDATE … FROM (VALUES …) statement.
     """
     book = rb.rulebook
-    invalidate_kind(rb)
     scored = 0
     unscored: list[tuple[str, str]] = []
     qs = (
@@ -241,6 +354,9 @@ def rescore(
     if pending:
         _write_cells(pending)
         done += len(pending)
+    # last, so that the kept rows are locked (PostgreSQL) only for the end of the rescoring transaction:
+    # a reader refreshing a row meanwhile is not held up, and its write is undone by the generation bump
+    invalidate_kind(rb)
     if progress:
         progress(done, total)
     return scored, unscored

@@ -353,12 +353,13 @@ def upload(content: bytes = PDF, name: str = "通报.pdf") -> SimpleUploadedFile
 
 
 def test_a_removal_with_a_file_as_its_evidence(named: NamedResult, world: Any) -> None:
+    earlier = stored_files()  # files of other tests in this worker's storage
     removal = services.remove_star(
         world.users["admin"], named, "cyxw", today(), "村干部涉刑事案件", evidence=upload(PNG, "现场.png")
     )
     assert removal.veto_event is None and removal.evidence_name == "现场.png"
     assert removal.evidence.name.startswith(f"evidence/removals/2023/{world.village_a.pk}/")
-    assert stored_files() == {removal.evidence.name}
+    assert stored_files() - earlier == {removal.evidence.name}
     with default_storage.open(removal.evidence.name) as stored:
         assert stored.read() == PNG
     assert "佐证材料：现场.png" in DecisionLog.objects.get(action="star_removed").comment

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from wuxing.core.history import history_entries
+from wuxing.core.models import Job
 from wuxing.core.scoping import get_visible
 from wuxing.rules import services
 from wuxing.rules.forms import (
@@ -50,6 +51,8 @@ def rulebooks(request: HttpRequest) -> HttpResponse:
                 for msg in exc.messages:
                     form.add_error("file", msg)
             else:
+                if (job := _job_of(request, rb)) is not None:
+                    return job
                 messages.success(request, _("已加载：%(rb)s。") % {"rb": rb} + _changes_text(rb))
                 return redirect("starrules:rulebook", pk=rb.pk)
     return render(
@@ -78,11 +81,22 @@ def rulebook_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if rb.is_active
         else Score.objects.none()
     )
+    pending = (
+        Job.objects.filter(
+            kind=services.ACTIVATION_JOB,
+            params__year=rb.year,
+            params__kind=rb.kind,
+            status__in=(Job.Status.QUEUED, Job.Status.RUNNING),
+        )
+        .order_by("-pk")
+        .first()
+    )
     return render(
         request,
         "rules/rulebook_detail.html",
         {
             "rb": rb,
+            "pending_job": pending,
             "book": rb.rulebook,
             "has_scores": rb.has_scores(),
             "history": history_entries(rb),
@@ -124,6 +138,8 @@ def rulebook_edit(request: HttpRequest, pk: int) -> HttpResponse:
             for msg in exc.messages:
                 form.add_error("content", msg)
         else:
+            if (job := _job_of(request, saved)) is not None:
+                return job
             messages.success(request, _("已保存：%(rb)s。") % {"rb": saved} + _changes_text(saved))
             return redirect("starrules:rulebook", pk=saved.pk)
     return render(
@@ -178,11 +194,25 @@ def rulebook_tune(request: HttpRequest, pk: int) -> HttpResponse:
                 for msg in exc.messages:
                     form.add_error(None, msg)
             else:
+                if (job := _job_of(request, new)) is not None:
+                    return job
                 messages.success(request, _tune_report(new, time.perf_counter() - started))
                 return redirect("starrules:rulebook", pk=new.pk)
     return render(
         request, "rules/rulebook_tune.html", {"rb": rb, "book": book, "form": form, "preview": preview}
     )
+
+
+def _job_of(request: HttpRequest, rb: RulebookVersion) -> HttpResponse | None:
+    """When rb's rescore went to a background job (§40): to the job's page, which links back to rb."""
+    job = getattr(rb, "job", None)
+    if job is None:
+        return None
+    messages.info(
+        request,
+        _("%(rb)s：数据较多，启用和重新计分在后台进行；完成前各页面仍按原细则显示。") % {"rb": rb},
+    )
+    return redirect("core:job", pk=job.pk)
 
 
 def _tune_report(new: RulebookVersion, seconds: float) -> str:
@@ -215,6 +245,8 @@ def _changes_text(rb: RulebookVersion) -> str:
 def rulebook_activate(request: HttpRequest, pk: int) -> HttpResponse:
     rb = get_visible(RulebookVersion.objects.all(), pk=pk)
     services.activate_version(request.user, rb, request.POST.get("note", ""))
+    if (job := _job_of(request, rb)) is not None:
+        return job
     scored, unscored = getattr(rb, "rescore_report", (0, []))
     text = _("已启用：%(rb)s，星级评定将按此版本计算（重新计分 %(n)s 项）。") % {"rb": rb, "n": scored}
     if unscored:
@@ -244,5 +276,7 @@ def rulebook_clone(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
         return redirect("starrules:rulebook", pk=rb.pk)
+    if (job := _job_of(request, new)) is not None:
+        return job
     messages.success(request, _("已复制为 %(rb)s。") % {"rb": new})
     return redirect("starrules:rulebook", pk=new.pk)

@@ -56,6 +56,7 @@ class Command(WuxingCommand):
                     path.read_text(encoding="utf-8"),
                     note=options["note"] or f"由 {path.name} 加载",
                     activate=not options["no_activate"],
+                    background=False,  # the command waits for the rescore itself
                 )
             except ValidationError as exc:
                 for message in exc.messages:
