@@ -158,8 +158,8 @@ def home(request: HttpRequest) -> HttpResponseBase:
         "levels": LEVELS,
     }
     if role == "secretary":
-        rows = queries.rate(user, year)
         org = user.scope_org  # type: ignore[union-attr]
+        rows = queries.rate(user, year, kind=org.area_kind if org is not None else None)
         if org is not None:  # the rulebook its card follows, not the other kind's
             ctx["versions"] = {k: rb for k, rb in versions.items() if k == org.area_kind}
             ctx["placeholder"] = any(rb.is_placeholder for rb in ctx["versions"].values())

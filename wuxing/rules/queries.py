@@ -21,7 +21,7 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import BigIntegerField, Prefetch, QuerySet, Sum
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Substr
 from django.db.models.sql.constants import MULTI
 
 from wuxing.core.scoping import org_filter, visible_orgs
@@ -249,10 +249,12 @@ def rate(
             return []  # nothing asked for (the set-based loader would build an empty IN ())
         branches = branches.filter(pk__in=wanted)
         narrowed = True
-    streets = {
-        path: (name, code)
-        for path, name, code in OrgUnit.objects.streets().values_list("path", "name", "code")
-    }
+    street_qs = OrgUnit.objects.streets()
+    if narrowed:  # a street's or one organisation's: only its streets' names, not the province's
+        branches = branches.order_by()
+        step = 2 * OrgUnit.steplen
+        street_qs = street_qs.filter(path__in=branches.annotate(p=Substr("path", 1, step)).values("p"))
+    streets = {path: (name, code) for path, name, code in street_qs.values_list("path", "name", "code")}
     rows: list[RatingRow] = []
     collecting = gc.isenabled()
     gc.disable()  # tens of thousands of small acyclic objects: collecting while building them is waste
