@@ -138,6 +138,10 @@ PAGES: dict[str, Page] = {
     "reviews:org_history": Page("/reviews/orgs/{village}/"),
     "reviews:notice": Page("/reviews/{cycle}/notice/", ("format",)),
     "reviews:removal_evidence": Page("/reviews/removals/{removal}/evidence/"),
+    "funds:entitlements": Page("/funds/", ("year", "street", "item", "format")),
+    "funds:parameters": Page("/funds/parameters/2024/"),
+    "funds:history_import": Page("/funds/history/"),
+    "funds:history_template": Page("/funds/history/template/"),
 }
 
 # URL names that are not pages: POST-only actions (a GET is refused or redirected) and language switching.

@@ -1,0 +1,149 @@
+"""Read side of funds: scoped, set-based — a fixed number of queries whatever the number of organisations.
+
+Where a year's stars come from (docs/decisions.md §54), per organisation kind and year:
+- a year with a review cycle of that kind: `wuxing.reviews.queries.year_results` — the named record of a
+  named year, the live rating otherwise (star removals already applied);
+- a year without one, for which earlier years' levels were imported: the imported rows (HistoricLevel);
+- otherwise the live rating (year_results again).
+Every line says which source it read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q
+
+from wuxing.core.scoping import scope, visible_orgs
+from wuxing.funds import engine
+from wuxing.funds.models import FundParameters, HistoricLevel
+from wuxing.funds.parameters import DEFAULTS, as_params
+from wuxing.orgs.models import Level, OrgUnit, Post, PostRole
+
+
+def parameters_for(year: int) -> tuple[FundParameters, bool]:
+    """The year's parameters and whether the district saved them (False: the documented defaults)."""
+    row = FundParameters.objects.filter(year=year).first()
+    if row is not None:
+        return row, True
+    return FundParameters(year=year, **DEFAULTS), False
+
+
+@dataclass
+class Entitlements:
+    year: int
+    params: FundParameters
+    saved: bool
+    outcome: engine.Outcome
+    sources: dict[int, dict[str, int]] = field(default_factory=dict)  # year → source → organisations
+
+    @property
+    def lines(self) -> list[engine.Line]:
+        return self.outcome.lines
+
+    @property
+    def total(self) -> Any:
+        return sum((line.amount for line in self.lines), engine.yuan(engine.Decimal(0)))
+
+    def street_totals(self) -> list[tuple[str, str, Any]]:
+        return engine.street_totals(self.lines)
+
+    def source_text(self) -> list[str]:
+        return [
+            f"{y}年："
+            + "，".join(f"{engine.SOURCE_LABELS.get(s, s)} {n} 个组织" for s, n in sorted(c.items()))
+            for y, c in sorted(self.sources.items())
+        ]
+
+
+def _streets() -> dict[str, tuple[str, str]]:
+    return {p: (n, c) for p, n, c in OrgUnit.objects.streets().values_list("path", "name", "code")}
+
+
+def street_by_code(user: Any, code: str) -> OrgUnit | None:
+    return visible_orgs(user).filter(level=Level.STREET, code__iexact=code).first() if code else None
+
+
+def entitlements(
+    user: Any, year: int, *, street: OrgUnit | None = None, item: str | None = None
+) -> Entitlements:
+    from wuxing.reviews.models import ReviewCycle
+    from wuxing.reviews.queries import year_results
+
+    params_row, saved = parameters_for(year)
+    params = as_params(params_row)
+    run = list(range(year - params.run_years + 1, year + 1))
+    branches = visible_orgs(user).filter(level=Level.BRANCH)
+    if street is not None:
+        branches = branches.filter(path__startswith=street.path)
+    step = 2 * OrgUnit.steplen
+    streets = _streets()
+    orgs: list[engine.Org] = []
+    for pk, code, name, kind, path in branches.values_list("pk", "code", "name", "area_kind", "path"):
+        s_name, s_code = streets.get(path[:step], ("", ""))
+        orgs.append(engine.Org(pk, code, name, kind, s_code, s_name))
+    if not orgs:
+        return Entitlements(year, params_row, saved, engine.Outcome())
+    kinds = {o.kind for o in orgs}
+    ids = {o.id for o in orgs}
+
+    records: dict[tuple[int, int], engine.Record] = {}
+    secretaries: dict[tuple[int, int], engine.Secretary] = {}
+    cycles = set(ReviewCycle.objects.filter(year__in=run).values_list("year", "kind"))
+    imported: set[tuple[int, str]] = set()
+    hist = HistoricLevel.objects.filter(year__in=run, org__in=branches).values_list(
+        "org_id", "org__area_kind", "year", "level", "star_removed", "secretary",
+        "secretary_on_street_leadership", "source",
+    )  # fmt: skip
+    for org_id, kind, y, level, removed, sec, on_leadership, source in hist:
+        if (y, kind) in cycles:
+            continue  # a platform year: the review's record wins
+        imported.add((y, kind))
+        records[(org_id, y)] = engine.Record(level, source, removed)
+        if sec:
+            secretaries[(org_id, y)] = engine.Secretary(sec, None, on_leadership)
+    wanted = list(ids) if street is not None else None
+    for y in run:
+        platform = {k for k in kinds if (y, k) in cycles or (y, k) not in imported}
+        if not platform:
+            continue
+        for r in year_results(user, y, org_ids=wanted):
+            if r.kind in platform and r.org_id in ids:
+                records[(r.org_id, y)] = engine.Record(r.level, r.source, bool(r.removed))
+
+    # Secretaries in post at the end of each year of the run (registry posts win over imported names).
+    first_end, last_end = dt.date(run[0], 12, 31), dt.date(run[-1], 12, 31)
+    posts = scope(Post.objects.filter(org__in=branches), user, "org").filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=first_end), start_date__lte=last_end
+    )
+    year_end = dt.date(year, 12, 31)
+    members: dict[int, list[engine.Member]] = {}
+    labels = dict(PostRole.choices)
+    for org_id, person_id, name, role, start, end, on_leadership in posts.order_by(
+        "org_id", "start_date", "pk"
+    ).values_list(
+        "org_id", "person_id", "person__name", "role", "start_date", "end_date", "on_street_leadership"
+    ):
+        for y in run:
+            day = dt.date(y, 12, 31)
+            if start <= day and (end is None or end >= day) and role == PostRole.SECRETARY:
+                secretaries[(org_id, y)] = engine.Secretary(name, person_id, on_leadership)
+        if start <= year_end and (end is None or end >= year_end):
+            same = [m for m in members.get(org_id, []) if m.person_id == person_id]
+            if not same:
+                members.setdefault(org_id, []).append(engine.Member(person_id, name, str(labels[role])))
+
+    outcome = engine.compute(params, orgs, records, secretaries, members)
+    if item:
+        outcome.lines = [line for line in outcome.lines if line.item == item]
+    sources: dict[int, dict[str, int]] = {}
+    for (_org, y), rec in records.items():
+        per = sources.setdefault(y, {})
+        per[rec.source] = per.get(rec.source, 0) + 1
+    return Entitlements(year, params_row, saved, outcome, sources)
+
+
+def historic_levels(user: Any) -> Any:
+    return scope(HistoricLevel.objects.select_related("org"), user, "org")
