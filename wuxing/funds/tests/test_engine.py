@@ -29,7 +29,7 @@ def params(**changes: object) -> engine.Params:
     values.update(changes)
     values["three_star_levels"] = parse_levels(str(values["three_star_levels"]))
     values["allowance_levels"] = parse_levels(str(values["allowance_levels"]))
-    return engine.Params(year=YEAR, **values)  # type: ignore[arg-type]
+    return engine.Params(year=YEAR, **values)
 
 
 def run(levels: list[int], *, removed: tuple[int, ...] = (), source: str = "named") -> dict:
