@@ -20,6 +20,9 @@ PAGES = [
     "/orgs/",
     "/orgs/tree/",
     "/orgs/?format=xlsx",
+    "/funds/?year=2023",
+    "/funds/?year=2023&format=xlsx",
+    "/api/v1/entitlements?year=2023",
 ]
 
 
