@@ -10,7 +10,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from wuxing.core.authority import ADMIN, EVERYONE, allow, api, fixed, page
+from wuxing.core.authority import (
+    ADMIN,
+    EVERYONE,
+    REGISTRY,
+    SCOPED,
+    SECRETARY,
+    WHOLE_DISTRICT,
+    Target,
+    allow,
+    api,
+    fixed,
+    page,
+)  # fmt: skip
 
 
 def parameters_form(o: Any, role: str) -> dict[str, Any]:
@@ -34,7 +46,54 @@ def history_file(o: Any, role: str) -> dict[str, Any]:
     return {"file": SimpleUploadedFile("往年星级.xlsx", content), "reason": "补录"}
 
 
+SUBMITTERS = REGISTRY | {SECRETARY}  # the organisation's secretary, its street, the district
+# The claims list's form names village A (own) or 后万金村 (other) in its body.
+BRANCH_IN_FORM = Target("branch named in the form", lambda o, role: {}, SCOPED)
+SUBMITTED_CLAIM = Target("claim waiting for its street", lambda o, role: {"pk": o.submitted_claim.pk}, SCOPED)
+VERIFIED_CLAIM = Target("verified claim", lambda o, role: {"pk": o.verified_claim.pk}, SCOPED)
+
+
+def claim_form(o: Any, role: str) -> dict[str, Any]:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {
+        "org": str(o.branch.pk),
+        "year": "2023",
+        "amount": "2400.50",
+        "description": "党建阵地建设",
+        "receipt": SimpleUploadedFile("发票.pdf", b"%PDF-1.4 invoice", content_type="application/pdf"),
+    }
+
+
+def claim_action(attr: str, comment: str = "") -> Any:
+    def data(o: Any, role: str) -> dict[str, Any]:
+        return {"comment": comment, "lock_version": str(getattr(o, attr).lock_version)}
+
+    return data
+
+
 ROUTES = [
+    page(
+        "funds:claims",
+        BRANCH_IN_FORM,
+        get=allow(EVERYONE),
+        post=allow(own=SUBMITTERS, other=ADMIN, ok=302, data=claim_form),
+    ),
+    page("funds:claim", SUBMITTED_CLAIM, get=allow(own=EVERYONE, other=WHOLE_DISTRICT)),
+    page("funds:claim_receipt", SUBMITTED_CLAIM, get=allow(own=EVERYONE, other=WHOLE_DISTRICT)),
+    page(
+        "funds:claim_verify",
+        SUBMITTED_CLAIM,
+        post=allow(own=REGISTRY, other=ADMIN, ok=302, data=claim_action("submitted_claim")),
+    ),
+    page(
+        "funds:claim_return",
+        SUBMITTED_CLAIM,
+        post=allow(own=REGISTRY, other=ADMIN, ok=302, data=claim_action("submitted_claim", "票据不清")),
+    ),
+    page(
+        "funds:claim_approve", VERIFIED_CLAIM, post=allow(ADMIN, ok=302, data=claim_action("verified_claim"))
+    ),
     page("funds:entitlements", get=allow(EVERYONE, query="year=2023")),
     page(
         "funds:parameters",

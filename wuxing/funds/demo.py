@@ -23,6 +23,20 @@ DEMO_AMOUNTS = {
 }
 
 
+def _claims(actor: object, eligible: list[int], too_low: list[int]) -> None:
+    """Approved 2023 creation spending (演示): subsidised for four stars or more, noted for a three."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from wuxing.orgs.models import OrgUnit
+
+    amounts = [Decimal("86500.00"), Decimal("42380.50"), Decimal("15999.99"), Decimal("20000.00")]
+    for org, amount in zip(OrgUnit.objects.filter(pk__in=[*eligible, *too_low]), amounts, strict=False):
+        pdf = SimpleUploadedFile("演示票据.pdf", b"%PDF-1.4 demo receipt", content_type="application/pdf")
+        claim = services.submit_claim(actor, org, 2023, amount, "党群服务阵地改造（演示）", pdf)
+        services.claim_transition(actor, claim, "verify", REASON)
+        services.claim_transition(actor, claim, "approve", REASON)
+
+
 def load_demo_funds() -> str | None:
     from wuxing.orgs.models import Post, PostRole
     from wuxing.reviews.models import NamedResult
@@ -65,6 +79,7 @@ def load_demo_funds() -> str | None:
         bulk_create_with_history(rows, HistoricLevel, default_change_reason=REASON)
         for year in (2023, 2024):
             services.save_parameters(actor, year, dict(DEMO_AMOUNTS), REASON)
+        _claims(actor, [*fives[:1], *fours[2:4]], [o for o, level in named if level == 3][:1])
     return (
         f"已生成投入保障演示：{len(named)} 个组织 2021、2022 年的星级（演示），"
         "2023、2024 年度参数（工资标准和基本补贴为演示金额）。"

@@ -4,6 +4,8 @@ wuxing/funds/queries.py loads the inputs set-based).
 For a year Y and each organisation the district's parameters of Y (docs/decisions.md §53) give:
 
 - 运转经费 (operating): every village or community organisation, the amount for its kind. Not tied to stars.
+- 创建经费奖补 (creation_subsidy): an organisation of the subsidy's minimum level or better (default four
+  stars) in Y gets the subsidy rate (default 70%) of its creation spending of Y approved by the district.
 - 三星支部奖励 (three_star_reward): an organisation whose official level of Y is one of the reward's levels
   (default: exactly three stars — an [open] reading) gets the reward.
 - “两委”补贴提高 (allowance_uplift): in such an organisation (levels of its own, default three), each
@@ -164,10 +166,12 @@ def compute(
     records: dict[tuple[int, int], Record],
     secretaries: dict[tuple[int, int], Secretary],
     members: dict[int, list[Member]],
+    spending: dict[int, tuple[Decimal, int]] | None = None,
 ) -> Outcome:
     """Every amount due in `params.year`. `records[(org_id, year)]` holds the official levels of that year
     and the years before; `secretaries[(org_id, year)]` the secretary at the end of each year;
-    `members[org_id]` the “两委” in post at the end of the year."""
+    `members[org_id]` the “两委” in post at the end of the year; `spending[org_id]` the approved creation
+    spending of the year (total, number of claims)."""
     out = Outcome()
     year = params.year
     run = list(range(year - params.run_years + 1, year + 1))
@@ -182,10 +186,37 @@ def compute(
             )
         )
         record = records.get((org.id, year))
+        if org.id in (spending or {}):
+            _creation_subsidy(params, org, record, (spending or {})[org.id], out)
         if record is not None:
             _rewards(params, org, record, members.get(org.id, []), out)
         _living_subsidy(params, org, run, records, secretaries, out)
     return out
+
+
+def _creation_subsidy(
+    params: Params, org: Org, record: Record | None, spent: tuple[Decimal, int], out: Outcome
+) -> None:
+    total, count = spent
+    year, minimum = params.year, params.subsidy_min_level
+    if record is None or record.level < minimum:
+        level = "无星级记录" if record is None else _level_text(record.level)
+        out.notes.append(
+            f"{org.name}：已批准创建经费 {fmt(total)} 元，但{year}年{level}，未达{_level_text(minimum)}，不予奖补"
+        )
+        return
+    amount = yuan(total * params.subsidy_rate)
+    out.lines.append(
+        Line(
+            org,
+            CREATION,
+            amount,
+            f"{year}年{_level_text(record.level)}（{SOURCE_LABELS.get(record.source, record.source)}），"
+            f"{_level_text(minimum)}及以上奖补；已批准创建经费 {fmt(total)} 元（{count} 笔）"
+            f" × {_pct(params.subsidy_rate)} → {fmt(amount)} 元",
+            source=record.source,
+        )
+    )
 
 
 def _rewards(params: Params, org: Org, record: Record, members: list[Member], out: Outcome) -> None:

@@ -83,3 +83,21 @@ class ParametersForm(forms.Form):
 class HistoryImportForm(forms.Form):
     file = forms.FileField(label=_("Excel 文件（.xlsx）"))
     reason = forms.CharField(label=_("说明"), max_length=300, required=False)
+
+
+class ClaimForm(forms.Form):
+    org = forms.TypedChoiceField(label=_("组织"), coerce=int)
+    year = PlainIntegerField(label=_("年度"), min_value=1900, max_value=2100)
+    amount = money(_("支出金额（元）"))
+    description = forms.CharField(label=_("支出内容"), max_length=300)
+    receipt = forms.FileField(label=_("票据（PDF、图片、Word 或 Excel）"))
+
+    def __init__(self, *args: Any, orgs: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["org"]
+        field.choices = orgs
+
+
+class ClaimActionForm(forms.Form):
+    comment = forms.CharField(label=_("意见"), max_length=500, required=False)
+    lock_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2_000_000_000)

@@ -114,3 +114,41 @@ class HistoricLevel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.org} {self.year} {self.level}"
+
+
+def receipt_path(instance: CreationClaim, filename: str) -> str:
+    """Under MEDIA_ROOT (owner-only, never served directly; the download view checks the scope first)."""
+    return f"evidence/claims/{instance.year}/{instance.org_id}/{filename}"
+
+
+class ClaimState(models.TextChoices):
+    SUBMITTED = "submitted", _("待街道核实")
+    VERIFIED = "verified", _("街道已核实")
+    APPROVED = "approved", _("区级已批准")
+    RETURNED = "returned", _("已退回")
+
+
+class CreationClaim(Versioned):
+    """创建经费: a branch's spending on its creation, with a receipt; the street verifies it, the district
+    approves it; the approved amounts of a year are subsidised at the year's rate for eligible levels."""
+
+    org = models.ForeignKey(OrgUnit, verbose_name=_("组织"), on_delete=models.PROTECT, related_name="claims")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    amount = models.DecimalField(_("支出金额（元）"), max_digits=14, decimal_places=2)
+    description = models.CharField(_("支出内容"), max_length=300)
+    receipt = models.FileField(_("票据"), upload_to=receipt_path)
+    receipt_name = models.CharField(_("票据文件名"), max_length=200)
+    state = models.CharField(
+        _("状态"), max_length=10, choices=ClaimState.choices, default=ClaimState.SUBMITTED
+    )
+    comment = models.CharField(_("意见"), max_length=500, blank=True, default="")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("创建经费申报")
+        verbose_name_plural = _("创建经费申报")
+        ordering = ["-year", "org__code", "pk"]
+        indexes = [models.Index(fields=["year", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.org} {self.year} {self.amount}"

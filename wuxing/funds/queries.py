@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Count, Q, Sum
 
 from wuxing.core.scoping import scope, visible_orgs
 from wuxing.funds import engine
-from wuxing.funds.models import FundParameters, HistoricLevel
+from wuxing.funds.models import ClaimState, CreationClaim, FundParameters, HistoricLevel
 from wuxing.funds.parameters import DEFAULTS, as_params
 from wuxing.orgs.models import Level, OrgUnit, Post, PostRole
 
@@ -135,7 +136,13 @@ def entitlements(
             if not same:
                 members.setdefault(org_id, []).append(engine.Member(person_id, name, str(labels[role])))
 
-    outcome = engine.compute(params, orgs, records, secretaries, members)
+    spending: dict[int, tuple[Decimal, int]] = {}
+    approved = CreationClaim.objects.filter(org__in=branches, year=year, state=ClaimState.APPROVED)
+    for org_id, total, count in (
+        approved.values_list("org_id").annotate(Sum("amount"), Count("pk")).order_by()
+    ):
+        spending[org_id] = (total, count)
+    outcome = engine.compute(params, orgs, records, secretaries, members, spending)
     if item:
         outcome.lines = [line for line in outcome.lines if line.item == item]
     sources: dict[int, dict[str, int]] = {}
@@ -143,6 +150,10 @@ def entitlements(
         per = sources.setdefault(y, {})
         per[rec.source] = per.get(rec.source, 0) + 1
     return Entitlements(year, params_row, saved, outcome, sources)
+
+
+def visible_claims(user: Any) -> Any:
+    return scope(CreationClaim.objects.select_related("org"), user, "org")
 
 
 def historic_levels(user: Any) -> Any:

@@ -4,6 +4,7 @@ Authority checked first, one transaction, who and why recorded (history and the 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -13,7 +14,7 @@ from wuxing.core.dates import YEAR_MAX, YEAR_MIN
 from wuxing.core.excel import CheckedRows, Column, ImportReport, RowError, run_checked_import
 from wuxing.core.locking import CONFLICT_MESSAGE, integrity_to_validation
 from wuxing.core.services import keep_writers_out, log_decision, require_perm, save_with_history
-from wuxing.funds.models import FundParameters, HistoricLevel
+from wuxing.funds.models import ClaimState, CreationClaim, FundParameters, HistoricLevel
 from wuxing.funds.parameters import DEFAULTS, parse_levels
 from wuxing.orgs.models import Level, OrgUnit
 
@@ -186,3 +187,74 @@ def import_history(actor: Any, fileobj: Any, reason: str = "") -> ImportReport:
         sheet=HISTORY_SHEET,
         lock=lambda: keep_writers_out(HistoricLevel),
     )
+
+
+# --- creation spending claims (创建经费) ---------------------------------------------------------------------
+
+CLAIM_MAX = Decimal("99999999.99")
+# action → (states it starts from, state it leads to, permission, comment required)
+CLAIM_ACTIONS: dict[str, tuple[tuple[str, ...], str, str, bool]] = {
+    "verify": ((ClaimState.SUBMITTED,), ClaimState.VERIFIED, "funds.verify_claim", False),
+    "return": ((ClaimState.SUBMITTED, ClaimState.VERIFIED), ClaimState.RETURNED, "funds.verify_claim", True),
+    "approve": ((ClaimState.VERIFIED,), ClaimState.APPROVED, "funds.manage", False),
+}
+ACTION_LABELS = {"verify": "核实", "return": "退回", "approve": "批准"}
+ACTION_TEXT = {"funds.claim_submit": "申报", **{f"funds.claim_{k}": v for k, v in ACTION_LABELS.items()}}
+
+
+def submit_claim(
+    actor: Any, org: OrgUnit, year: int, amount: Decimal, description: str, receipt: Any
+) -> CreationClaim:
+    """A branch's creation spending with its receipt (the secretary of the organisation, its street, the
+    district). Checked first; nothing is written when anything is wrong."""
+    from wuxing.core.uploads import check_evidence
+
+    require_perm(actor, "funds.submit_claim", org)
+    if org.level != Level.BRANCH:
+        raise ValidationError({"org": "只能为村/社区党组织申报"})
+    if not YEAR_MIN <= year <= YEAR_MAX:
+        raise ValidationError({"year": f"年度应在 {YEAR_MIN}–{YEAR_MAX} 之间"})
+    if not Decimal("0") < amount <= CLAIM_MAX:
+        raise ValidationError({"amount": f"支出金额应大于 0 且不超过 {CLAIM_MAX:,.2f} 元"})
+    if not description.strip():
+        raise ValidationError({"description": "请填写支出内容"})
+    check_evidence(receipt)
+    name = str(getattr(receipt, "name", "") or "票据")[-200:]
+    with transaction.atomic():
+        claim = CreationClaim(
+            org=org, year=year, amount=amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
+            description=description.strip(), receipt_name=name,
+        )  # fmt: skip
+        claim.receipt.save(name, receipt, save=False)
+        save_with_history(claim, actor, "申报创建经费")
+        log_decision(claim, "funds.claim_submit", actor, to_state=ClaimState.SUBMITTED, comment=description)
+    return claim
+
+
+def claim_transition(
+    actor: Any, claim: CreationClaim, action: str, comment: str = "", *, expected_version: int | None = None
+) -> CreationClaim:
+    """Verify (the street of the organisation, or the district), return (the same, with a comment) or
+    approve (the district) a claim. A refused action changes nothing and says why."""
+    if action not in CLAIM_ACTIONS:
+        raise ValidationError("未知的操作")
+    starts, to_state, perm, needs_comment = CLAIM_ACTIONS[action]
+    require_perm(actor, perm, claim.org)
+    if needs_comment and not comment.strip():
+        raise ValidationError({"comment": "退回时请填写意见"})
+    with transaction.atomic():
+        from wuxing.core.locking import check_version
+
+        check_version(claim, expected_version)
+        claim.refresh_from_db()
+        if claim.state not in starts:
+            label = ClaimState(claim.state).label
+            raise ValidationError(f"该申报现在是“{label}”，不能{ACTION_LABELS[action]}")
+        from_state = claim.state
+        claim.state = to_state
+        claim.comment = comment.strip()
+        save_with_history(claim, actor, f"{ACTION_LABELS[action]}：{comment}".rstrip("："))
+        log_decision(
+            claim, f"funds.claim_{action}", actor, from_state=from_state, to_state=to_state, comment=comment
+        )
+    return claim

@@ -10,3 +10,12 @@ urlpatterns = [
     path("history/", views.history_import, name="history_import"),
     path("history/template/", views.history_template, name="history_template"),
 ]
+
+urlpatterns += [
+    path("claims/", views.claims, name="claims"),
+    path("claims/<int:pk>/", views.claim_detail, name="claim"),
+    path("claims/<int:pk>/receipt/", views.claim_receipt, name="claim_receipt"),
+    path("claims/<int:pk>/verify/", views.claim_verify, name="claim_verify"),
+    path("claims/<int:pk>/return/", views.claim_return, name="claim_return"),
+    path("claims/<int:pk>/approve/", views.claim_approve, name="claim_approve"),
+]

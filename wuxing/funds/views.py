@@ -20,7 +20,8 @@ from wuxing.core.views import int_param
 from wuxing.core.workdays import today
 from wuxing.funds import exports, queries, services
 from wuxing.funds.engine import ITEM_LABELS, ITEMS
-from wuxing.funds.forms import HistoryImportForm, ParametersForm
+from wuxing.funds.forms import ClaimActionForm, ClaimForm, HistoryImportForm, ParametersForm
+from wuxing.funds.models import ClaimState
 from wuxing.funds.parameters import flags
 from wuxing.orgs.models import Level
 
@@ -148,3 +149,124 @@ def history_template(request: HttpRequest) -> HttpResponse:
     from wuxing.core.excel import xlsx_response
 
     return xlsx_response(content, "往年星级导入模板.xlsx")
+
+
+# --- creation spending claims ---------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def claims(request: HttpRequest) -> HttpResponse:
+    """The claims of the organisations the user can see; a form to submit one for those they may."""
+    from django.shortcuts import get_object_or_404
+
+    from wuxing.core.scoping import visible_orgs
+
+    user: Any = request.user
+    branches = visible_orgs(user).filter(level=Level.BRANCH)
+    allowed = [(o.pk, f"{o.code} {o.name}") for o in branches if user.has_perm("funds.submit_claim", o)]
+    form = ClaimForm(
+        request.POST or None, request.FILES or None, orgs=allowed, initial={"year": today().year}
+    )
+    if request.method == "POST":
+        raw = request.POST.get("org", "")
+        org = get_object_or_404(branches, pk=int(raw)) if raw.isascii() and raw.isdigit() else None
+        if org is None or not user.has_perm("funds.submit_claim", org):
+            raise PermissionDenied
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                claim = services.submit_claim(
+                    user, org, data["year"], data["amount"], data["description"], data["receipt"]
+                )
+            except ValidationError as exc:
+                _errors_to_form(form, exc)
+            else:
+                messages.success(request, _("已提交创建经费申报，等待街道核实。"))
+                return redirect("funds:claim", pk=claim.pk)
+    year = int_param(request, "year", label=_("年度"), min_value=YEAR_MIN, max_value=YEAR_MAX)
+    rows = queries.visible_claims(user)
+    if year is not None:
+        rows = rows.filter(year=year)
+    return render(
+        request,
+        "funds/claims.html",
+        {"form": form, "rows": rows[:500], "can_submit": bool(allowed), "year": year},
+    )
+
+
+STATE_LABELS = {value: str(label) for value, label in ClaimState.choices}
+
+
+def _claim(request: HttpRequest, pk: int) -> Any:
+    from wuxing.core.scoping import get_visible
+
+    return get_visible(queries.visible_claims(request.user), pk=pk)
+
+
+@require_safe
+def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    from wuxing.core.models import DecisionLog
+
+    claim = _claim(request, pk)
+    user: Any = request.user
+    log = DecisionLog.objects.filter(
+        content_type__app_label="funds", content_type__model="creationclaim", object_id=str(claim.pk)
+    ).select_related("actor")
+    return render(
+        request,
+        "funds/claim.html",
+        {
+            "claim": claim,
+            "log": [
+                (e, services.ACTION_TEXT.get(e.action, e.action), STATE_LABELS.get(e.to_state, e.to_state))
+                for e in log
+            ],
+            "form": ClaimActionForm(initial={"lock_version": claim.lock_version}),
+            "can_verify": user.has_perm("funds.verify_claim", claim.org),
+            "can_approve": user.has_perm("funds.manage"),
+        },
+    )
+
+
+@require_safe
+def claim_receipt(request: HttpRequest, pk: int) -> HttpResponseBase:
+    from django.http import FileResponse
+
+    claim = _claim(request, pk)
+    return FileResponse(claim.receipt.open("rb"), as_attachment=True, filename=claim.receipt_name or "票据")
+
+
+def _claim_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    claim = _claim(request, pk)
+    _starts, _to, perm, _needs = services.CLAIM_ACTIONS[action]
+    if not request.user.has_perm(perm, claim.org):
+        raise PermissionDenied
+    form = ClaimActionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("页面已过期，请刷新后重试。"))
+        return redirect("funds:claim", pk=pk)
+    try:
+        services.claim_transition(
+            request.user, claim, action, form.cleaned_data["comment"],
+            expected_version=form.cleaned_data["lock_version"],
+        )  # fmt: skip
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, _("已%(action)s。") % {"action": services.ACTION_LABELS[action]})
+    return redirect("funds:claim", pk=pk)
+
+
+@require_http_methods(["POST"])
+def claim_verify(request: HttpRequest, pk: int) -> HttpResponse:
+    return _claim_action(request, pk, "verify")
+
+
+@require_http_methods(["POST"])
+def claim_return(request: HttpRequest, pk: int) -> HttpResponse:
+    return _claim_action(request, pk, "return")
+
+
+@require_http_methods(["POST"])
+def claim_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    return _claim_action(request, pk, "approve")

@@ -142,6 +142,9 @@ PAGES: dict[str, Page] = {
     "funds:parameters": Page("/funds/parameters/2024/"),
     "funds:history_import": Page("/funds/history/"),
     "funds:history_template": Page("/funds/history/template/"),
+    "funds:claims": Page("/funds/claims/", ("year",)),
+    "funds:claim": Page("/funds/claims/{claim}/"),
+    "funds:claim_receipt": Page("/funds/claims/{claim}/receipt/"),
 }
 
 # URL names that are not pages: POST-only actions (a GET is refused or redirected) and language switching.
@@ -171,6 +174,9 @@ NOT_PAGES = {
     "reviews:star_remove",
     "reviews:deadlines",
     "orgs:person_reveal",
+    "funds:claim_verify",
+    "funds:claim_return",
+    "funds:claim_approve",
 }
 
 
@@ -228,9 +234,11 @@ def _path_ids(
             },
         )
         removal = _star_removal(village, cycle, _rulebook_ids["rural"])
+        claim = services_claim(actor, village)
         yield {
             "cycle": cycle.pk,
             "removal": removal.pk,
+            "claim": claim.pk,
             "assessment": cycle.assessments.get(org=village).pk,
             "user": _world_ids["users"]["street_a"],
             "village": village.pk,
@@ -243,6 +251,16 @@ def _path_ids(
             "job": _finished_job(User.objects.get(pk=_world_ids["users"]["street_a"])).pk,
         }
         transaction.set_rollback(True)
+
+
+def services_claim(actor: Any, village: Any) -> Any:
+    """A creation spending claim of the village, with its receipt (wuxing/funds/)."""
+    from decimal import Decimal
+
+    from wuxing.funds import services as fund_services
+
+    receipt = SimpleUploadedFile("票据.pdf", b"%PDF-1.4 receipt")
+    return fund_services.submit_claim(actor, village, 2023, Decimal("1000"), "宣传栏", receipt)
 
 
 def _star_removal(village: Any, cycle: Any, rulebook_id: int) -> Any:

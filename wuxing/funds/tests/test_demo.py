@@ -39,7 +39,8 @@ def demo(_demo: Any, db: Any) -> None:
 def test_2023_has_every_reward_and_near_misses(demo: Any) -> None:
     result = queries.entitlements(system_user(), 2023)
     items = {line.item for line in result.lines}
-    assert {engine.OPERATING, engine.THREE_STAR, engine.UPLIFT, engine.LIVING} <= items
+    assert {engine.OPERATING, engine.CREATION, engine.THREE_STAR, engine.UPLIFT, engine.LIVING} <= items
+    assert any("不予奖补" in n for n in result.outcome.notes)
     living = [line for line in result.lines if line.item == engine.LIVING]
     assert any("正科级标准 96,000.00 元" in line.rule for line in living)
     assert any("2022年四星" in line.rule and "副科级标准 84,000.00 元" in line.rule for line in living)

@@ -193,3 +193,17 @@ def test_street_totals_are_the_sums_of_their_lines() -> None:
     totals = {code: total for code, _name, total in engine.street_totals(out.lines)}
     # 彰北: 50,000 + 120,000 + 84,000; 柏庄: 50,000 + 30,000
     assert totals == {"ZB": Decimal("254000.00"), "BZ": Decimal("80000.00")}
+
+
+def test_creation_subsidy_is_the_rate_of_approved_spending_from_four_stars() -> None:
+    spending = {VILLAGE.id: (Decimal("12345.67"), 2)}
+    out = engine.compute(params(), [VILLAGE], run([4]), {}, {}, spending)
+    (line,) = lines(out, engine.CREATION)
+    # 12,345.67 × 70% = 8,641.969 → 8,641.97 (half up, once)
+    assert line.amount == Decimal("8641.97")
+    assert line.rule == (
+        "2023年四星（命名结果），四星及以上奖补；已批准创建经费 12,345.67 元（2 笔） × 70% → 8,641.97 元"
+    )
+    three = engine.compute(params(), [VILLAGE], run([3]), {}, {}, spending)
+    assert not lines(three, engine.CREATION)
+    assert "未达四星，不予奖补" in three.notes[0]
