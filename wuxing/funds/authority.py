@@ -103,5 +103,10 @@ ROUTES = [
     ),
     page("funds:history_import", get=allow(ADMIN), post=allow(ADMIN, ok=302, data=history_file)),
     page("funds:history_template", get=allow(ADMIN)),
+    page(
+        "funds:ledger_approve",
+        fixed(year=2023),
+        post=allow(ADMIN, ok=302, data=lambda o, role: {"expected_version": "0", "reason": "区委常委会审定"}),
+    ),
     api("/api/v1/entitlements", get=allow(EVERYONE, query="year=2023")),
 ]

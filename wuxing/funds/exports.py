@@ -27,7 +27,18 @@ TOTAL_COLUMNS = [
 NOTE_COLUMNS = [Column("note", "说明", width=120)]
 
 
-def sheets(result: Entitlements) -> list[Sheet]:
+DIFF_COLUMNS = [
+    Column("kind", "差异", width=8),
+    Column("org", "组织", width=18),
+    Column("item", "项目", width=18),
+    Column("person", "人员", width=10),
+    Column("before", "已批准（元）", width=14),
+    Column("after", "现在（元）", width=14),
+    Column("rule", "现在的依据", width=90),
+]
+
+
+def sheets(result: Entitlements, ledger: Any = None, diffs: Any = ()) -> list[Sheet]:
     from wuxing.funds.engine import SOURCE_LABELS
 
     def lines() -> Iterator[list[Any]]:
@@ -44,8 +55,15 @@ def sheets(result: Entitlements) -> list[Sheet]:
     notes += [[f"未计算：{m}"] for m in result.outcome.missing]
     notes += [[f"未享受：{m}"] for m in result.outcome.notes]
     notes.append(["金额以元为单位，精确到分，每行四舍五入（ROUND_HALF_UP）一次；合计为各行之和。"])
-    return [
+    out = [
         Sheet("台账", LINE_COLUMNS, lines(), frozen_columns=3),
         Sheet("街道合计", TOTAL_COLUMNS, totals),
         Sheet("说明", NOTE_COLUMNS, notes),
     ]
+    if ledger is not None:
+        notes.insert(
+            0, [f"已批准发放台账第{ledger.version}版；与其差异见“与已批准版本的差异”（{len(diffs)} 行）"]
+        )
+        rows = [[d.kind, d.org, d.item, d.person, d.before, d.after, d.rule] for d in diffs]
+        out.append(Sheet("与已批准版本的差异", DIFF_COLUMNS, rows))
+    return out

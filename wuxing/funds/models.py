@@ -152,3 +152,27 @@ class CreationClaim(Versioned):
 
     def __str__(self) -> str:
         return f"{self.org} {self.year} {self.amount}"
+
+
+class PayoutLedger(models.Model):
+    """An approved version of a year's payout ledger (发放台账): every line as it was when the district
+    approved it. Never changed afterwards; a change of parameters or records gives a new version."""
+
+    year = models.PositiveSmallIntegerField(_("年度"))
+    version = models.PositiveIntegerField(_("版本"))
+    lines = models.JSONField(_("明细"), default=list)
+    total = models.DecimalField(_("合计（元）"), max_digits=16, decimal_places=2)
+    reason = models.CharField(_("批准说明"), max_length=300)
+    approved_by = models.ForeignKey(
+        "accounts.User", verbose_name=_("批准人"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    approved_at = models.DateTimeField(_("批准时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("发放台账")
+        verbose_name_plural = _("发放台账")
+        ordering = ["year", "version"]
+        constraints = [models.UniqueConstraint(fields=["year", "version"], name="payout_ledger_one_version")]
+
+    def __str__(self) -> str:
+        return f"{self.year}年度发放台账 第{self.version}版"

@@ -19,7 +19,7 @@ from django.db.models import Count, Q, Sum
 
 from wuxing.core.scoping import scope, visible_orgs
 from wuxing.funds import engine
-from wuxing.funds.models import ClaimState, CreationClaim, FundParameters, HistoricLevel
+from wuxing.funds.models import ClaimState, CreationClaim, FundParameters, HistoricLevel, PayoutLedger
 from wuxing.funds.parameters import DEFAULTS, as_params
 from wuxing.orgs.models import Level, OrgUnit, Post, PostRole
 
@@ -158,3 +158,81 @@ def visible_claims(user: Any) -> Any:
 
 def historic_levels(user: Any) -> Any:
     return scope(HistoricLevel.objects.select_related("org"), user, "org")
+
+
+# --- approved ledgers ---------------------------------------------------------------------------------------
+
+
+def stored_line(line: engine.Line) -> dict[str, Any]:
+    """A line as an approved ledger keeps it (plain JSON; the amount as a decimal string)."""
+    return {
+        "street_code": line.org.street_code, "street": line.org.street_name, "org_code": line.org.code,
+        "org": line.org.name, "item": line.item, "person_id": line.person_id, "person": line.person_name,
+        "amount": f"{line.amount:.2f}", "rule": line.rule, "source": line.source,
+    }  # fmt: skip
+
+
+def line_key(line: dict[str, Any]) -> tuple[Any, ...]:
+    return (line["org_code"], line["item"], line["person_id"], line["person"])
+
+
+@dataclass
+class Difference:
+    kind: str  # 新增 | 取消 | 变化
+    org: str
+    item: str
+    person: str
+    before: Decimal | None
+    after: Decimal | None
+    rule: str
+
+
+def latest_ledger(year: int) -> PayoutLedger | None:
+    return PayoutLedger.objects.filter(year=year).select_related("approved_by").order_by("-version").first()
+
+
+def differences(
+    user: Any, ledger: PayoutLedger, result: Entitlements, *, street_code: str = "", item: str = ""
+) -> list[Difference]:
+    """What differs line by line between an approved version and the ledger as computed now, within what
+    the user sees (an approved version's lines are filtered to the organisations they can see)."""
+    codes = set(visible_orgs(user).filter(level=Level.BRANCH).values_list("code", flat=True))
+    before = {
+        line_key(x): x
+        for x in ledger.lines
+        if x["org_code"] in codes
+        and (not street_code or x["street_code"] == street_code)
+        and (not item or x["item"] == item)
+    }
+    now = {line_key(x): x for x in (stored_line(line) for line in result.lines)}
+    out: list[Difference] = []
+    for key in sorted(set(before) | set(now), key=lambda k: tuple(str(p) for p in k)):
+        old, new = before.get(key), now.get(key)
+        row = new or old
+        assert row is not None
+        label = engine.ITEM_LABELS[row["item"]]
+        if old is None:
+            out.append(
+                Difference(
+                    "新增", row["org"], label, row["person"] or "", None, Decimal(row["amount"]), row["rule"]
+                )
+            )
+        elif new is None:
+            out.append(
+                Difference(
+                    "取消", row["org"], label, row["person"] or "", Decimal(row["amount"]), None, row["rule"]
+                )
+            )
+        elif old["amount"] != new["amount"] or old["rule"] != new["rule"]:
+            out.append(
+                Difference(
+                    "变化",
+                    row["org"],
+                    label,
+                    row["person"] or "",
+                    Decimal(old["amount"]),
+                    Decimal(new["amount"]),
+                    new["rule"],
+                )
+            )
+    return out

@@ -14,7 +14,7 @@ from wuxing.core.dates import YEAR_MAX, YEAR_MIN
 from wuxing.core.excel import CheckedRows, Column, ImportReport, RowError, run_checked_import
 from wuxing.core.locking import CONFLICT_MESSAGE, integrity_to_validation
 from wuxing.core.services import keep_writers_out, log_decision, require_perm, save_with_history
-from wuxing.funds.models import ClaimState, CreationClaim, FundParameters, HistoricLevel
+from wuxing.funds.models import ClaimState, CreationClaim, FundParameters, HistoricLevel, PayoutLedger
 from wuxing.funds.parameters import DEFAULTS, parse_levels
 from wuxing.orgs.models import Level, OrgUnit
 
@@ -258,3 +258,41 @@ def claim_transition(
             claim, f"funds.claim_{action}", actor, from_state=from_state, to_state=to_state, comment=comment
         )
     return claim
+
+
+# --- approved payout ledgers ----------------------------------------------------------------------------------
+
+
+def approve_ledger(actor: Any, year: int, reason: str, *, expected_version: int) -> PayoutLedger:
+    """Approve the year's ledger as it is computed now, as a new version (district only, with a reason).
+    `expected_version` is the latest approved version the page showed (0: none); a version approved in
+    between is refused, and so is a ledger that does not differ from the latest version."""
+    from wuxing.core.services import real_user
+    from wuxing.funds.queries import entitlements, line_key, stored_line
+
+    require_perm(actor, "funds.manage")
+    if not reason.strip():
+        raise ValidationError({"reason": "请填写批准说明"})
+    with transaction.atomic():
+        keep_writers_out(PayoutLedger)
+        latest = PayoutLedger.objects.filter(year=year).order_by("-version").first()
+        current = latest.version if latest else 0
+        if current != expected_version:
+            raise ValidationError(
+                f"{CONFLICT_MESSAGE}：{year} 年度台账已有第{current}版，请刷新页面核对差异后再批准"
+            )
+        result = entitlements(actor, year)
+        if result.outcome.missing:
+            raise ValidationError("尚有款项因缺少参数未计算，请先在参数页录入：" + result.outcome.missing[0])
+        lines = [stored_line(line) for line in result.lines]
+        if latest is not None and {line_key(x): x for x in latest.lines} == {line_key(x): x for x in lines}:
+            raise ValidationError(f"与第{current}版相同，无需重新批准")
+        ledger = PayoutLedger.objects.create(
+            year=year, version=current + 1, lines=lines, total=result.total, reason=reason.strip(),
+            approved_by=real_user(actor),
+        )  # fmt: skip
+        log_decision(
+            ledger, "funds.ledger_approve", actor, from_state=f"v{current}" if current else "",
+            to_state=f"v{current + 1}", comment=reason,
+        )  # fmt: skip
+    return ledger

@@ -9,6 +9,7 @@ urlpatterns = [
     path("parameters/<int:year>/", views.parameters, name="parameters"),
     path("history/", views.history_import, name="history_import"),
     path("history/template/", views.history_template, name="history_template"),
+    path("ledgers/<int:year>/approve/", views.ledger_approve, name="ledger_approve"),
 ]
 
 urlpatterns += [

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -48,14 +49,24 @@ def entitlements(request: HttpRequest) -> HttpResponseBase:
             messages.warning(request, _("筛选条件“%(label)s”无效，已忽略。") % {"label": _("项目")})
         item = ""
     result = queries.entitlements(request.user, year, street=street, item=item or None)
+    ledger = queries.latest_ledger(year)
+    diffs = (
+        queries.differences(
+            request.user, ledger, result, street_code=street.code if street else "", item=item
+        )
+        if ledger
+        else []
+    )
     if request.GET.get("format") == "xlsx":
-        return workbook_response(exports.sheets(result), f"{year}年度投入保障与奖励台账.xlsx")
+        return workbook_response(exports.sheets(result, ledger, diffs), f"{year}年度投入保障与奖励台账.xlsx")
     from wuxing.core.scoping import visible_orgs
 
     return render(
         request,
         "funds/entitlements.html",
         {
+            "ledger": ledger,
+            "diffs": diffs,
             "year": year,
             "result": result,
             "streets": visible_orgs(request.user).filter(level=Level.STREET),
@@ -270,3 +281,23 @@ def claim_return(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["POST"])
 def claim_approve(request: HttpRequest, pk: int) -> HttpResponse:
     return _claim_action(request, pk, "approve")
+
+
+@require_http_methods(["POST"])
+def ledger_approve(request: HttpRequest, year: int) -> HttpResponse:
+    """The district approves the year's ledger as computed now, as a new version."""
+    from wuxing.core.views import plain_int
+
+    if not _can_manage(request):
+        raise PermissionDenied
+    expected = plain_int(request.POST.get("expected_version", ""), min_value=0, max_value=1_000_000)
+    reason = request.POST.get("reason", "").strip()[:300]
+    try:
+        if expected is None:
+            raise ValidationError("页面已过期（缺少版本号），请刷新页面后重新批准")
+        ledger = services.approve_ledger(request.user, year, reason, expected_version=expected)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, _("已批准 %(ledger)s。") % {"ledger": ledger})
+    return redirect(f"{reverse('funds:entitlements')}?year={year}")

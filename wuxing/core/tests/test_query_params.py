@@ -177,6 +177,7 @@ NOT_PAGES = {
     "funds:claim_verify",
     "funds:claim_return",
     "funds:claim_approve",
+    "funds:ledger_approve",
 }
 
 
