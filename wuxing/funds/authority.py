@@ -76,7 +76,7 @@ ROUTES = [
     page(
         "funds:claims",
         BRANCH_IN_FORM,
-        get=allow(EVERYONE),
+        get=allow(EVERYONE, target=fixed()),  # the list itself names no organisation
         post=allow(own=SUBMITTERS, other=ADMIN, ok=302, data=claim_form),
     ),
     page("funds:claim", SUBMITTED_CLAIM, get=allow(own=EVERYONE, other=WHOLE_DISTRICT)),
