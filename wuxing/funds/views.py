@@ -59,6 +59,11 @@ def entitlements(request: HttpRequest) -> HttpResponseBase:
     )
     if request.GET.get("format") == "xlsx":
         return workbook_response(exports.sheets(result, ledger, diffs), f"{year}年度投入保障与奖励台账.xlsx")
+    if request.GET.get("format") == "pdf":
+        from wuxing.core.pdf import pdf_response
+
+        context = {"year": year, "result": result, "ledger": ledger, "diffs": diffs}
+        return pdf_response("funds/pdf/ledger.html", context, f"{year}年度投入保障与奖励台账.pdf", request)
     from wuxing.core.scoping import visible_orgs
 
     return render(

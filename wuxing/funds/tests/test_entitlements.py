@@ -207,6 +207,17 @@ def test_page_with_filters_and_export(world: Any, client: Any) -> None:
     ]
 
 
+def test_pdf_ledger(world: Any, client: Any) -> None:
+    history(world.village_b, {2024: 3})
+    client.force_login(world.users["admin"])
+    response = client.get(f"/funds/?year={YEAR}&format=pdf")
+    assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF")
+    from pypdf import PdfReader
+
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+    assert "三星支部奖励" in text and "30,000.00" in text and "250,000.00" in text
+
+
 def test_query_count_does_not_grow_with_organisations(world: Any, salaries: Any) -> None:
     admin = world.users["admin"]
 
