@@ -20,6 +20,10 @@ PAGES = [
     "/orgs/",
     "/orgs/tree/",
     "/orgs/?format=xlsx",
+    "/funds/?year=2023",
+    "/funds/?year=2023&format=xlsx",
+    "/funds/?year=2023&format=pdf",
+    "/api/v1/entitlements?year=2023",
 ]
 
 

@@ -32,3 +32,13 @@ def get_item(mapping: Any, key: Any) -> Any:
 def value_text(indicator: Any, value: Any) -> str:
     """An indicator value as Chinese text (是, 3 次, 18 万元) via the rulebook's own wording."""
     return str(indicator.value_text(value))
+
+
+@register.filter
+def yuan(amount: Any) -> str:
+    """A Decimal amount of yuan as “52,000.00” (half up to the fen, core/money.py); empty for None."""
+    if amount is None or amount == "":
+        return ""
+    from wuxing.core.money import to_yuan
+
+    return f"{to_yuan(amount):,.2f}"

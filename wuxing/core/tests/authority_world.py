@@ -12,6 +12,7 @@ named, a 2019 one approved (to be published), a 2018 one in its notice with an o
 a named 2017 one with a named result per village (whose stars the district may remove; 支部过硬星 is
 removed already, with an evidence file to download).
 The community organisations (the empty branches the district may delete) have no assessment.
+Funds (wuxing/funds/): per village a creation spending claim waiting for its street and a verified one.
 """
 
 from __future__ import annotations
@@ -96,6 +97,7 @@ def build() -> tuple[World, dict[str, SimpleNamespace]]:
             description="测试",
         )
     reviews = _build_reviews(actor, world, rulebooks)
+    claims = _build_claims(world)
     # an entered holiday schedule the district may delete (the routes' year 2027 has none yet)
     HolidayYear.objects.create(year=2030, source="测试", entries="2030-01-01 元旦 放假")
     inactive = {
@@ -143,6 +145,8 @@ def build() -> tuple[World, dict[str, SimpleNamespace]]:
             objection=reviews[("objection", branch.pk)],
             named_result=reviews[("named", branch.pk)],
             removal=reviews[("removal", branch.pk)],
+            submitted_claim=claims[("submitted", branch.pk)],
+            verified_claim=claims[("verified", branch.pk)],
             password_of=passwords,
             year=YEAR,
         )
@@ -239,6 +243,23 @@ def _build_reviews(actor: Any, world: World, rulebooks: dict[str, Any]) -> dict[
     for key, cycle in (("draft", draft), ("submitted", submitted), ("forwarded", forwarded)):
         for a in Assessment.objects.filter(cycle=cycle):
             out[(key, a.org_id)] = a
+    return out
+
+
+def _build_claims(world: World) -> dict[Any, Any]:
+    """Creation spending claims (wuxing/funds/): per village one waiting for its street and one verified."""
+    from django.core.files.base import ContentFile
+
+    from wuxing.funds.models import CreationClaim
+
+    out: dict[Any, Any] = {}
+    for org in (world.village_a, world.village_b):
+        for state in ("submitted", "verified"):
+            claim = CreationClaim(org=org, year=YEAR, amount="1000.00", description="宣传栏", state=state)
+            claim.receipt_name = "票据.pdf"
+            claim.receipt.save("票据.pdf", ContentFile(b"%PDF-1.4 receipt"), save=False)
+            claim.save()
+            out[(state, org.pk)] = claim
     return out
 
 

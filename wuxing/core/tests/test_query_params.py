@@ -138,6 +138,13 @@ PAGES: dict[str, Page] = {
     "reviews:org_history": Page("/reviews/orgs/{village}/"),
     "reviews:notice": Page("/reviews/{cycle}/notice/", ("format",)),
     "reviews:removal_evidence": Page("/reviews/removals/{removal}/evidence/"),
+    "funds:entitlements": Page("/funds/", ("year", "street", "item", "format")),
+    "funds:parameters": Page("/funds/parameters/2024/"),
+    "funds:history_import": Page("/funds/history/"),
+    "funds:history_template": Page("/funds/history/template/"),
+    "funds:claims": Page("/funds/claims/", ("year",)),
+    "funds:claim": Page("/funds/claims/{claim}/"),
+    "funds:claim_receipt": Page("/funds/claims/{claim}/receipt/"),
 }
 
 # URL names that are not pages: POST-only actions (a GET is refused or redirected) and language switching.
@@ -167,6 +174,10 @@ NOT_PAGES = {
     "reviews:star_remove",
     "reviews:deadlines",
     "orgs:person_reveal",
+    "funds:claim_verify",
+    "funds:claim_return",
+    "funds:claim_approve",
+    "funds:ledger_approve",
 }
 
 
@@ -224,9 +235,11 @@ def _path_ids(
             },
         )
         removal = _star_removal(village, cycle, _rulebook_ids["rural"])
+        claim = services_claim(actor, village)
         yield {
             "cycle": cycle.pk,
             "removal": removal.pk,
+            "claim": claim.pk,
             "assessment": cycle.assessments.get(org=village).pk,
             "user": _world_ids["users"]["street_a"],
             "village": village.pk,
@@ -239,6 +252,16 @@ def _path_ids(
             "job": _finished_job(User.objects.get(pk=_world_ids["users"]["street_a"])).pk,
         }
         transaction.set_rollback(True)
+
+
+def services_claim(actor: Any, village: Any) -> Any:
+    """A creation spending claim of the village, with its receipt (wuxing/funds/)."""
+    from decimal import Decimal
+
+    from wuxing.funds import services as fund_services
+
+    receipt = SimpleUploadedFile("票据.pdf", b"%PDF-1.4 receipt")
+    return fund_services.submit_claim(actor, village, 2023, Decimal("1000"), "宣传栏", receipt)
 
 
 def _star_removal(village: Any, cycle: Any, rulebook_id: int) -> Any:

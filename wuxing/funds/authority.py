@@ -1,0 +1,112 @@
+"""Who may reach each 投入保障与奖励 page and API operation (the authority table; wuxing/core/authority.py
+explains the terms).
+
+Everybody reads the year's entitlements of the organisations they can see (a street its own, a secretary
+their organisation's — the lines are scoped, the page is not) and the year's parameters (the district's,
+the same for every street). Only the district changes the parameters and imports earlier years' levels.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wuxing.core.authority import (
+    ADMIN,
+    EVERYONE,
+    REGISTRY,
+    SCOPED,
+    SECRETARY,
+    WHOLE_DISTRICT,
+    Target,
+    allow,
+    api,
+    fixed,
+    page,
+)  # fmt: skip
+
+
+def parameters_form(o: Any, role: str) -> dict[str, Any]:
+    from wuxing.funds.forms import ParametersForm
+    from wuxing.funds.queries import parameters_for
+
+    row, _saved = parameters_for(2024)
+    data = {k: str(v) for k, v in ParametersForm.initial_from(row).items() if v is not None}
+    return {**data, "fuke_salary": "72000", "reason": "录入工资标准", "lock_version": str(row.lock_version)}
+
+
+def history_file(o: Any, role: str) -> dict[str, Any]:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from wuxing.core.excel import Sheet, build_workbook
+    from wuxing.funds.services import HISTORY_COLUMNS, HISTORY_SHEET
+
+    content = build_workbook(
+        [Sheet(HISTORY_SHEET, HISTORY_COLUMNS, [["ZB001", 2015, 4, "否", "李建国", "否"]])]
+    )
+    return {"file": SimpleUploadedFile("往年星级.xlsx", content), "reason": "补录"}
+
+
+SUBMITTERS = REGISTRY | {SECRETARY}  # the organisation's secretary, its street, the district
+# The claims list's form names village A (own) or 后万金村 (other) in its body.
+BRANCH_IN_FORM = Target("branch named in the form", lambda o, role: {}, SCOPED)
+SUBMITTED_CLAIM = Target("claim waiting for its street", lambda o, role: {"pk": o.submitted_claim.pk}, SCOPED)
+VERIFIED_CLAIM = Target("verified claim", lambda o, role: {"pk": o.verified_claim.pk}, SCOPED)
+
+
+def claim_form(o: Any, role: str) -> dict[str, Any]:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {
+        "org": str(o.branch.pk),
+        "year": "2023",
+        "amount": "2400.50",
+        "description": "党建阵地建设",
+        "receipt": SimpleUploadedFile("发票.pdf", b"%PDF-1.4 invoice", content_type="application/pdf"),
+    }
+
+
+def claim_action(attr: str, comment: str = "") -> Any:
+    def data(o: Any, role: str) -> dict[str, Any]:
+        return {"comment": comment, "lock_version": str(getattr(o, attr).lock_version)}
+
+    return data
+
+
+ROUTES = [
+    page(
+        "funds:claims",
+        BRANCH_IN_FORM,
+        get=allow(EVERYONE, target=fixed()),  # the list itself names no organisation
+        post=allow(own=SUBMITTERS, other=ADMIN, ok=302, data=claim_form),
+    ),
+    page("funds:claim", SUBMITTED_CLAIM, get=allow(own=EVERYONE, other=WHOLE_DISTRICT)),
+    page("funds:claim_receipt", SUBMITTED_CLAIM, get=allow(own=EVERYONE, other=WHOLE_DISTRICT)),
+    page(
+        "funds:claim_verify",
+        SUBMITTED_CLAIM,
+        post=allow(own=REGISTRY, other=ADMIN, ok=302, data=claim_action("submitted_claim")),
+    ),
+    page(
+        "funds:claim_return",
+        SUBMITTED_CLAIM,
+        post=allow(own=REGISTRY, other=ADMIN, ok=302, data=claim_action("submitted_claim", "票据不清")),
+    ),
+    page(
+        "funds:claim_approve", VERIFIED_CLAIM, post=allow(ADMIN, ok=302, data=claim_action("verified_claim"))
+    ),
+    page("funds:entitlements", get=allow(EVERYONE, query="year=2023")),
+    page(
+        "funds:parameters",
+        fixed(year=2024),
+        get=allow(EVERYONE),
+        post=allow(ADMIN, ok=302, data=parameters_form),
+    ),
+    page("funds:history_import", get=allow(ADMIN), post=allow(ADMIN, ok=302, data=history_file)),
+    page("funds:history_template", get=allow(ADMIN)),
+    page(
+        "funds:ledger_approve",
+        fixed(year=2023),
+        post=allow(ADMIN, ok=302, data=lambda o, role: {"expected_version": "0", "reason": "区委常委会审定"}),
+    ),
+    api("/api/v1/entitlements", get=allow(EVERYONE, query="year=2023")),
+]

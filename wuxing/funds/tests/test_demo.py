@@ -1,0 +1,65 @@
+"""The Beiguan demo's funds: in 2023 (named) some organisations earn each reward and some narrowly miss,
+every line explained, the totals by street the sums of their lines; loading again changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.db import transaction
+
+from wuxing.core.management.base import system_user
+from wuxing.funds import engine, queries
+from wuxing.funds.models import HistoricLevel
+
+
+@pytest.fixture(scope="module")
+def _demo(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
+    from wuxing.demo.services import load_registry
+    from wuxing.funds.demo import load_demo_funds
+    from wuxing.reviews.demo import load_demo_reviews
+    from wuxing.rules.demo import load_demo_scores
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        load_registry()
+        load_demo_scores()
+        load_demo_reviews()
+        assert load_demo_funds() is not None
+        yield
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def demo(_demo: Any, db: Any) -> None:
+    return None
+
+
+def test_2023_has_every_reward_and_near_misses(demo: Any) -> None:
+    result = queries.entitlements(system_user(), 2023)
+    items = {line.item for line in result.lines}
+    assert {engine.OPERATING, engine.CREATION, engine.THREE_STAR, engine.UPLIFT, engine.LIVING} <= items
+    assert any("不予奖补" in n for n in result.outcome.notes)
+    living = [line for line in result.lines if line.item == engine.LIVING]
+    assert any("正科级标准 96,000.00 元" in line.rule for line in living)
+    assert any("2022年四星" in line.rule and "副科级标准 84,000.00 元" in line.rule for line in living)
+    assert any("未连续3年四星及以上" in n for n in result.outcome.notes)
+    assert any("被摘星" in n for n in result.outcome.notes)
+    assert not result.outcome.missing
+    assert {"demo", "named"} <= {line.source for line in living} | {
+        s for per in result.sources.values() for s in per
+    }
+    assert (
+        sum(t for _c, _n, t in result.street_totals()) == result.total == sum(x.amount for x in result.lines)
+    )
+    assert result.total > Decimal("0")
+
+
+def test_loading_again_changes_nothing(demo: Any) -> None:
+    from wuxing.funds.demo import load_demo_funds
+
+    count = HistoricLevel.objects.count()
+    assert load_demo_funds() is None
+    assert HistoricLevel.objects.count() == count
+    assert set(HistoricLevel.objects.values_list("source", flat=True)) == {"demo"}
