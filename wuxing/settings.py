@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "wuxing.rules",
     "wuxing.api",
     "wuxing.reviews",
+    "wuxing.boards",
     "wuxing.dashboard",
     "wuxing.demo",
 ]

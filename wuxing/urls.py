@@ -11,5 +11,6 @@ urlpatterns = [
     path("stars/", include("wuxing.rules.urls")),
     path("", include("wuxing.core.urls")),
     path("reviews/", include("wuxing.reviews.urls")),
+    path("boards/", include("wuxing.boards.urls")),
     path("api/v1/", include("wuxing.api.urls")),
 ]

@@ -22,6 +22,7 @@ MENU: list[tuple[str, str, str | None, set[str] | None]] = [
     ("starrules:scores", gettext_noop("指标得分"), "starrules.enter_scores", None),
     ("starrules:rulebooks", gettext_noop("星级细则"), None, None),
     ("reviews:cycles", gettext_noop("年度评星"), None, None),
+    ("boards:tasks", gettext_noop("补齐短板"), None, None),
     ("orgs:import", gettext_noop("Excel 导入"), "orgs.import", None),
     ("accounts:users", gettext_noop("账号管理"), "accounts.manage", None),
     ("core:holidays", gettext_noop("节假日安排"), None, {"district_admin", "leader", "street_staff"}),

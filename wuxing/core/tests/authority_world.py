@@ -11,6 +11,7 @@ forwarded them, a 2020 one (on a cloned 2020 rulebook) approved and published (n
 named, a 2019 one approved (to be published), a 2018 one in its notice with an objection per village and
 a named 2017 one with a named result per village (whose stars the district may remove; 支部过硬星 is
 removed already, with an evidence file to download).
+补齐短板 (wuxing/boards/): an open 2023 task per village with a progress note carrying an evidence file.
 The community organisations (the empty branches the district may delete) have no assessment.
 """
 
@@ -96,6 +97,7 @@ def build() -> tuple[World, dict[str, SimpleNamespace]]:
             description="测试",
         )
     reviews = _build_reviews(actor, world, rulebooks)
+    boards = _build_boards(actor, world)
     # an entered holiday schedule the district may delete (the routes' year 2027 has none yet)
     HolidayYear.objects.create(year=2030, source="测试", entries="2030-01-01 元旦 放假")
     inactive = {
@@ -143,6 +145,8 @@ def build() -> tuple[World, dict[str, SimpleNamespace]]:
             objection=reviews[("objection", branch.pk)],
             named_result=reviews[("named", branch.pk)],
             removal=reviews[("removal", branch.pk)],
+            task=boards[branch.pk][0],
+            task_note=boards[branch.pk][1],
             password_of=passwords,
             year=YEAR,
         )
@@ -239,6 +243,25 @@ def _build_reviews(actor: Any, world: World, rulebooks: dict[str, Any]) -> dict[
     for key, cycle in (("draft", draft), ("submitted", submitted), ("forwarded", forwarded)):
         for a in Assessment.objects.filter(cycle=cycle):
             out[(key, a.org_id)] = a
+    return out
+
+
+def _build_boards(actor: Any, world: World) -> dict[int, tuple[Any, Any]]:
+    """补齐短板: one open task per village with a progress note that carries an evidence file."""
+    from wuxing.boards import services as board_services
+
+    out = {}
+    for org in (world.village_a, world.village_b):
+        task = board_services.create_task(
+            actor, org, year=YEAR, title="发展村集体经济", deadline=dt.date(YEAR, 12, 31), owner="张三"
+        )
+        note = board_services.add_note(
+            actor,
+            task,
+            "已引进合作社项目",
+            SimpleUploadedFile("现场照片.pdf", b"%PDF-1.4 photo", content_type="application/pdf"),
+        )
+        out[org.pk] = (task, note)
     return out
 
 

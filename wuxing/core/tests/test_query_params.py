@@ -138,6 +138,13 @@ PAGES: dict[str, Page] = {
     "reviews:org_history": Page("/reviews/orgs/{village}/"),
     "reviews:notice": Page("/reviews/{cycle}/notice/", ("format",)),
     "reviews:removal_evidence": Page("/reviews/removals/{removal}/evidence/"),
+    # 补齐短板
+    "boards:tasks": Page("/boards/", ("street", "org", "status", "overdue", "focus", "format", PAGE_PARAM)),
+    "boards:import": Page("/boards/import/", ("format",)),
+    "boards:task": Page("/boards/tasks/{task}/"),
+    "boards:note_evidence": Page("/boards/notes/{task_note}/evidence/"),
+    "boards:task_create": Page("/boards/orgs/{village}/new/"),
+    "boards:units": Page("/boards/units/", ("days",)),
 }
 
 # URL names that are not pages: POST-only actions (a GET is refused or redirected) and language switching.
@@ -167,6 +174,11 @@ NOT_PAGES = {
     "reviews:star_remove",
     "reviews:deadlines",
     "orgs:person_reveal",
+    "boards:task_note",
+    "boards:task_close",
+    "boards:task_cancel",
+    "boards:from_gaps",
+    "boards:visit_create",
 }
 
 
@@ -224,9 +236,17 @@ def _path_ids(
             },
         )
         removal = _star_removal(village, cycle, _rulebook_ids["rural"])
+        from wuxing.boards import services as board_services
+
+        task = board_services.create_task(
+            actor, village, year=YEAR, title="整治背街小巷", deadline=dt.date(YEAR, 6, 30)
+        )
+        task_note = board_services.add_note(actor, task, "已清理", SimpleUploadedFile("照片.pdf", b"%PDF-1.4"))
         yield {
             "cycle": cycle.pk,
             "removal": removal.pk,
+            "task": task.pk,
+            "task_note": task_note.pk,
             "assessment": cycle.assessments.get(org=village).pk,
             "user": _world_ids["users"]["street_a"],
             "village": village.pk,

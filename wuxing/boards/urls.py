@@ -1,0 +1,19 @@
+from django.urls import path
+
+from wuxing.boards import views
+
+app_name = "boards"
+
+urlpatterns = [
+    path("", views.task_list, name="tasks"),
+    path("import/", views.task_import, name="import"),
+    path("tasks/<int:pk>/", views.task_detail, name="task"),
+    path("tasks/<int:pk>/notes/", views.task_note, name="task_note"),
+    path("tasks/<int:pk>/close/", views.task_close, name="task_close"),
+    path("tasks/<int:pk>/cancel/", views.task_cancel, name="task_cancel"),
+    path("notes/<int:pk>/evidence/", views.note_evidence, name="note_evidence"),
+    path("orgs/<int:pk>/new/", views.task_create, name="task_create"),
+    path("orgs/<int:pk>/from-gaps/", views.from_gaps, name="from_gaps"),
+    path("orgs/<int:pk>/visits/", views.visit_create, name="visit_create"),
+    path("units/", views.units, name="units"),
+]
