@@ -49,7 +49,7 @@ def import_file(o: Any, role: str) -> dict[str, Any]:
     from wuxing.boards.imports import COLUMNS, SHEET
     from wuxing.core.excel import Sheet, build_workbook
 
-    row = {c.key: "" for c in COLUMNS}
+    row: dict[str, Any] = {c.key: "" for c in COLUMNS}
     row.update(org_code=o.branch.code, year=2024, title="整治背街小巷", deadline="2024-06-30")
     content = build_workbook([Sheet(SHEET, COLUMNS, [[row[c.key] for c in COLUMNS]])])
     return {"file": SimpleUploadedFile("短板任务.xlsx", content)}

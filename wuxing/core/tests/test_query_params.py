@@ -241,7 +241,9 @@ def _path_ids(
         task = board_services.create_task(
             actor, village, year=YEAR, title="整治背街小巷", deadline=dt.date(YEAR, 6, 30)
         )
-        task_note = board_services.add_note(actor, task, "已清理", SimpleUploadedFile("照片.pdf", b"%PDF-1.4"))
+        task_note = board_services.add_note(
+            actor, task, "已清理", SimpleUploadedFile("照片.pdf", b"%PDF-1.4")
+        )
         yield {
             "cycle": cycle.pk,
             "removal": removal.pk,
