@@ -6,6 +6,8 @@ Everybody reads the tasks of the organisations they can see (a unit: its organis
 their own). A street's staff create tasks (by hand, from the gap list, by Excel), cancel them, add notes
 and close them inside their street; a secretary adds notes to and closes their own organisation's tasks;
 the district does everything. Help visits are logged by the organisation's unit or the district.
+Training sessions are the district's: everybody reads them (and the compliance report of the secretaries
+they can see); the district registers them and imports their attendance.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 from wuxing.core.authority import (
     ADMIN,
+    ANY,
     BRANCH,
     DISTRICT_ADMIN,
     EVERYONE,
@@ -34,6 +37,7 @@ VISITORS = frozenset({DISTRICT_ADMIN, UNIT})
 
 TASK = Target("short-board task", lambda o, role: {"pk": o.task.pk}, SCOPED)
 TASK_ID = Target("short-board task", lambda o, role: {"task_id": o.task.pk}, SCOPED)
+TRAINING = Target("training session", lambda o, role: {"pk": o.training.pk}, {ANY: EVERYONE})
 NOTE = Target("task note with evidence", lambda o, role: {"pk": o.task_note.pk}, SCOPED)
 
 
@@ -53,6 +57,26 @@ def import_file(o: Any, role: str) -> dict[str, Any]:
     row.update(org_code=o.branch.code, year=2024, title="整治背街小巷", deadline="2024-06-30")
     content = build_workbook([Sheet(SHEET, COLUMNS, [[row[c.key] for c in COLUMNS]])])
     return {"file": SimpleUploadedFile("短板任务.xlsx", content)}
+
+
+def attendance_file(o: Any, role: str) -> dict[str, Any]:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from wuxing.boards.training import ATTENDANCE_COLUMNS, ATTENDANCE_SHEET
+    from wuxing.core.excel import Sheet, build_workbook
+
+    content = build_workbook([Sheet(ATTENDANCE_SHEET, ATTENDANCE_COLUMNS, [[o.branch.code, o.person.name]])])
+    return {"file": SimpleUploadedFile("签到表.xlsx", content)}
+
+
+def session_form(o: Any, role: str) -> dict[str, Any]:
+    return {
+        "topic": "党建业务培训",
+        "kind": "central",
+        "held_on": "2024-04-10",
+        "place": "区委党校",
+        "hours": "4",
+    }
 
 
 ROUTES = [
@@ -112,6 +136,10 @@ ROUTES = [
             data=lambda o, role: {"visited_on": "2024-03-01", "money": "5000", "projects": "道路硬化"},
         ),
     ),
+    page("boards:trainings", get=allow(EVERYONE), post=allow(ADMIN, ok=302, data=session_form)),
+    page("boards:training", TRAINING, get=allow(EVERYONE)),
+    page("boards:attendance_import", TRAINING, post=allow(ADMIN, ok=302, data=attendance_file)),
+    page("boards:compliance", get=allow(EVERYONE)),
     api("/api/v1/boards/tasks", get=allow(EVERYONE)),
     api(
         "/api/v1/boards/tasks/{task_id}/close",

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from wuxing.boards.models import NOTE_MAX, OWNER_MAX, TITLE_MAX, FocusArea
+from wuxing.boards.models import NOTE_MAX, OWNER_MAX, TITLE_MAX, FocusArea, TrainingKind
 from wuxing.core.dates import YEAR_MAX, YEAR_MIN
 from wuxing.core.forms import BoundedDateField, PlainDecimalField, PlainIntegerField
 from wuxing.core.money import YUAN_INT_DIGITS
@@ -64,3 +64,11 @@ class VisitForm(forms.Form):
     projects = forms.CharField(label=_("帮扶项目"), max_length=300, required=False)
     people = PlainIntegerField(label=_("参与人数"), max_value=9999, required=False)
     note = forms.CharField(label=_("说明"), max_length=NOTE_MAX, required=False)
+
+
+class SessionForm(forms.Form):
+    topic = forms.CharField(label=_("主题"), max_length=TITLE_MAX)
+    kind = forms.ChoiceField(label=_("类型"), choices=TrainingKind.choices)
+    held_on = BoundedDateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    place = forms.CharField(label=_("地点"), max_length=100, required=False)
+    hours = PlainDecimalField(label=_("学时"), int_digits=4, decimal_places=1, required=False, min_value=0)

@@ -180,3 +180,61 @@ class HelpVisit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} → {self.org} {self.visited_on}"
+
+
+class TrainingKind(models.TextChoices):
+    CENTRAL = "central", _("区集中培训")
+    TOUR = "tour", _("外出考察学习")
+    ONLINE = "online", _("网络课程")
+
+
+class TrainingSession(Versioned):
+    """A training session (学习培训): a district central training, a study tour or an online course."""
+
+    topic = models.CharField(_("主题"), max_length=TITLE_MAX)
+    kind = models.CharField(
+        _("类型"), max_length=10, choices=TrainingKind.choices, default=TrainingKind.CENTRAL
+    )
+    held_on = models.DateField(_("日期"))
+    place = models.CharField(_("地点"), max_length=100, blank=True, default="")
+    hours = models.DecimalField(_("学时"), max_digits=5, decimal_places=1, default=0)
+    is_demo = models.BooleanField(_("演示数据"), default=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("培训")
+        verbose_name_plural = _("培训")
+        ordering = ["-held_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.held_on:%Y-%m-%d} {self.topic}"
+
+
+class Attendance(models.Model):
+    """One person's attendance at one session (the organisation is kept: the post may change later)."""
+
+    session = models.ForeignKey(
+        TrainingSession, verbose_name=_("培训"), on_delete=models.CASCADE, related_name="attendances"
+    )
+    person = models.ForeignKey(
+        "orgs.Person", verbose_name=_("人员"), on_delete=models.PROTECT, related_name="trainings"
+    )
+    org = models.ForeignKey(OrgUnit, verbose_name=_("组织"), on_delete=models.PROTECT, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("参训记录")
+        verbose_name_plural = _("参训记录")
+        ordering = ["org__code", "pk"]
+        constraints = [models.UniqueConstraint(fields=["session", "person"], name="boards_attend_once")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}@{self.session_id}"

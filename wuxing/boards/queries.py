@@ -107,7 +107,8 @@ class Due:
 def due_for(user: Any, on: dt.date | None = None) -> list[Due]:
     """The first page's short-board items: this user's open tasks that are overdue or due within
     DUE_WITHIN_DAYS (the tasks they act on: a secretary's own, a street's, the district's all; a unit's
-    and a leader's, which they follow), and for a unit its organisations without a recent visit."""
+    and a leader's, which they follow); for a secretary short of this year's central trainings, how many
+    are missing; for a unit its organisations without a recent visit."""
     if not getattr(user, "is_authenticated", False):
         return []
     on = on or today()
@@ -125,6 +126,19 @@ def due_for(user: Any, on: dt.date | None = None) -> list[Due]:
         out.append(Due("短板任务已逾期", counts["overdue"], f"{url}?overdue=1", True))
     if counts["soon"]:
         out.append(Due(f"短板任务 {DUE_WITHIN_DAYS} 天内到期", counts["soon"], f"{url}?status=open"))
+    if user.role == "secretary" and user.scope_org_id:
+        from wuxing.boards.training import compliance
+
+        lines = [x for x in compliance(user, on.year) if x.short]
+        if lines:
+            x = lines[0]
+            out.append(
+                Due(
+                    f"{on.year} 年区集中培训已参加 {x.attended} 次，要求 {x.required} 次",
+                    x.required - x.attended,
+                    reverse("boards:trainings"),
+                )
+            )
     if user.role == "unit" and user.unit_id:
         behind = len(orgs_without_recent_visit(user, VISIT_PERIOD_DAYS, on))
         if behind:

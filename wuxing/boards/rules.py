@@ -5,7 +5,9 @@
   notes and close them;
 - secretary: add progress notes to their own organisation's tasks and close them (with evidence);
 - dispatched unit: read its organisations' tasks; log help visits to them;
-- leader: read only.
+- leader: read only;
+- training sessions and attendance: the district (everybody reads the sessions; the compliance
+  report lists the secretaries a user can see).
 """
 
 from __future__ import annotations
@@ -47,3 +49,4 @@ rules.add_perm(
     is_district_admin | (is_street_staff & task_in_own_street) | task_of_own_org,
 )
 rules.add_perm("boards.log_visit", is_district_admin | is_unit_of)
+rules.add_perm("boards.manage_training", is_district_admin)  # sessions and their attendance

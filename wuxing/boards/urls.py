@@ -1,6 +1,6 @@
 from django.urls import path
 
-from wuxing.boards import views
+from wuxing.boards import training_views, views
 
 app_name = "boards"
 
@@ -16,4 +16,8 @@ urlpatterns = [
     path("orgs/<int:pk>/from-gaps/", views.from_gaps, name="from_gaps"),
     path("orgs/<int:pk>/visits/", views.visit_create, name="visit_create"),
     path("units/", views.units, name="units"),
+    path("trainings/", training_views.sessions, name="trainings"),
+    path("trainings/<int:pk>/", training_views.session_detail, name="training"),
+    path("trainings/<int:pk>/attendance/", training_views.attendance_import, name="attendance_import"),
+    path("trainings/compliance/", training_views.compliance, name="compliance"),
 ]

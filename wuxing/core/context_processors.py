@@ -23,6 +23,8 @@ MENU: list[tuple[str, str, str | None, set[str] | None]] = [
     ("starrules:rulebooks", gettext_noop("星级细则"), None, None),
     ("reviews:cycles", gettext_noop("年度评星"), None, None),
     ("boards:tasks", gettext_noop("补齐短板"), None, None),
+    ("boards:units", gettext_noop("区直单位分包"), None, None),
+    ("boards:trainings", gettext_noop("学习培训"), None, None),
     ("orgs:import", gettext_noop("Excel 导入"), "orgs.import", None),
     ("accounts:users", gettext_noop("账号管理"), "accounts.manage", None),
     ("core:holidays", gettext_noop("节假日安排"), None, {"district_admin", "leader", "street_staff"}),

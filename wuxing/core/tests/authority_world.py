@@ -11,7 +11,8 @@ forwarded them, a 2020 one (on a cloned 2020 rulebook) approved and published (n
 named, a 2019 one approved (to be published), a 2018 one in its notice with an objection per village and
 a named 2017 one with a named result per village (whose stars the district may remove; 支部过硬星 is
 removed already, with an evidence file to download).
-补齐短板 (wuxing/boards/): an open 2023 task per village with a progress note carrying an evidence file.
+补齐短板 (wuxing/boards/): an open 2023 task per village with a progress note carrying an evidence file,
+and a central training session.
 The community organisations (the empty branches the district may delete) have no assessment.
 """
 
@@ -147,6 +148,7 @@ def build() -> tuple[World, dict[str, SimpleNamespace]]:
             removal=reviews[("removal", branch.pk)],
             task=boards[branch.pk][0],
             task_note=boards[branch.pk][1],
+            training=boards["training"],
             password_of=passwords,
             year=YEAR,
         )
@@ -246,11 +248,15 @@ def _build_reviews(actor: Any, world: World, rulebooks: dict[str, Any]) -> dict[
     return out
 
 
-def _build_boards(actor: Any, world: World) -> dict[int, tuple[Any, Any]]:
-    """补齐短板: one open task per village with a progress note that carries an evidence file."""
+def _build_boards(actor: Any, world: World) -> dict[Any, Any]:
+    """补齐短板: one open task per village with a progress note that carries an evidence file; a central
+    training session without attendance."""
     from wuxing.boards import services as board_services
+    from wuxing.boards.training import create_session
 
-    out = {}
+    out: dict[Any, Any] = {
+        "training": create_session(actor, topic="集中培训", kind="central", held_on=dt.date(YEAR, 3, 1))
+    }
     for org in (world.village_a, world.village_b):
         task = board_services.create_task(
             actor, org, year=YEAR, title="发展村集体经济", deadline=dt.date(YEAR, 12, 31), owner="张三"

@@ -145,6 +145,9 @@ PAGES: dict[str, Page] = {
     "boards:note_evidence": Page("/boards/notes/{task_note}/evidence/"),
     "boards:task_create": Page("/boards/orgs/{village}/new/"),
     "boards:units": Page("/boards/units/", ("days",)),
+    "boards:trainings": Page("/boards/trainings/"),
+    "boards:training": Page("/boards/trainings/{training}/", ("format",)),
+    "boards:compliance": Page("/boards/trainings/compliance/", ("year", "short", "format")),
 }
 
 # URL names that are not pages: POST-only actions (a GET is refused or redirected) and language switching.
@@ -179,6 +182,7 @@ NOT_PAGES = {
     "boards:task_cancel",
     "boards:from_gaps",
     "boards:visit_create",
+    "boards:attendance_import",
 }
 
 
@@ -241,6 +245,9 @@ def _path_ids(
         task = board_services.create_task(
             actor, village, year=YEAR, title="整治背街小巷", deadline=dt.date(YEAR, 6, 30)
         )
+        from wuxing.boards.training import create_session
+
+        training = create_session(actor, topic="集中培训", kind="central", held_on=dt.date(YEAR, 3, 1))
         task_note = board_services.add_note(
             actor, task, "已清理", SimpleUploadedFile("照片.pdf", b"%PDF-1.4")
         )
@@ -249,6 +256,7 @@ def _path_ids(
             "removal": removal.pk,
             "task": task.pk,
             "task_note": task_note.pk,
+            "training": training.pk,
             "assessment": cycle.assessments.get(org=village).pk,
             "user": _world_ids["users"]["street_a"],
             "village": village.pk,
