@@ -7,7 +7,8 @@ their own). A street's staff create tasks (by hand, from the gap list, by Excel)
 and close them inside their street; a secretary adds notes to and closes their own organisation's tasks;
 the district does everything. Help visits are logged by the organisation's unit or the district.
 Training sessions are the district's: everybody reads them (and the compliance report of the secretaries
-they can see); the district registers them and imports their attendance.
+they can see); the district registers them and imports their attendance. The per-star working groups
+and their progress summary are read by all and kept by the district.
 """
 
 from __future__ import annotations
@@ -79,6 +80,15 @@ def session_form(o: Any, role: str) -> dict[str, Any]:
     }
 
 
+def group_form(o: Any, role: str) -> dict[str, Any]:
+    return {
+        "star_code": "zbgy",
+        "leader": "王书记",
+        "members": "组织部、财政局",
+        "duties": "督导支部过硬星创建",
+    }
+
+
 ROUTES = [
     page("boards:tasks", get=allow(EVERYONE)),
     page("boards:units", get=allow(EVERYONE)),
@@ -140,6 +150,7 @@ ROUTES = [
     page("boards:training", TRAINING, get=allow(EVERYONE)),
     page("boards:attendance_import", TRAINING, post=allow(ADMIN, ok=302, data=attendance_file)),
     page("boards:compliance", get=allow(EVERYONE)),
+    page("boards:groups", get=allow(EVERYONE), post=allow(ADMIN, ok=302, data=group_form)),
     api("/api/v1/boards/tasks", get=allow(EVERYONE)),
     api(
         "/api/v1/boards/tasks/{task_id}/close",

@@ -72,3 +72,20 @@ class SessionForm(forms.Form):
     held_on = BoundedDateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
     place = forms.CharField(label=_("地点"), max_length=100, required=False)
     hours = PlainDecimalField(label=_("学时"), int_digits=4, decimal_places=1, required=False, min_value=0)
+
+
+class GroupForm(forms.Form):
+    star_code = forms.ChoiceField(label=_("星"))
+    leader = forms.CharField(label=_("专班组长"), max_length=OWNER_MAX)
+    members = forms.CharField(label=_("成员"), max_length=500, required=False)
+    duties = forms.CharField(
+        label=_("职责"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    lock_version = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=0, max_value=2_000_000_000
+    )
+
+    def __init__(self, *args: Any, stars: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["star_code"]
+        field.choices = stars

@@ -238,3 +238,22 @@ class Attendance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id}@{self.session_id}"
+
+
+class WorkingGroup(Versioned):
+    """一星一专班: the working group of one star (by its code, the same in every year's rulebook)."""
+
+    star_code = models.CharField(_("星"), max_length=32, unique=True)
+    leader = models.CharField(_("组长"), max_length=OWNER_MAX)
+    members = models.CharField(_("成员"), max_length=500, blank=True, default="")
+    duties = models.TextField(_("职责"), max_length=2000, blank=True, default="")
+    is_demo = models.BooleanField(_("演示数据"), default=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("星级专班")
+        verbose_name_plural = _("星级专班")
+        ordering = ["star_code"]
+
+    def __str__(self) -> str:
+        return self.star_code

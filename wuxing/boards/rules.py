@@ -49,4 +49,5 @@ rules.add_perm(
     is_district_admin | (is_street_staff & task_in_own_street) | task_of_own_org,
 )
 rules.add_perm("boards.log_visit", is_district_admin | is_unit_of)
-rules.add_perm("boards.manage_training", is_district_admin)  # sessions and their attendance
+rules.add_perm("boards.manage_training", is_district_admin)
+rules.add_perm("boards.manage_groups", is_district_admin)  # 一星一专班  # sessions and their attendance

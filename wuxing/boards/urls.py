@@ -1,6 +1,6 @@
 from django.urls import path
 
-from wuxing.boards import training_views, views
+from wuxing.boards import group_views, training_views, views
 
 app_name = "boards"
 
@@ -19,5 +19,6 @@ urlpatterns = [
     path("trainings/", training_views.sessions, name="trainings"),
     path("trainings/<int:pk>/", training_views.session_detail, name="training"),
     path("trainings/<int:pk>/attendance/", training_views.attendance_import, name="attendance_import"),
+    path("groups/", group_views.group_list, name="groups"),
     path("trainings/compliance/", training_views.compliance, name="compliance"),
 ]

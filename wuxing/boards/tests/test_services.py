@@ -131,7 +131,7 @@ def test_tasks_from_the_gap_list_one_per_item_and_a_second_click_adds_nothing(wo
     assert ("cyxw", "cyxw.income") in keys
     income = next(t for t in created if t.indicator_code == "cyxw.income")
     assert "村集体经济收入" in income.title and income.deadline == dt.date(YEAR, 12, 31)
-    # 支部过硬星 and 生态宜居星 are awarded: no task for them
+    # 生态宜居星 is awarded, 支部过硬星 only waits for the other stars (须先获得): no task for either
     assert not {k for k in keys if k[0] in ("zbgy", "stjy")}
     assert len(keys) == len(created)
     again = services.create_from_gaps(world.users["street_a"], world.village_a, YEAR)

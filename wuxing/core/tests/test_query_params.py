@@ -147,6 +147,7 @@ PAGES: dict[str, Page] = {
     "boards:units": Page("/boards/units/", ("days",)),
     "boards:trainings": Page("/boards/trainings/"),
     "boards:training": Page("/boards/trainings/{training}/", ("format",)),
+    "boards:groups": Page("/boards/groups/", ("year", "format")),
     "boards:compliance": Page("/boards/trainings/compliance/", ("year", "short", "format")),
 }
 
