@@ -25,7 +25,12 @@ def two_years(world, rulebooks):
     rule_services.save_scores(actor, world.village_b, YEAR - 1, STJY_FULL)  # held, then lost
     rule_services.save_scores(actor, world.village_a, YEAR, STJY_FULL)  # gained
     services.create_task(
-        actor, world.village_b, year=YEAR, title="改善人居环境", deadline=dt.date(YEAR, 1, 31), star_code="stjy"
+        actor,
+        world.village_b,
+        year=YEAR,
+        title="改善人居环境",
+        deadline=dt.date(YEAR, 1, 31),
+        star_code="stjy",
     )
 
 
