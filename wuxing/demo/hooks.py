@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from wuxing.boards.demo import load_demo_boards
 from wuxing.reviews.demo import load_demo_reviews
 from wuxing.rules.demo import load_demo_evidence, load_demo_scores
 
-HOOKS: list[Callable[[], str | None]] = [load_demo_scores, load_demo_evidence, load_demo_reviews]
+HOOKS: list[Callable[[], str | None]] = [
+    load_demo_scores,
+    load_demo_evidence,
+    load_demo_reviews,
+    load_demo_boards,
+]
