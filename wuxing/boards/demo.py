@@ -15,7 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
 from wuxing.boards import groups, services, training
-from wuxing.boards.models import FocusArea, HelpVisit, Task, TrainingKind
+from wuxing.boards.models import HelpVisit, Task, TrainingKind
 from wuxing.core.management.base import system_user
 from wuxing.core.workdays import today
 from wuxing.orgs.models import DispatchedUnit, OrgUnit, Post, PostRole
@@ -23,15 +23,6 @@ from wuxing.orgs.models import DispatchedUnit, OrgUnit, Post, PostRole
 YEAR = 2023
 MAX_ORGS = 24
 SHORT_OF_TRAINING = 5
-# The focus area a star's tasks are tagged with, by the organisation's kind (five-star.md §3).
-STAR_FOCUS = {
-    ("rural", "cyxw"): "collective_income",
-    ("rural", "stjy"): "living_environment",
-    ("rural", "pafz"): "sanling",
-    ("community", "gjgx"): "premises",
-    ("community", "xfhx"): "elderly_care",
-    ("community", "yyxy"): "skills_henan",
-}
 GROUP_LEADERS = ["王建军", "李红梅", "张志强", "刘海燕", "陈国庆"]
 PHOTO = b"%PDF-1.4 demo photo of the finished work"
 
@@ -49,7 +40,6 @@ def load_demo_boards() -> str | None:
     rows.sort(key=lambda r: r.org_code)
     rows = rows[:MAX_ORGS]
     orgs = {o.pk: o for o in OrgUnit.objects.filter(pk__in=[r.org_id for r in rows])}
-    focus = {f.code: f for f in FocusArea.objects.all()}
     tasks = closed = 0
     with transaction.atomic():
         for i, row in enumerate(rows):
@@ -57,10 +47,6 @@ def load_demo_boards() -> str | None:
             deadline = now - dt.timedelta(days=30) if i % 2 else now + dt.timedelta(days=60)
             owner = "村（社区）书记"
             made = services.create_from_gaps(actor, org, YEAR, deadline=deadline, owner=owner, is_demo=True)
-            for task in made:
-                area = focus.get(STAR_FOCUS.get((org.area_kind, task.star_code), ""))
-                if area is not None:
-                    services.update_task(actor, task, {"focus_area": area}, "演示数据：标注重点领域")
             tasks += len(made)
             if i % 3 == 0:
                 for task in made:

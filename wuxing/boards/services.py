@@ -142,6 +142,15 @@ def create_from_gaps(
     if not rows:
         raise ValidationError(f"{year} 年度没有该组织的评定结果（该年度未启用其类型的细则）")
     items = gap_items(rows[0].result)
+    # a task for an indicator takes the focus area the rulebook names for it (focus_area in the YAML)
+    # (a task for a whole star: the one focus area its indicators name, if they name exactly one)
+    named: dict[str, str | None] = {}
+    for star in rows[0].rulebook.rulebook.stars:
+        for ind in star.indicators:
+            named[ind.code] = ind.focus_area
+        own = {ind.focus_area for ind in star.indicators if ind.focus_area}
+        named[f"{star.code}:"] = own.pop() if len(own) == 1 else None
+    areas = {f.name: f for f in FocusArea.objects.all()}
     created: list[Task] = []
     with transaction.atomic():
         taken = set(
@@ -163,6 +172,7 @@ def create_from_gaps(
                 title=item.title,
                 deadline=deadline,
                 owner=owner,
+                focus_area=_area_for(areas, named.get(item.indicator_code or f"{item.star_code}:"), org),
                 created_by=real_user(actor),
                 is_demo=is_demo,
             )
@@ -170,6 +180,11 @@ def create_from_gaps(
             log_decision(task, "task_created", actor, to_state=TaskStatus.OPEN, comment="按差距清单生成")
             created.append(task)
     return created
+
+
+def _area_for(areas: dict[str, FocusArea], name: str | None, org: OrgUnit) -> FocusArea | None:
+    area = areas.get(name or "")
+    return area if area is not None and area.applies_to(org.area_kind) else None
 
 
 def _require_open(task: Task) -> None:

@@ -131,6 +131,8 @@ def test_tasks_from_the_gap_list_one_per_item_and_a_second_click_adds_nothing(wo
     assert ("cyxw", "cyxw.income") in keys
     income = next(t for t in created if t.indicator_code == "cyxw.income")
     assert "村集体经济收入" in income.title and income.deadline == dt.date(YEAR, 12, 31)
+    # tagged with the focus area the rulebook names for the indicator (2023-rural.yaml)
+    assert income.focus_area is not None and income.focus_area.name == "农村集体经济增收"
     # 生态宜居星 is awarded, 支部过硬星 only waits for the other stars (须先获得): no task for either
     assert not {k for k in keys if k[0] in ("zbgy", "stjy")}
     assert len(keys) == len(created)
@@ -255,7 +257,21 @@ def test_due_items_count_overdue_and_soon_at_the_boundaries(world):
     new_task(world.village_a, year=2024, deadline=on + dt.timedelta(days=7))  # within 7 days
     new_task(world.village_a, year=2024, deadline=on + dt.timedelta(days=8))  # not yet
     new_task(world.village_b, year=2024, deadline=on - dt.timedelta(days=1))  # another street
-    due = {d.label: d.count for d in queries.due_for(world.users["secretary_a"], on)}
+    due = {d.label: d.count for d in queries.due_for(world.users["secretary_a"], on) if "任务" in d.label}
     assert due == {"短板任务已逾期": 1, "短板任务 7 天内到期": 2}
     admin = {d.label: d.count for d in queries.due_for(world.users["admin"], on)}
     assert admin["短板任务已逾期"] == 2
+
+
+def test_a_secretary_short_of_central_trainings_sees_how_many_are_missing(world):
+    from wuxing.boards import training
+    from wuxing.orgs.models import Person
+
+    on = dt.date(2024, 6, 10)
+    labels = [d for d in queries.due_for(world.users["secretary_a"], on) if "培训" in d.label]
+    assert [(d.label, d.count) for d in labels] == [("2024 年区集中培训已参加 0 次，要求 2 次", 2)]
+    person = Person.objects.get(pk=world.secretary_a.pk)
+    for day in (dt.date(2024, 3, 1), dt.date(2024, 5, 1)):
+        s = training.create_session(system_user(), topic="培训", kind="central", held_on=day)
+        training.add_attendance(system_user(), s, [(person, world.village_a)])
+    assert not [d for d in queries.due_for(world.users["secretary_a"], on) if "培训" in d.label]
