@@ -171,8 +171,8 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_progress": can_progress,
             "can_change": can_change,
             "note_form": NoteForm(),
-            "close_form": CloseForm(initial={"lock_version": task.lock_version}),
-            "cancel_form": CancelForm(initial={"lock_version": task.lock_version}),
+            "close_form": CloseForm(initial={"lock_version": task.lock_version}, auto_id="close_%s"),
+            "cancel_form": CancelForm(initial={"lock_version": task.lock_version}, auto_id="cancel_%s"),
             "has_evidence": any(n.evidence for n in notes),
             "overdue": task.is_overdue(today()),
         },
@@ -318,7 +318,7 @@ def units(request: HttpRequest) -> HttpResponse:
             "days": days,
             "default_days": queries.VISIT_PERIOD_DAYS,
             "whole_district": sees_whole_district(request.user),  # type: ignore[arg-type]
-            "visit_form": VisitForm(initial={"visited_on": today()}),
+            "visit_form": VisitForm(initial={"visited_on": today()}, auto_id=False),
             "can_visit": request.user.is_superuser
             or getattr(request.user, "role", "") in ("district_admin", "unit"),
         },
