@@ -20,6 +20,12 @@ PAGES = [
     "/orgs/",
     "/orgs/tree/",
     "/orgs/?format=xlsx",
+    "/boards/",
+    "/boards/?format=xlsx",
+    "/boards/units/",
+    "/boards/trainings/compliance/",
+    "/boards/groups/?year=2023",
+    "/boards/groups/?year=2023&format=xlsx",
 ]
 
 

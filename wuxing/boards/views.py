@@ -318,7 +318,7 @@ def units(request: HttpRequest) -> HttpResponse:
             "days": days,
             "default_days": queries.VISIT_PERIOD_DAYS,
             "whole_district": sees_whole_district(request.user),  # type: ignore[arg-type]
-            "visit_form": VisitForm(initial={"visited_on": today()}, auto_id=False),
+            "today": today(),  # the visit form of each row is plain inputs (VisitForm checks them)
             "can_visit": request.user.is_superuser
             or getattr(request.user, "role", "") in ("district_admin", "unit"),
         },
