@@ -111,6 +111,22 @@ ROUTES = [
         ),
     ),
     page(
+        "boards:task_edit",
+        TASK,
+        post=allow(
+            own=REGISTRY,
+            other=ADMIN,
+            ok=302,
+            data=lambda o, role: {
+                "title": "发展村集体经济",
+                "owner": "李四",
+                "deadline": "2023-11-30",
+                "reason": "调整责任人",
+                "lock_version": _lock(o),
+            },
+        ),
+    ),
+    page(
         "boards:task_cancel",
         TASK,
         post=allow(

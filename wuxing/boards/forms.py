@@ -89,3 +89,22 @@ class GroupForm(forms.Form):
         super().__init__(*args, **kwargs)
         field: Any = self.fields["star_code"]
         field.choices = stars
+
+
+class TaskEditForm(forms.Form):
+    """Re-assign or re-date an open task (the street or the district)."""
+
+    title = forms.CharField(label=_("任务"), max_length=TITLE_MAX)
+    focus_area = forms.ModelChoiceField(
+        label=_("重点领域"), queryset=FocusArea.objects.all(), required=False, empty_label=_("（不指定）")
+    )
+    owner = forms.CharField(label=_("责任人"), max_length=OWNER_MAX, required=False)
+    deadline = BoundedDateField(label=_("完成时限"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label=_("修改原因"), max_length=200, required=False)
+    lock_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2_000_000_000)
+
+    def __init__(self, *args: Any, area_kind: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if area_kind:
+            field: Any = self.fields["focus_area"]
+            field.queryset = FocusArea.objects.filter(area_kind__in=["", area_kind])

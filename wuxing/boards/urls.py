@@ -10,6 +10,7 @@ urlpatterns = [
     path("tasks/<int:pk>/", views.task_detail, name="task"),
     path("tasks/<int:pk>/notes/", views.task_note, name="task_note"),
     path("tasks/<int:pk>/close/", views.task_close, name="task_close"),
+    path("tasks/<int:pk>/edit/", views.task_edit, name="task_edit"),
     path("tasks/<int:pk>/cancel/", views.task_cancel, name="task_cancel"),
     path("notes/<int:pk>/evidence/", views.note_evidence, name="note_evidence"),
     path("orgs/<int:pk>/new/", views.task_create, name="task_create"),

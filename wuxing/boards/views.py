@@ -16,7 +16,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from wuxing.boards import imports, queries, services
-from wuxing.boards.forms import CancelForm, CloseForm, FromGapsForm, ImportForm, NoteForm, TaskForm, VisitForm
+from wuxing.boards.forms import (
+    CancelForm,
+    CloseForm,
+    FromGapsForm,
+    ImportForm,
+    NoteForm,
+    TaskEditForm,
+    TaskForm,
+    VisitForm,
+)
 from wuxing.boards.models import FocusArea, TaskNote, TaskStatus
 from wuxing.core.excel import workbook_response
 from wuxing.core.locking import EditConflict
@@ -172,6 +181,17 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_change": can_change,
             "note_form": NoteForm(),
             "close_form": CloseForm(initial={"lock_version": task.lock_version}, auto_id="close_%s"),
+            "edit_form": TaskEditForm(
+                initial={
+                    "title": task.title,
+                    "focus_area": task.focus_area_id,
+                    "owner": task.owner,
+                    "deadline": task.deadline,
+                    "lock_version": task.lock_version,
+                },
+                area_kind=task.org.area_kind,
+                auto_id="edit_%s",
+            ),
             "cancel_form": CancelForm(initial={"lock_version": task.lock_version}, auto_id="cancel_%s"),
             "has_evidence": any(n.evidence for n in notes),
             "overdue": task.is_overdue(today()),
@@ -218,6 +238,30 @@ def task_close(request: HttpRequest, pk: int) -> HttpResponse:
             _flash(request, exc)
         else:
             messages.success(request, _("任务已完成。"))
+    else:
+        _form_errors(request, form)
+    return redirect("boards:task", pk=task.pk)
+
+
+@require_POST
+def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    task = get_visible(queries.visible_tasks(request.user), pk=pk)
+    if not request.user.has_perm("boards.change_task", task):
+        raise PermissionDenied
+    form = TaskEditForm(request.POST, area_kind=task.org.area_kind)
+    if form.is_valid():
+        data = form.cleaned_data
+        changes = {k: data[k] for k in ("title", "focus_area", "owner", "deadline")}
+        try:
+            services.update_task(
+                request.user, task, changes, data["reason"], expected_version=data["lock_version"]
+            )
+        except EditConflict as exc:
+            messages.error(request, exc.messages[0])
+        except ValidationError as exc:
+            _flash(request, exc)
+        else:
+            messages.success(request, _("已保存修改。"))
     else:
         _form_errors(request, form)
     return redirect("boards:task", pk=task.pk)

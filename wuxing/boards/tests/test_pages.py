@@ -218,3 +218,20 @@ def test_first_page_lists_due_and_overdue_tasks(world, client_for):
     assert "短板任务已逾期" in body and "/boards/?overdue=1" in body
     unit_body = client_for("unit").get("/").content.decode()
     assert "天内未走访" in unit_body  # village A has never been visited
+
+
+def test_the_street_reassigns_a_task_and_a_stale_form_is_refused(world, client_for):
+    task = services.create_task(
+        system_user(), world.village_a, year=YEAR, title="t", deadline=dt.date(YEAR, 6, 30), owner="张三"
+    )
+    client = client_for("street_a")
+    form = {"title": "t", "owner": "李四", "deadline": "2023-07-31", "reason": "换人", "lock_version": 0}
+    assert client.post(f"/boards/tasks/{task.pk}/edit/", form).status_code == 302
+    task.refresh_from_db()
+    assert (task.owner, task.deadline, task.lock_version) == ("李四", dt.date(2023, 7, 31), 1)
+    assert task.history.first().history_change_reason == "换人"
+    stale = client.post(f"/boards/tasks/{task.pk}/edit/", {**form, "owner": "王五"}, follow=True)
+    assert "已被他人修改" in stale.content.decode()
+    task.refresh_from_db()
+    assert task.owner == "李四"
+    assert client_for("secretary_a").post(f"/boards/tasks/{task.pk}/edit/", form).status_code == 403

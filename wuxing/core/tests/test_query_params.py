@@ -181,6 +181,7 @@ NOT_PAGES = {
     "boards:task_note",
     "boards:task_close",
     "boards:task_cancel",
+    "boards:task_edit",
     "boards:from_gaps",
     "boards:visit_create",
     "boards:attendance_import",
