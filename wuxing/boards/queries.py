@@ -134,7 +134,7 @@ def due_for(user: Any, on: dt.date | None = None) -> list[Due]:
             x = lines[0]
             out.append(
                 Due(
-                    f"{on.year} 年区集中培训已参加 {x.attended} 次，要求 {x.required} 次",
+                    f"{on.year} 年区集中培训尚缺次数（已参加 {x.attended} 次，要求 {x.required} 次）",
                     x.required - x.attended,
                     reverse("boards:trainings"),
                 )

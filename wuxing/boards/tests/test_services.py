@@ -269,7 +269,7 @@ def test_a_secretary_short_of_central_trainings_sees_how_many_are_missing(world)
 
     on = dt.date(2024, 6, 10)
     labels = [d for d in queries.due_for(world.users["secretary_a"], on) if "培训" in d.label]
-    assert [(d.label, d.count) for d in labels] == [("2024 年区集中培训已参加 0 次，要求 2 次", 2)]
+    assert [(d.label, d.count) for d in labels] == [("2024 年区集中培训尚缺次数（已参加 0 次，要求 2 次）", 2)]
     person = Person.objects.get(pk=world.secretary_a.pk)
     for day in (dt.date(2024, 3, 1), dt.date(2024, 5, 1)):
         s = training.create_session(system_user(), topic="培训", kind="central", held_on=day)
