@@ -12,7 +12,7 @@ from django.db.models.functions import Substr
 from django.urls import reverse
 
 from wuxing.boards.models import HelpVisit, Task, TaskStatus
-from wuxing.core.scoping import scope, visible_orgs, visible_units
+from wuxing.core.scoping import scope, sees_whole_district, visible_orgs, visible_units
 from wuxing.core.workdays import today
 from wuxing.orgs.models import DispatchedUnit, Level, OrgUnit
 
@@ -108,7 +108,8 @@ def due_for(user: Any, on: dt.date | None = None) -> list[Due]:
     """The first page's short-board items: this user's open tasks that are overdue or due within
     DUE_WITHIN_DAYS (the tasks they act on: a secretary's own, a street's, the district's all; a unit's
     and a leader's, which they follow); for a secretary short of this year's central trainings, how many
-    are missing; for a unit its organisations without a recent visit."""
+    are missing; for the district and a street, how many secretaries are short of them; for the district
+    how many units have no visit in the period, for a unit its organisations without one."""
     if not getattr(user, "is_authenticated", False):
         return []
     on = on or today()
@@ -139,6 +140,18 @@ def due_for(user: Any, on: dt.date | None = None) -> list[Due]:
                     reverse("boards:trainings"),
                 )
             )
+    if user.role in ("district_admin", "leader", "street_staff") or user.is_superuser:
+        from wuxing.boards.training import short_count
+
+        short = short_count(user, on.year)
+        if short:
+            out.append(
+                Due(f"{on.year} 年区集中培训未达标的书记", short, reverse("boards:compliance") + "?short=1")
+            )
+    if sees_whole_district(user):
+        behind = units_behind_count(VISIT_PERIOD_DAYS, on)
+        if behind:
+            out.append(Due(f"区直单位 {VISIT_PERIOD_DAYS} 天内未走访", behind, reverse("boards:units"), True))
     if user.role == "unit" and user.unit_id:
         behind = len(orgs_without_recent_visit(user, VISIT_PERIOD_DAYS, on))
         if behind:
@@ -162,6 +175,20 @@ def orgs_without_recent_visit(user: Any, days: int, on: dt.date) -> list[OrgUnit
         .annotate(last=Max("visits__visited_on"))
         .filter(Q(last__isnull=True) | Q(last__lt=start))
         .order_by("code")
+    )
+
+
+def units_behind_count(days: int, on: dt.date) -> int:
+    """How many units with organisations have no visit on or after the period's first day (one query)."""
+    start = period_start(days, on)
+    return (
+        DispatchedUnit.objects.annotate(
+            org_count=Count("organisations", filter=Q(organisations__level=Level.BRANCH), distinct=True),
+            last=Max("visits__visited_on"),
+        )
+        .filter(org_count__gt=0)
+        .filter(Q(last__isnull=True) | Q(last__lt=start))
+        .count()
     )
 
 

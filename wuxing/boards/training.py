@@ -191,6 +191,33 @@ def compliance(user: Any, year: int, required: int | None = None) -> list[Compli
     ]
 
 
+def short_count(user: Any, year: int, required: int | None = None) -> int:
+    """How many secretaries (posts in office during `year`, of organisations the user sees) attended fewer
+    central trainings of that year than required — one query, for the first page."""
+    required = required_central() if required is None else required
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    return (
+        Post.objects.filter(
+            org__in=visible_orgs(user).filter(level=Level.BRANCH),
+            role=PostRole.SECRETARY,
+            start_date__lte=last,
+        )
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=first))
+        .annotate(
+            n=Count(
+                "person__trainings__session",
+                filter=Q(
+                    person__trainings__session__kind=TrainingKind.CENTRAL,
+                    person__trainings__session__held_on__range=(first, last),
+                ),
+                distinct=True,
+            )
+        )
+        .filter(n__lt=required)
+        .count()
+    )
+
+
 COMPLIANCE_COLUMNS = [
     Column("street", "街道/镇"),
     Column("org_code", "组织编码"),

@@ -269,9 +269,21 @@ def test_a_secretary_short_of_central_trainings_sees_how_many_are_missing(world)
 
     on = dt.date(2024, 6, 10)
     labels = [d for d in queries.due_for(world.users["secretary_a"], on) if "培训" in d.label]
-    assert [(d.label, d.count) for d in labels] == [("2024 年区集中培训尚缺次数（已参加 0 次，要求 2 次）", 2)]
+    assert [(d.label, d.count) for d in labels] == [
+        ("2024 年区集中培训尚缺次数（已参加 0 次，要求 2 次）", 2)
+    ]
     person = Person.objects.get(pk=world.secretary_a.pk)
     for day in (dt.date(2024, 3, 1), dt.date(2024, 5, 1)):
         s = training.create_session(system_user(), topic="培训", kind="central", held_on=day)
         training.add_attendance(system_user(), s, [(person, world.village_a)])
     assert not [d for d in queries.due_for(world.users["secretary_a"], on) if "培训" in d.label]
+
+
+def test_the_district_sees_how_many_units_are_behind(world):
+    on = dt.date(2024, 6, 30)
+    assert queries.units_behind_count(90, on) == 2  # both units have a village and no visit
+    HelpVisit.objects.create(unit=world.unit, org=world.village_a, visited_on=on - dt.timedelta(days=90))
+    assert queries.units_behind_count(90, on) == 1
+    due = {d.label: d.count for d in queries.due_for(world.users["admin"], on)}
+    assert due["区直单位 90 天内未走访"] == 1
+    assert "区直单位 90 天内未走访" not in {d.label for d in queries.due_for(world.users["street_a"], on)}

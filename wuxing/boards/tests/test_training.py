@@ -141,3 +141,11 @@ def test_compliance_report_query_count_does_not_grow(world, client_for):
     many = (measure(url), measure(url + "&format=xlsx"))
     assert few == many
     assert "培训村27" in client.get(url).content.decode()
+
+
+@pytest.mark.parametrize("central", [0, 1, 2, 3])
+def test_the_first_page_count_agrees_with_the_report(world, central):
+    attend(world, *[session(dt.date(2024, m, 10)) for m in (3, 6, 9)][:central])
+    for who in ("admin", "street_a"):
+        lines = training.compliance(world.users[who], 2024, required=2)
+        assert training.short_count(world.users[who], 2024, required=2) == sum(x.short for x in lines)
