@@ -106,12 +106,12 @@ class Due:
 
 def due_for(user: Any, on: dt.date | None = None) -> list[Due]:
     """The first page's short-board items: this user's open tasks that are overdue or due within
-    DUE_WITHIN_DAYS (the tasks they act on: a secretary's own, a street's, the district's all; a unit's
-    and a leader's, which they follow); for a secretary short of this year's central trainings, how many
+    DUE_WITHIN_DAYS (the tasks they act on: a secretary's own, a street's, the district's all; a unit's,
+    which it helps with; nothing for a leader, who reads); for a secretary short of this year's central trainings, how many
     are missing; for the district and a street, how many secretaries are short of them; for the district
     how many units have no visit in the period, for a unit its organisations without one."""
-    if not getattr(user, "is_authenticated", False):
-        return []
+    if not getattr(user, "is_authenticated", False) or (user.role == "leader" and not user.is_superuser):
+        return []  # nothing waits for a leader (a reader); the lists are one click away
     on = on or today()
     counts = (
         visible_tasks(user)
@@ -140,7 +140,7 @@ def due_for(user: Any, on: dt.date | None = None) -> list[Due]:
                     reverse("boards:trainings"),
                 )
             )
-    if user.role in ("district_admin", "leader", "street_staff") or user.is_superuser:
+    if user.role in ("district_admin", "street_staff") or user.is_superuser:
         from wuxing.boards.training import short_count
 
         short = short_count(user, on.year)

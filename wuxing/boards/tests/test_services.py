@@ -287,3 +287,10 @@ def test_the_district_sees_how_many_units_are_behind(world):
     due = {d.label: d.count for d in queries.due_for(world.users["admin"], on)}
     assert due["区直单位 90 天内未走访"] == 1
     assert "区直单位 90 天内未走访" not in {d.label for d in queries.due_for(world.users["street_a"], on)}
+
+
+def test_nothing_waits_for_a_leader(world):
+    on = dt.date(2024, 6, 10)
+    new_task(world.village_a, year=2024, deadline=on - dt.timedelta(days=1))
+    assert queries.due_for(world.users["leader"], on) == []
+    assert queries.due_for(world.users["admin"], on)
