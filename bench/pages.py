@@ -24,6 +24,12 @@ PAGES = [
     "/funds/?year=2023&format=xlsx",
     "/funds/?year=2023&format=pdf",
     "/api/v1/entitlements?year=2023",
+    "/boards/",
+    "/boards/?format=xlsx",
+    "/boards/units/",
+    "/boards/trainings/compliance/",
+    "/boards/groups/?year=2023",
+    "/boards/groups/?year=2023&format=xlsx",
 ]
 
 

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "wuxing.api",
     "wuxing.reviews",
     "wuxing.funds",
+    "wuxing.boards",
     "wuxing.dashboard",
     "wuxing.demo",
 ]
@@ -296,6 +297,9 @@ WUXING_SITE_NAME = _("五星支部创建管理平台")
 
 # A ratings export of more organisations than this runs as a background job with a progress page
 # (docs/decisions.md §25); smaller ones download at once.
+# 学习培训: how many district central trainings each village/community secretary attends in a year
+# (five-star.md §5: "trained centrally twice within a year"; docs/decisions.md §52).
+WUXING_CENTRAL_TRAININGS_PER_YEAR = int(os.environ.get("WUXING_CENTRAL_TRAININGS_PER_YEAR", "2"))
 WUXING_EXPORT_JOB_ROWS = int(os.environ.get("WUXING_EXPORT_JOB_ROWS", "5000"))
 # Activating a rulebook (or editing the active one, or saving a 参数调整) rescores every value of its year
 # and kind; above this many values that runs as a background job (docs/decisions.md §40). The Beiguan

@@ -18,6 +18,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from wuxing.boards import queries as board_queries
 from wuxing.core.excel import workbook_response
 from wuxing.core.workdays import today
 from wuxing.dashboard import exports
@@ -152,6 +153,7 @@ def home(request: HttpRequest) -> HttpResponseBase:
         "named_kinds": sorted(named),
         "all_named": bool(named) and named >= set(versions),
         "due": review_queries.due_for(user),
+        "board_due": board_queries.due_for(user),
         "versions": versions,
         "placeholder": any(rb.is_placeholder for rb in versions.values()),
         "goal": GOAL_PERCENT,

@@ -11,6 +11,8 @@ forwarded them, a 2020 one (on a cloned 2020 rulebook) approved and published (n
 named, a 2019 one approved (to be published), a 2018 one in its notice with an objection per village and
 a named 2017 one with a named result per village (whose stars the district may remove; 支部过硬星 is
 removed already, with an evidence file to download).
+补齐短板 (wuxing/boards/): an open 2023 task per village with a progress note carrying an evidence file,
+and a central training session.
 The community organisations (the empty branches the district may delete) have no assessment.
 Funds (wuxing/funds/): per village a creation spending claim waiting for its street and a verified one.
 """
@@ -98,6 +100,7 @@ def build() -> tuple[World, dict[str, SimpleNamespace]]:
         )
     reviews = _build_reviews(actor, world, rulebooks)
     claims = _build_claims(world)
+    boards = _build_boards(actor, world)
     # an entered holiday schedule the district may delete (the routes' year 2027 has none yet)
     HolidayYear.objects.create(year=2030, source="测试", entries="2030-01-01 元旦 放假")
     inactive = {
@@ -147,6 +150,9 @@ def build() -> tuple[World, dict[str, SimpleNamespace]]:
             removal=reviews[("removal", branch.pk)],
             submitted_claim=claims[("submitted", branch.pk)],
             verified_claim=claims[("verified", branch.pk)],
+            task=boards[branch.pk][0],
+            task_note=boards[branch.pk][1],
+            training=boards["training"],
             password_of=passwords,
             year=YEAR,
         )
@@ -260,6 +266,29 @@ def _build_claims(world: World) -> dict[Any, Any]:
             claim.receipt.save("票据.pdf", ContentFile(b"%PDF-1.4 receipt"), save=False)
             claim.save()
             out[(state, org.pk)] = claim
+    return out
+
+
+def _build_boards(actor: Any, world: World) -> dict[Any, Any]:
+    """补齐短板: one open task per village with a progress note that carries an evidence file; a central
+    training session without attendance."""
+    from wuxing.boards import services as board_services
+    from wuxing.boards.training import create_session
+
+    out: dict[Any, Any] = {
+        "training": create_session(actor, topic="集中培训", kind="central", held_on=dt.date(YEAR, 3, 1))
+    }
+    for org in (world.village_a, world.village_b):
+        task = board_services.create_task(
+            actor, org, year=YEAR, title="发展村集体经济", deadline=dt.date(YEAR, 12, 31), owner="张三"
+        )
+        note = board_services.add_note(
+            actor,
+            task,
+            "已引进合作社项目",
+            SimpleUploadedFile("现场照片.pdf", b"%PDF-1.4 photo", content_type="application/pdf"),
+        )
+        out[org.pk] = (task, note)
     return out
 
 

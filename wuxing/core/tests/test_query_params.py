@@ -145,6 +145,17 @@ PAGES: dict[str, Page] = {
     "funds:claims": Page("/funds/claims/", ("year",)),
     "funds:claim": Page("/funds/claims/{claim}/"),
     "funds:claim_receipt": Page("/funds/claims/{claim}/receipt/"),
+    # 补齐短板
+    "boards:tasks": Page("/boards/", ("street", "org", "status", "overdue", "focus", "format", PAGE_PARAM)),
+    "boards:import": Page("/boards/import/", ("format",)),
+    "boards:task": Page("/boards/tasks/{task}/"),
+    "boards:note_evidence": Page("/boards/notes/{task_note}/evidence/"),
+    "boards:task_create": Page("/boards/orgs/{village}/new/"),
+    "boards:units": Page("/boards/units/", ("days",)),
+    "boards:trainings": Page("/boards/trainings/"),
+    "boards:training": Page("/boards/trainings/{training}/", ("format",)),
+    "boards:groups": Page("/boards/groups/", ("year", "format")),
+    "boards:compliance": Page("/boards/trainings/compliance/", ("year", "short", "format")),
 }
 
 # URL names that are not pages: POST-only actions (a GET is refused or redirected) and language switching.
@@ -178,6 +189,13 @@ NOT_PAGES = {
     "funds:claim_return",
     "funds:claim_approve",
     "funds:ledger_approve",
+    "boards:task_note",
+    "boards:task_close",
+    "boards:task_cancel",
+    "boards:task_edit",
+    "boards:from_gaps",
+    "boards:visit_create",
+    "boards:attendance_import",
 }
 
 
@@ -236,10 +254,24 @@ def _path_ids(
         )
         removal = _star_removal(village, cycle, _rulebook_ids["rural"])
         claim = services_claim(actor, village)
+        from wuxing.boards import services as board_services
+
+        task = board_services.create_task(
+            actor, village, year=YEAR, title="整治背街小巷", deadline=dt.date(YEAR, 6, 30)
+        )
+        from wuxing.boards.training import create_session
+
+        training = create_session(actor, topic="集中培训", kind="central", held_on=dt.date(YEAR, 3, 1))
+        task_note = board_services.add_note(
+            actor, task, "已清理", SimpleUploadedFile("照片.pdf", b"%PDF-1.4")
+        )
         yield {
             "cycle": cycle.pk,
             "removal": removal.pk,
             "claim": claim.pk,
+            "task": task.pk,
+            "task_note": task_note.pk,
+            "training": training.pk,
             "assessment": cycle.assessments.get(org=village).pk,
             "user": _world_ids["users"]["street_a"],
             "village": village.pk,
