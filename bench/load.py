@@ -195,6 +195,8 @@ def run(users: int, minutes: float, spawn_rate: float, workers: int) -> None:
             str(workers),
             "--threads",
             "4",
+            "--keep-alive",  # longer than the users' think time: an idle connection is not closed
+            "10",  # just as its client sends the next request on it (a reset, not a server error)
             "--log-level",
             "warning",
         ],
