@@ -33,7 +33,7 @@ class Command(WuxingCommand):
             rows = services.ensure_demo_accounts()
             if not options["quiet_accounts"]:
                 self.stdout.write(
-                    f"\n演示账号（密码均为 {services.DEMO_PASSWORD}；仅在 DEBUG 模式下可登录）："
+                    f"\n演示账号（密码均为 {services.DEMO_PASSWORD}；仅在演示安装（WUXING_DEMO=1，make run 和 make dev 已设置）下可登录）："
                 )
                 for username, role, scope in rows:
                     self.stdout.write(f"  {username:<22} {role:<14} {scope}")
