@@ -5,6 +5,7 @@ through boards.services, reads start from boards.queries (the scoping choke poin
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -199,97 +200,90 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
-def task_note(request: HttpRequest, pk: int) -> HttpResponse:
+def _task_action(
+    request: HttpRequest,
+    pk: int,
+    perm: str,
+    form: Any,
+    act: Callable[[Any, dict[str, Any]], Any],
+    done: str,
+) -> HttpResponse:
+    """One task action (note, close, edit, cancel): the task as the user sees it, the permission, the form,
+    then the service; a refusal or an edit conflict is a message on the task's page, never a change."""
     task = get_visible(queries.visible_tasks(request.user), pk=pk)
-    if not request.user.has_perm("boards.progress_task", task):
+    if not request.user.has_perm(perm, task):
         raise PermissionDenied
-    form = NoteForm(request.POST, request.FILES)
-    if form.is_valid():
+    bound = form(task)
+    if bound.is_valid():
         try:
-            services.add_note(request.user, task, form.cleaned_data["text"], form.cleaned_data["evidence"])
+            act(task, bound.cleaned_data)
+        except EditConflict as exc:
+            messages.error(request, exc.messages[0])
         except ValidationError as exc:
             _flash(request, exc)
         else:
-            messages.success(request, _("已记录进展。"))
+            messages.success(request, done)
     else:
-        _form_errors(request, form)
+        _form_errors(request, bound)
     return redirect("boards:task", pk=task.pk)
+
+
+@require_POST
+def task_note(request: HttpRequest, pk: int) -> HttpResponse:
+    return _task_action(
+        request,
+        pk,
+        "boards.progress_task",
+        lambda task: NoteForm(request.POST, request.FILES),
+        lambda task, d: services.add_note(request.user, task, d["text"], d["evidence"]),
+        _("已记录进展。"),
+    )
 
 
 @require_POST
 def task_close(request: HttpRequest, pk: int) -> HttpResponse:
-    task = get_visible(queries.visible_tasks(request.user), pk=pk)
-    if not request.user.has_perm("boards.progress_task", task):
-        raise PermissionDenied
-    form = CloseForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            services.close_task(
-                request.user,
-                task,
-                form.cleaned_data["text"],
-                form.cleaned_data["evidence"],
-                expected_version=form.cleaned_data["lock_version"],
-            )
-        except EditConflict as exc:
-            messages.error(request, exc.messages[0])
-        except ValidationError as exc:
-            _flash(request, exc)
-        else:
-            messages.success(request, _("任务已完成。"))
-    else:
-        _form_errors(request, form)
-    return redirect("boards:task", pk=task.pk)
+    return _task_action(
+        request,
+        pk,
+        "boards.progress_task",
+        lambda task: CloseForm(request.POST, request.FILES),
+        lambda task, d: services.close_task(
+            request.user, task, d["text"], d["evidence"], expected_version=d["lock_version"]
+        ),
+        _("任务已完成。"),
+    )
 
 
 @require_POST
 def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    task = get_visible(queries.visible_tasks(request.user), pk=pk)
-    if not request.user.has_perm("boards.change_task", task):
-        raise PermissionDenied
-    form = TaskEditForm(request.POST, area_kind=task.org.area_kind)
-    if form.is_valid():
-        data = form.cleaned_data
-        changes = {k: data[k] for k in ("title", "focus_area", "owner", "deadline")}
-        try:
-            services.update_task(
-                request.user, task, changes, data["reason"], expected_version=data["lock_version"]
-            )
-        except EditConflict as exc:
-            messages.error(request, exc.messages[0])
-        except ValidationError as exc:
-            _flash(request, exc)
-        else:
-            messages.success(request, _("已保存修改。"))
-    else:
-        _form_errors(request, form)
-    return redirect("boards:task", pk=task.pk)
+    return _task_action(
+        request,
+        pk,
+        "boards.change_task",
+        lambda task: TaskEditForm(request.POST, area_kind=task.org.area_kind),
+        lambda task, d: services.update_task(
+            request.user,
+            task,
+            {k: d[k] for k in ("title", "focus_area", "owner", "deadline")},
+            d["reason"],
+            expected_version=d["lock_version"],
+        ),
+        _("已保存修改。"),
+    )
 
 
 @require_POST
 def task_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    task = get_visible(queries.visible_tasks(request.user), pk=pk)
-    if not request.user.has_perm("boards.change_task", task):
-        raise PermissionDenied
-    form = CancelForm(request.POST)
-    if form.is_valid():
-        try:
-            services.cancel_task(
-                request.user,
-                task,
-                form.cleaned_data["reason"],
-                expected_version=form.cleaned_data["lock_version"],
-            )
-        except EditConflict as exc:
-            messages.error(request, exc.messages[0])
-        except ValidationError as exc:
-            _flash(request, exc)
-        else:
-            messages.success(request, _("任务已取消。"))
-    else:
-        _form_errors(request, form)
-    return redirect("boards:task", pk=task.pk)
+    return _task_action(
+        request,
+        pk,
+        "boards.change_task",
+        lambda task: CancelForm(request.POST),
+        lambda task, d: services.cancel_task(
+            request.user, task, d["reason"], expected_version=d["lock_version"]
+        ),
+        _("任务已取消。"),
+    )
 
 
 @require_safe
