@@ -177,12 +177,17 @@ def compliance(user: Any, year: int, required: int | None = None) -> list[Compli
     )
     from wuxing.orgs.models import OrgUnit
 
-    streets = dict(OrgUnit.objects.filter(level=Level.STREET).values_list("path", "name"))
+    step = 2 * OrgUnit.steplen
+    streets = dict(
+        OrgUnit.objects.filter(level=Level.STREET, path__in={p.org.path[:step] for p in posts}).values_list(
+            "path", "name"
+        )
+    )
     return [
         ComplianceLine(
             p.org.code,
             p.org.name,
-            streets.get(p.org.path[: 2 * OrgUnit.steplen], ""),
+            streets.get(p.org.path[:step], ""),
             p.person.name,
             counts.get(p.person_id, 0),
             required,

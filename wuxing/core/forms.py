@@ -21,6 +21,26 @@ from wuxing.core.dates import DateError, check_year
 from wuxing.core.numbers import NumberError, parse_decimal, parse_whole
 
 
+class LongSelect(forms.Select):
+    """A select whose options are written straight out, not through one template render per option: a
+    filter listing a province's streets (a thousand options) renders in about a millisecond instead of a
+    tenth of a second. Same markup as forms.Select for flat choices (no option groups)."""
+
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> Any:
+        from django.forms.utils import flatatt
+        from django.utils.html import format_html, format_html_join
+
+        chosen = {str(v) for v in (value if isinstance(value, list | tuple) else [value]) if v is not None}
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            ((v, " selected" if str(v) in chosen else "", label) for v, label in self.choices),
+        )
+        final = self.build_attrs(self.attrs, attrs or {})
+        final["name"] = name
+        return format_html("<select{}>{}</select>", flatatt(final), options)
+
+
 def choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
     return cast(forms.ChoiceField, form.fields[name])
 

@@ -39,6 +39,9 @@ from wuxing.rules.models import Score
 from wuxing.rules.views.common import _year, _years
 
 DISTRICT_ROLES = ("district_admin", "leader")
+# A district has about ten streets; at province size the first page lists the streets furthest from the
+# three-star goal and leaves the whole table to its Excel export and the ratings page (decisions §79).
+HOME_STREETS_MAX = 30
 
 
 def role_of(user: Any) -> str:
@@ -205,6 +208,12 @@ def home(request: HttpRequest) -> HttpResponseBase:
     ctx["charts"] = charts
     if request.GET.get("format") == "xlsx":
         return workbook_response(exports.overview_sheets(ctx, year), _export_name(year))
+    ctx["streets_shown"] = streets
+    if len(streets) > HOME_STREETS_MAX:
+        furthest = sorted(streets, key=lambda s: (s.three_plus_percent, s.code))[:HOME_STREETS_MAX]
+        ctx["streets_shown"] = furthest
+        if "streets" in charts:
+            charts["streets"] = street_chart(furthest)
     return render(request, "dashboard/home.html", ctx)
 
 

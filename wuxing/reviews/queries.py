@@ -14,6 +14,7 @@ from typing import Any
 from django.db.models import Count, QuerySet
 from django.db.models.functions import Substr
 
+from wuxing.core.request_cache import per_request
 from wuxing.core.scoping import scope
 from wuxing.orgs.models import AreaKind, OrgUnit
 from wuxing.reviews.models import Assessment, CycleStatus, NamedResult, ReviewCycle, Stage, StarRemoval
@@ -114,6 +115,7 @@ class OfficialRecords:
         }
 
 
+@per_request
 def named_kinds(year: int) -> set[str]:
     return set(ReviewCycle.objects.filter(year=year, status=CycleStatus.NAMED).values_list("kind", flat=True))
 

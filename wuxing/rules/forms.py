@@ -6,7 +6,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from wuxing.core.forms import BoundedDateField, PlainDecimalField, PlainIntegerField, choice_field
+from wuxing.core.forms import BoundedDateField, LongSelect, PlainDecimalField, PlainIntegerField, choice_field
 from wuxing.core.uploads import check_evidence, check_xlsx_upload
 from wuxing.orgs.models import AreaKind
 from wuxing.rules.schema import VALUE_INT_DIGITS, VALUE_LIMIT, VALUE_PLACES, Rulebook
@@ -15,7 +15,7 @@ from wuxing.rules.services import display_value
 
 class RatingFilterForm(forms.Form):
     year = forms.TypedChoiceField(label=_("年度"), coerce=int)
-    street = forms.ChoiceField(label=_("街道/镇"), required=False)
+    street = forms.ChoiceField(label=_("街道/镇"), required=False, widget=LongSelect)
     kind = forms.ChoiceField(
         label=_("类型"), required=False, choices=[("", _("全部")), *list(AreaKind.choices)]
     )
@@ -29,7 +29,9 @@ class RatingFilterForm(forms.Form):
     def __init__(self, *args: Any, years: list[int], streets: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choice_field(self, "year").choices = [(y, f"{y}年") for y in years]
-        choice_field(self, "street").choices = [("", _("全部"))] + [(str(s.pk), s.name) for s in streets]
+        choice_field(self, "street").choices = [("", _("全部"))] + [
+            (str(pk), name) for pk, name in streets.values_list("pk", "name")
+        ]
 
 
 class RulebookYamlForm(forms.Form):

@@ -24,6 +24,7 @@ from typing import Any
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery
 
+from wuxing.core.request_cache import per_request
 from wuxing.core.scoping import org_filter, visible_orgs
 from wuxing.core.workdays import today
 from wuxing.orgs.models import Level, OrgUnit
@@ -101,14 +102,18 @@ def refresh_scope(user: Any, year: int, *, street: OrgUnit | None = None) -> boo
 def _refresh_kind(rb: RulebookVersion, subset: QuerySet[OrgUnit], year: int, named: bool = False) -> None:
     # One pass over the organisations, each joined to its kept row of the year: missing, marked stale,
     # rated under another version, or rated when the organisation had another code or place.
-    checked = subset.annotate(
-        kr=FilteredRelation("kept_ratings", condition=Q(kept_ratings__year=year))
-    ).filter(
-        Q(kr__id__isnull=True)
-        | Q(kr__fresh=False)
-        | ~Q(kr__rulebook_id=rb.pk)
-        | ~Q(kr__org_code=F("code"))
-        | ~Q(kr__org_path=F("path"))
+    # The kept row's columns are annotations, so that the negations stay plain comparisons on the one
+    # join (a negated lookup through the relation becomes a NOT EXISTS subquery per organisation).
+    checked = (
+        subset.annotate(kr=FilteredRelation("kept_ratings", condition=Q(kept_ratings__year=year)))
+        .annotate(kr_rulebook=F("kr__rulebook_id"), kr_code=F("kr__org_code"), kr_path=F("kr__org_path"))
+        .filter(
+            Q(kr__id__isnull=True)
+            | Q(kr__fresh=False)
+            | ~Q(kr_rulebook=rb.pk)
+            | ~Q(kr_code=F("code"))
+            | ~Q(kr_path=F("path"))
+        )
     )
     found = list(checked.values_list("pk", "kr__generation", "path", "code"))
     if not found:
@@ -240,10 +245,22 @@ def kept_ratings(
     active = [rb.pk for k, rb in year_versions(year).items() if not kind or k == kind]
     qs = Rating.objects.filter(year=year, rulebook_id__in=active)
     if org_filter(user) is not None:
-        qs = qs.filter(org__in=visible_orgs(user).filter(level=Level.BRANCH).values("pk"))
+        qs = qs.filter(_own_columns(user))
     if street is not None:
         qs = qs.filter(org_path__startswith=street.path)
     return qs
+
+
+def _own_columns(user: Any) -> Q:
+    """The user's scope on the kept row's own columns where there is one (a street's path, a secretary's
+    organisation), so that the planner reads the (year, path) index instead of joining the registry; a
+    unit's organisations through the registry. Kept rows carry the path they were rated under and are
+    rewritten when it changes (`_refresh_kind`), so after a refresh the path is the organisation's."""
+    if user.role == "street_staff" and user.scope_org_id and not user.is_superuser:
+        return Q(org_path__startswith=user.scope_org.path)
+    if user.role == "secretary" and user.scope_org_id and not user.is_superuser:
+        return Q(org_id=user.scope_org_id)
+    return Q(org__in=visible_orgs(user).filter(level=Level.BRANCH).values("pk"))
 
 
 def distribution(kept: QuerySet[Rating]) -> dict[int, int]:
@@ -354,6 +371,7 @@ def export_versions(
     return {k: rb for k, rb in year_versions(year).items() if k in present}
 
 
+@per_request
 def rating_years() -> list[int]:
     """Years with an active rulebook, the current rating year first: the latest year that has values
     (a year just cloned for next season stays selectable but is not the default while it is empty)."""

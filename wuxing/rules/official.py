@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 from django.db.models import QuerySet
 
+from wuxing.core.request_cache import per_request
 from wuxing.rules.engine import StarResult
 from wuxing.rules.models import RulebookVersion
 from wuxing.rules.schema import Rulebook
@@ -63,6 +64,7 @@ class OfficialSource(Protocol):
 SOURCES: list[OfficialSource] = []
 
 
+@per_request
 def named_versions(year: int) -> dict[str, RulebookVersion]:
     out: dict[str, RulebookVersion] = {}
     for source in SOURCES:

@@ -24,6 +24,7 @@ from django.db.models import BigIntegerField, Prefetch, QuerySet, Sum
 from django.db.models.functions import Cast, Substr
 from django.db.models.sql.constants import MULTI
 
+from wuxing.core.request_cache import per_request
 from wuxing.core.scoping import org_filter, visible_orgs
 from wuxing.orgs.models import AreaKind, Level, OrgUnit
 from wuxing.rules import engine, official
@@ -213,6 +214,7 @@ class RatingRow:
         }
 
 
+@per_request
 def active_versions(year: int) -> dict[str, RulebookVersion]:
     return {rb.kind: rb for rb in RulebookVersion.objects.filter(year=year, is_active=True)}
 

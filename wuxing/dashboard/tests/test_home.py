@@ -186,3 +186,24 @@ def test_api_pages_are_in_the_user_menu_not_the_main_menu(world, client_for):
     assert main_menu and user_menu
     assert "API" not in main_menu
     assert "API 令牌" in user_menu and "API 文档" in user_menu
+
+
+@pytest.mark.parametrize("cap", [1, 2])
+def test_many_streets_show_those_furthest_from_the_goal_and_export_all(scored, client_for, monkeypatch, cap):
+    """Past HOME_STREETS_MAX streets (a province) the table and chart list the streets with the lowest
+    三星及以上 share; at exactly the cap every street is listed. The Excel export has every street."""
+    monkeypatch.setattr("wuxing.dashboard.views.HOME_STREETS_MAX", cap)
+    client = client_for("leader")
+    response = client.get("/")
+    shown = [s.name for s in response.context["streets_shown"]]
+    text = text_of(response)
+    if cap == 1:  # 柏庄镇 0% before 彰北街道 50%
+        assert shown == ["柏庄镇"]
+        assert chart(response, "streets")["categories"] == ["柏庄镇"]
+        assert "共 2 个街道/镇，这里列出三星及以上占比最低的 1 个" in text
+    else:
+        assert shown == ["柏庄镇", "彰北街道"]
+        assert chart(response, "streets")["categories"] == ["柏庄镇", "彰北街道"]
+        assert "这里列出三星及以上占比最低" not in text
+    content = b"".join(client.get("/?format=xlsx").streaming_content)
+    assert [r[0] for r in read_rows(content, sheet=0)[1:]] == ["柏庄镇", "彰北街道", "合计"]
