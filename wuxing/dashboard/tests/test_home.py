@@ -207,3 +207,14 @@ def test_many_streets_show_those_furthest_from_the_goal_and_export_all(scored, c
         assert "这里列出三星及以上占比最低" not in text
     content = b"".join(client.get("/?format=xlsx").streaming_content)
     assert [r[0] for r in read_rows(content, sheet=0)[1:]] == ["柏庄镇", "彰北街道", "合计"]
+
+
+def test_the_menu_groups_entries_and_shows_a_lone_entry_of_a_group_alone(world, client_for):
+    groups = client_for("admin").get("/orgs/").context["menu_groups"]
+    labels = [(g["label"], [i["label"] for i in g["items"]]) for g in groups]
+    assert labels[0] == (None, ["首页"])
+    assert ("组织", ["组织架构", "组织列表", "人员任职", "区直单位", "Excel 导入"]) in labels
+    assert next(g for g in groups if g["label"] == "组织")["active"]  # the page is one of its entries
+    # a secretary has one entry of 管理 at most: it is shown alone, not as a group
+    for g in client_for("secretary_a").get("/").context["menu_groups"]:
+        assert g["label"] is None or len(g["items"]) > 1

@@ -130,6 +130,19 @@ def page(new_page: Callable[..., Any]) -> Any:
     return new_page()
 
 
+def menu_link(page: Any, name: str) -> Any:
+    """The main menu's entry `name`, ready to click: on a wide screen a grouped entry shows when its group
+    is hovered (as a mouse user opens it); on a phone with the menu open every entry is showing already."""
+    menu = page.get_by_role("navigation", name="主菜单")
+    link = menu.get_by_role("link", name=name, exact=True)
+    group = menu.locator(".menu-group").filter(
+        has=page.get_by_role("link", name=name, exact=True, include_hidden=True)
+    )
+    if group.count() and not link.is_visible():
+        group.locator(".menu-group-label").hover()
+    return link
+
+
 def _login(page: Any, username: str, password: str) -> Any:
     page.goto("/accounts/login/")
     page.get_by_label("用户名", exact=True).fill(username)

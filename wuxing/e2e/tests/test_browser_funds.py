@@ -11,6 +11,8 @@ import openpyxl
 import pytest
 from playwright.sync_api import expect
 
+from wuxing.e2e.tests.conftest import menu_link
+
 pytestmark = pytest.mark.browser
 
 DEMO_PASSWORD = "wuxing-demo"
@@ -33,7 +35,7 @@ def test_from_parameters_to_the_exported_ledger(
 
     admin = new_page()
     login(admin, "admin", DEMO_PASSWORD)
-    admin.get_by_role("navigation", name="主菜单").get_by_role("link", name="投入保障与奖励").click()
+    menu_link(admin, "投入保障与奖励").click()
     admin.get_by_label("年度").fill("2024")
     admin.get_by_role("button", name="筛选").click()
     expect(admin.locator("#missing")).to_contain_text("副科级工资标准，未计算")  # nothing paid yet

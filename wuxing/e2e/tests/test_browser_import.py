@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from wuxing.core.excel import XLSX_MIME
+from wuxing.e2e.tests.conftest import menu_link
 
 pytestmark = pytest.mark.browser
 
@@ -33,7 +34,7 @@ def test_org_import_template_download_and_all_or_nothing_upload(page, login, wor
 
     before = _branch_codes()
     login(page, "admin", "pw-admin-1")
-    page.get_by_role("navigation", name="主菜单").get_by_role("link", name="Excel 导入", exact=True).click()
+    menu_link(page, "Excel 导入").click()
     expect(page).to_have_url(re.compile(r"/orgs/import/$"))
     card = page.locator(".card", has=page.get_by_role("heading", name="组织", exact=True))
 

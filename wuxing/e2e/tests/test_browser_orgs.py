@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from wuxing.e2e.tests.conftest import menu_link
+
 pytestmark = pytest.mark.browser
 
 DEMO_PASSWORD = "wuxing-demo"
@@ -48,7 +50,7 @@ def test_admin_walks_the_demo_tree_to_a_village_profile_and_the_list(page, login
     assert response.ok
     expect(page).to_have_url(re.compile(r"/$"))
 
-    _main_menu(page).get_by_role("link", name="组织架构", exact=True).click()
+    menu_link(page, "组织架构").click()
     expect(page).to_have_url(re.compile(r"/orgs/tree/$"))
     expect(page.get_by_role("heading", name="组织架构")).to_be_visible()
     expect(page.locator("main")).to_contain_text("10 个街道/镇，112 个村/社区党组织")
@@ -72,7 +74,7 @@ def test_admin_walks_the_demo_tree_to_a_village_profile_and_the_list(page, login
     )
     expect(secretary_row).to_contain_text(secretary)
 
-    _main_menu(page).get_by_role("link", name="组织列表", exact=True).click()
+    menu_link(page, "组织列表").click()
     expect(page).to_have_url(re.compile(r"/orgs/$"))
     expect(page.locator(".pagination")).to_contain_text("共 112 条")
     expect(page.locator("#org-rows tbody tr")).to_have_count(50)
@@ -81,7 +83,7 @@ def test_admin_walks_the_demo_tree_to_a_village_profile_and_the_list(page, login
 def test_street_user_sees_only_own_street_and_gets_404_elsewhere(page, login, demo):
 
     login(page, "jd_jfl", DEMO_PASSWORD)
-    _main_menu(page).get_by_role("link", name="组织架构", exact=True).click()
+    menu_link(page, "组织架构").click()
     expect(page).to_have_url(re.compile(r"/orgs/tree/$"))
     assert _tree_streets(page) == ["解放路街道"]
     expect(page.locator("#org-tree")).not_to_contain_text("柏庄镇")
@@ -139,3 +141,23 @@ def test_a_large_tree_loads_a_street_with_its_star_badges_when_opened(page, logi
     village.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("后万金村")
     expect(page.locator("#star-levels")).to_contain_text("实时评定")
+
+
+def test_grouped_menu_opens_on_hover_and_on_keyboard_focus(page, login, world):
+    login(page, "admin", "pw-admin-1")
+    menu = _main_menu(page)
+    group = menu.locator(".menu-group").filter(has_text="组织 ▾")
+    tree = group.get_by_role("link", name="组织架构", exact=True)
+    expect(tree).to_be_hidden()  # closed until opened
+    group.locator(".menu-group-label").hover()
+    expect(tree).to_be_visible()
+    expect(group.get_by_role("link", name="Excel 导入", exact=True)).to_be_visible()
+    page.mouse.move(5, 600)
+    expect(tree).to_be_hidden()
+    group.locator(".menu-group-label").focus()  # a keyboard user tabs to the group
+    expect(tree).to_be_visible()
+    page.keyboard.press("Tab")  # on to its first entry, still open
+    expect(tree).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/orgs/tree/$"))
+    expect(menu.locator(".menu-group.active .menu-group-label")).to_have_text("组织 ▾")

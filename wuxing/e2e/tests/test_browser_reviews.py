@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from wuxing.e2e.tests.conftest import menu_link
+
 pytestmark = pytest.mark.browser
 
 DEMO_PASSWORD = "wuxing-demo"
@@ -28,7 +30,7 @@ def test_from_self_assessment_to_naming(new_page: Any, login: Any, demo_scores: 
     # the district opens the 2023 rural review
     admin = new_page()
     login(admin, "admin", DEMO_PASSWORD)
-    admin.get_by_role("navigation", name="主菜单").get_by_role("link", name="年度评星", exact=True).click()
+    menu_link(admin, "年度评星").click()
     admin.get_by_label("年度").fill("2023")
     admin.get_by_label("适用类型").select_option("rural")
     admin.get_by_label("自评截止").fill("2023-12-15")

@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from wuxing.e2e.tests.conftest import menu_link
+
 pytestmark = pytest.mark.browser
 
 DEMO_PASSWORD = "wuxing-demo"
@@ -31,7 +33,7 @@ def _levels() -> dict[str, int]:
 def test_admin_changes_a_threshold_in_a_new_version_and_the_ratings_move(page, login, demo_scores):
     before = _levels()
     login(page, "admin", DEMO_PASSWORD)
-    page.get_by_role("navigation", name="主菜单").get_by_role("link", name="星级评定", exact=True).click()
+    menu_link(page, "星级评定").click()
     expect(page.get_by_role("heading", name="2023年星级评定")).to_be_visible()
     expect(page.locator("main")).to_contain_text("默认规则，非官方")
     expect(page.locator("main")).to_contain_text("44/112")  # three stars or more, of 112
