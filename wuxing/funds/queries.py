@@ -39,6 +39,7 @@ class Entitlements:
     saved: bool
     outcome: engine.Outcome
     sources: dict[int, dict[str, int]] = field(default_factory=dict)  # year → source → organisations
+    reviewing: set[tuple[int, str]] = field(default_factory=set)  # (year, kind) of the run under review
 
     @property
     def lines(self) -> list[engine.Line]:
@@ -53,8 +54,8 @@ class Entitlements:
 
     @property
     def provisional(self) -> bool:
-        """Some stars of the run are an estimate (a year under review): never approvable (§76)."""
-        return any(engine.ESTIMATE in per for per in self.sources.values())
+        """A year of the run is under review (its stars an estimate, or none yet): never approvable (§76)."""
+        return bool(self.reviewing) or any(engine.ESTIMATE in per for per in self.sources.values())
 
     def source_text(self) -> list[str]:
         return [
@@ -168,7 +169,9 @@ def entitlements(
     for (_org, y), rec in records.items():
         per = sources.setdefault(y, {})
         per[rec.source] = per.get(rec.source, 0) + 1
-    return Entitlements(year, params_row, saved, outcome, sources)
+    return Entitlements(
+        year, params_row, saved, outcome, sources, {(y, k) for y, k in reviewing if k in kinds}
+    )
 
 
 def visible_claims(user: Any) -> Any:
