@@ -4,7 +4,9 @@ Where a year's stars come from (docs/decisions.md §54), per organisation kind a
 - a year with a review cycle of that kind: `wuxing.reviews.queries.year_results` — the named record of a
   named year, the live rating otherwise (star removals already applied);
 - a year without one, for which earlier years' levels were imported: the imported rows (HistoricLevel);
-- otherwise the live rating (year_results again).
+- otherwise the live rating (year_results again);
+- a year under review (a cycle of that kind not named yet): the estimate 预估（未命名）, the official level
+  of the year before carried forward (§76) — shown, never approved.
 Every line says which source it read.
 """
 
