@@ -126,7 +126,9 @@ def generate(n_orgs: int, per_street: int = 50, seed: int = 11) -> None:
             )  # fmt: skip
         User.objects.create_user("bench_admin", password="bench-pw-1", role=Role.DISTRICT_ADMIN)
         street = OrgUnit.objects.filter(level="street").order_by("code")[n_streets // 2]
-        User.objects.create_user("bench_street", password="bench-pw-1", role=Role.STREET_STAFF, scope_org=street)
+        User.objects.create_user(
+            "bench_street", password="bench-pw-1", role=Role.STREET_STAFF, scope_org=street
+        )
 
 
 def floor() -> int:

@@ -38,7 +38,11 @@ class EntitlementOut(Schema):
     )
     amount: str = Field(..., description="金额（元，两位小数的十进制字符串）")
     rule: str = Field(..., description="依据与计算（政策、参数、输入）")
-    source: str = Field(..., description="所读星级的来源：named、live、import、demo、estimate（评星尚未命名，按上年正式星级预估）；不依赖星级时为空")
+    source: str = Field(
+        ...,
+        description="所读星级的来源：named、live、import、demo、estimate（评星尚未命名，按上年正式星级"
+        "预估）；不依赖星级时为空",
+    )
 
     @staticmethod
     def of(line: Line) -> dict[str, Any]:

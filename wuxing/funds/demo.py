@@ -27,14 +27,14 @@ DEMO_AMOUNTS = {
 }
 
 
-def _claim(actor: object, org: object, year: int, amount: str, text: str) -> Any:
+def _claim(actor: object, org: Any, year: int, amount: str, text: str) -> Any:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     pdf = SimpleUploadedFile("演示票据.pdf", b"%PDF-1.4 demo receipt", content_type="application/pdf")
     return services.submit_claim(actor, org, year, Decimal(amount), f"{text}（演示）", pdf)
 
 
-def _approved(actor: object, org: object, year: int, amount: str, text: str) -> Any:
+def _approved(actor: object, org: Any, year: int, amount: str, text: str) -> Any:
     claim = _claim(actor, org, year, amount, text)
     services.claim_transition(actor, claim, "verify", REASON)
     return services.claim_transition(actor, claim, "approve", REASON)

@@ -285,7 +285,7 @@ class ClaimVersion:
 def claim_versions(claim: CreationClaim) -> list[ClaimVersion]:
     """Every saved version of a claim, newest first (who, when, why; the amount and receipt of each)."""
     labels = dict(ClaimState.choices)
-    rows = claim.history.select_related("history_user").order_by("-history_date", "-history_id")  # type: ignore[attr-defined]
+    rows = claim.history.select_related("history_user").order_by("-history_date", "-history_id")
     return [
         ClaimVersion(
             h.history_date, str(h.history_user or "系统"), h.amount, h.description, h.receipt_name,
@@ -385,12 +385,24 @@ def budget(user: Any, year: int, *, street: OrgUnit | None = None) -> Budget:
     for (code, name), amounts in sorted(now.items()):
         prev = previous.get((code, name))
         rows.append(
-            BudgetRow(code, name, amounts, sum(amounts, Decimal("0.00")), sum(prev) if prev else None)
+            BudgetRow(
+                code,
+                name,
+                amounts,
+                sum(amounts, Decimal("0.00")),
+                sum(prev, Decimal("0.00")) if prev else None,
+            )
         )
     for (code, name), prev in sorted(previous.items()):
         if (code, name) not in now:
             rows.append(
-                BudgetRow(code, name, [Decimal("0.00")] * len(engine.ITEMS), Decimal("0.00"), sum(prev))
+                BudgetRow(
+                    code,
+                    name,
+                    [Decimal("0.00")] * len(engine.ITEMS),
+                    Decimal("0.00"),
+                    sum(prev, Decimal("0.00")),
+                )
             )
     totals = [sum((r.amounts[i] for r in rows), Decimal("0.00")) for i in range(len(engine.ITEMS))]
     prev_items = (

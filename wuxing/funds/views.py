@@ -318,7 +318,7 @@ def claim_resubmit(request: HttpRequest, pk: int) -> HttpResponse:
     form = ClaimResubmitForm(request.POST, request.FILES)
     if not form.is_valid():
         errors = [
-            f"{form.fields[k].label if k in form.fields else ''}：{'；'.join(v)}"
+            f"{form.fields[k].label if k in form.fields else ''}：{'；'.join(str(e) for e in v)}"
             for k, v in form.errors.items()
         ]
         messages.error(request, "；".join(errors))

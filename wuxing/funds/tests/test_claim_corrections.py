@@ -32,7 +32,7 @@ def db_state() -> Any:
             )
         ),
         DecisionLog.objects.count(),
-        CreationClaim.history.count(),  # type: ignore[attr-defined]
+        CreationClaim.history.count(),
     )
 
 
