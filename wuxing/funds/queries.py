@@ -143,7 +143,7 @@ def entitlements(
     )
     year_end = dt.date(year, 12, 31)
     members: dict[int, list[engine.Member]] = {}
-    labels = dict(PostRole.choices)
+    labels = {value: str(label) for value, label in PostRole.choices}  # translated once, not per post
     for org_id, person_id, name, role, start, end, on_leadership in posts.order_by(
         "org_id", "start_date", "pk"
     ).values_list(
@@ -156,7 +156,7 @@ def entitlements(
         if start <= year_end and (end is None or end >= year_end):
             same = [m for m in members.get(org_id, []) if m.person_id == person_id]
             if not same:
-                members.setdefault(org_id, []).append(engine.Member(person_id, name, str(labels[role])))
+                members.setdefault(org_id, []).append(engine.Member(person_id, name, labels[role]))
 
     spending: dict[int, tuple[Decimal, int]] = {}
     approved = CreationClaim.objects.filter(org__in=branches, year=year, state=ClaimState.APPROVED)
