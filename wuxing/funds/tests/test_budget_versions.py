@@ -174,3 +174,38 @@ def test_a_year_under_review_is_estimated_labelled_and_never_approved(
     # the previous year itself stays approvable: its stars are official
     services.save_parameters(admin, YEAR - 1, {"base_allowance": "20000"}, "录入基本补贴")
     assert services.approve_ledger(admin, YEAR - 1, "2023年度审定", expected_version=0).version == 1
+
+
+def test_budget_and_version_pages_keep_their_query_count_as_organisations_grow(
+    world: Any, levels: Any, client: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from wuxing.core.management.base import system_user
+    from wuxing.orgs import services as org_services
+
+    admin = world.users["admin"]
+    services.approve_ledger(admin, YEAR, "审定", expected_version=0)
+    client.force_login(admin)
+    urls = [f"/funds/budget/?year={YEAR}", f"/funds/ledgers/{YEAR}/v1/?compare=current", f"/funds/ledgers/?year={YEAR}"]
+
+    def counts() -> list[int]:
+        out = []
+        for url in urls:
+            with CaptureQueriesContext(connection) as ctx:
+                assert client.get(url).status_code == 200
+            out.append(len(ctx.captured_queries))
+        return out
+
+    small = counts()
+    for i in range(5):
+        org = org_services.create_branch(
+            system_user(), world.street_b,
+            {"code": f"BZ2{i:02d}", "name": f"测试村{i}", "area_kind": "rural", "branch_type": "branch", "member_count": 10},
+        )  # fmt: skip
+        HistoricLevel.objects.create(org=org, year=YEAR, level=3)
+        HistoricLevel.objects.create(org=org, year=YEAR - 1, level=3)
+    services.save_parameters(admin, YEAR, {"village_operating": "51000"}, "调整", expected_version=1)
+    services.approve_ledger(admin, YEAR, "再审定", expected_version=1)
+    assert counts() == small
