@@ -52,6 +52,10 @@ def sheets(result: Entitlements, ledger: Any = None, diffs: Any = ()) -> list[Sh
     totals.append(["", "全区合计", result.total])
     notes = [[f"{result.year}年度参数：{'区委组织部已保存' if result.saved else '未保存，使用默认值'}"]]
     notes += [[text] for text in result.source_text()]
+    if result.provisional:
+        notes.append(
+            ["本年度评星尚未命名：星级为预估（未命名），按上年正式星级预估，本表仅供参考，不是发放依据。"]
+        )
     notes += [[f"未计算：{m}"] for m in result.outcome.missing]
     notes += [[f"未享受：{m}"] for m in result.outcome.notes]
     notes.append(["金额以元为单位，精确到分，每行四舍五入（ROUND_HALF_UP）一次；合计为各行之和。"])

@@ -188,7 +188,11 @@ def test_budget_and_version_pages_keep_their_query_count_as_organisations_grow(
     admin = world.users["admin"]
     services.approve_ledger(admin, YEAR, "审定", expected_version=0)
     client.force_login(admin)
-    urls = [f"/funds/budget/?year={YEAR}", f"/funds/ledgers/{YEAR}/v1/?compare=current", f"/funds/ledgers/?year={YEAR}"]
+    urls = [
+        f"/funds/budget/?year={YEAR}",
+        f"/funds/ledgers/{YEAR}/v1/?compare=current",
+        f"/funds/ledgers/?year={YEAR}",
+    ]
 
     def counts() -> list[int]:
         out = []
