@@ -4,6 +4,9 @@ explains the terms).
 Everybody reads the year's entitlements of the organisations they can see (a street its own, a secretary
 their organisation's — the lines are scoped, the page is not) and the year's parameters (the district's,
 the same for every street). Only the district changes the parameters and imports earlier years' levels.
+The budget and the approved ledger versions are open to everybody with the lines of their scope. Claims:
+the organisation's secretary, its street or the district submit and correct a returned claim; the street
+(or the district) verifies and returns; only the district approves and reopens — on the pages and the API.
 """
 
 from __future__ import annotations
