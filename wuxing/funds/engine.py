@@ -48,7 +48,14 @@ ITEM_LABELS = {
     LIVING: "书记生活补贴",
 }
 KIND_LABELS = {"rural": "村级", "community": "社区"}
-SOURCE_LABELS = {"named": "命名结果", "live": "实时评定", "import": "往年导入", "demo": "往年演示"}
+ESTIMATE = "estimate"
+SOURCE_LABELS = {
+    "named": "命名结果",
+    "live": "实时评定",
+    "import": "往年导入",
+    "demo": "往年演示",
+    ESTIMATE: "预估（未命名）",
+}
 
 
 def yuan(amount: Decimal) -> Decimal:

@@ -101,3 +101,11 @@ class ClaimForm(forms.Form):
 class ClaimActionForm(forms.Form):
     comment = forms.CharField(label=_("意见"), max_length=500, required=False)
     lock_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2_000_000_000)
+
+
+class ClaimResubmitForm(forms.Form):
+    amount = money(_("支出金额（元）"))
+    description = forms.CharField(label=_("支出内容"), max_length=300)
+    receipt = forms.FileField(label=_("新票据（不更换可不选）"), required=False)
+    comment = forms.CharField(label=_("更正说明"), max_length=300, required=False)
+    lock_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2_000_000_000)

@@ -4,7 +4,9 @@ Where a year's stars come from (docs/decisions.md §54), per organisation kind a
 - a year with a review cycle of that kind: `wuxing.reviews.queries.year_results` — the named record of a
   named year, the live rating otherwise (star removals already applied);
 - a year without one, for which earlier years' levels were imported: the imported rows (HistoricLevel);
-- otherwise the live rating (year_results again).
+- otherwise the live rating (year_results again);
+- a year under review (a cycle of that kind not named yet): the estimate 预估（未命名）, the official level
+  of the year before carried forward (§76) — shown, never approved.
 Every line says which source it read.
 """
 
@@ -39,6 +41,7 @@ class Entitlements:
     saved: bool
     outcome: engine.Outcome
     sources: dict[int, dict[str, int]] = field(default_factory=dict)  # year → source → organisations
+    reviewing: set[tuple[int, str]] = field(default_factory=set)  # (year, kind) of the run under review
 
     @property
     def lines(self) -> list[engine.Line]:
@@ -50,6 +53,11 @@ class Entitlements:
 
     def street_totals(self) -> list[tuple[str, str, Any]]:
         return engine.street_totals(self.lines)
+
+    @property
+    def provisional(self) -> bool:
+        """A year of the run is under review (its stars an estimate, or none yet): never approvable (§76)."""
+        return bool(self.reviewing) or any(engine.ESTIMATE in per for per in self.sources.values())
 
     def source_text(self) -> list[str]:
         return [
@@ -70,7 +78,7 @@ def street_by_code(user: Any, code: str) -> OrgUnit | None:
 def entitlements(
     user: Any, year: int, *, street: OrgUnit | None = None, item: str | None = None
 ) -> Entitlements:
-    from wuxing.reviews.models import ReviewCycle
+    from wuxing.reviews.models import CycleStatus, ReviewCycle
     from wuxing.reviews.queries import year_results
 
     params_row, saved = parameters_for(year)
@@ -92,9 +100,14 @@ def entitlements(
 
     records: dict[tuple[int, int], engine.Record] = {}
     secretaries: dict[tuple[int, int], engine.Secretary] = {}
-    cycles = set(ReviewCycle.objects.filter(year__in=run).values_list("year", "kind"))
+    cycle_rows = ReviewCycle.objects.filter(year__in=[run[0] - 1, *run]).values_list("year", "kind", "status")
+    named = {(y, k) for y, k, status in cycle_rows if status == CycleStatus.NAMED}
+    cycles = {(y, k) for y, k, _status in cycle_rows}
+    # a year under review (a cycle of the kind, not named yet): estimated from the year before (§76)
+    reviewing = {(y, k) for y, k in cycles - named if y in run}
+    loaded = sorted({*run, *(y - 1 for y, _k in reviewing)})
     imported: set[tuple[int, str]] = set()
-    hist = HistoricLevel.objects.filter(year__in=run, org__in=branches).values_list(
+    hist = HistoricLevel.objects.filter(year__in=loaded, org__in=branches).values_list(
         "org_id", "org__area_kind", "year", "level", "star_removed", "secretary",
         "secretary_on_street_leadership", "source",
     )  # fmt: skip
@@ -106,13 +119,22 @@ def entitlements(
         if sec:
             secretaries[(org_id, y)] = engine.Secretary(sec, None, on_leadership)
     wanted = list(ids) if street is not None else None
-    for y in run:
-        platform = {k for k in kinds if (y, k) in cycles or (y, k) not in imported}
+    for y in loaded:
+        platform = {
+            k for k in kinds if (y, k) not in reviewing and ((y, k) in cycles or (y, k) not in imported)
+        }
         if not platform:
             continue
         for r in year_results(user, y, org_ids=wanted):
             if r.kind in platform and r.org_id in ids:
                 records[(r.org_id, y)] = engine.Record(r.level, r.source, bool(r.removed))
+    for y, k in sorted(reviewing):
+        for o in orgs:
+            before = records.get((o.id, y - 1))
+            if o.kind == k and before is not None and before.source != engine.ESTIMATE:
+                records[(o.id, y)] = engine.Record(before.level, engine.ESTIMATE)
+    for key in [key for key in records if key[1] not in run]:
+        del records[key]
 
     # Secretaries in post at the end of each year of the run (registry posts win over imported names).
     first_end, last_end = dt.date(run[0], 12, 31), dt.date(run[-1], 12, 31)
@@ -121,7 +143,7 @@ def entitlements(
     )
     year_end = dt.date(year, 12, 31)
     members: dict[int, list[engine.Member]] = {}
-    labels = dict(PostRole.choices)
+    labels = {value: str(label) for value, label in PostRole.choices}  # translated once, not per post
     for org_id, person_id, name, role, start, end, on_leadership in posts.order_by(
         "org_id", "start_date", "pk"
     ).values_list(
@@ -134,7 +156,7 @@ def entitlements(
         if start <= year_end and (end is None or end >= year_end):
             same = [m for m in members.get(org_id, []) if m.person_id == person_id]
             if not same:
-                members.setdefault(org_id, []).append(engine.Member(person_id, name, str(labels[role])))
+                members.setdefault(org_id, []).append(engine.Member(person_id, name, labels[role]))
 
     spending: dict[int, tuple[Decimal, int]] = {}
     approved = CreationClaim.objects.filter(org__in=branches, year=year, state=ClaimState.APPROVED)
@@ -149,7 +171,9 @@ def entitlements(
     for (_org, y), rec in records.items():
         per = sources.setdefault(y, {})
         per[rec.source] = per.get(rec.source, 0) + 1
-    return Entitlements(year, params_row, saved, outcome, sources)
+    return Entitlements(
+        year, params_row, saved, outcome, sources, {(y, k) for y, k in reviewing if k in kinds}
+    )
 
 
 def visible_claims(user: Any) -> Any:
@@ -196,32 +220,38 @@ def differences(
 ) -> list[Difference]:
     """What differs line by line between an approved version and the ledger as computed now, within what
     the user sees (an approved version's lines are filtered to the organisations they can see)."""
-    codes = set(visible_orgs(user).filter(level=Level.BRANCH).values_list("code", flat=True))
-    before = {
-        line_key(x): x
+    codes = visible_codes(user)
+    before = [
+        x
         for x in ledger.lines
         if x["org_code"] in codes
         and (not street_code or x["street_code"] == street_code)
         and (not item or x["item"] == item)
-    }
-    now = {line_key(x): x for x in (stored_line(line) for line in result.lines)}
+    ]
+    return stored_differences(before, [stored_line(line) for line in result.lines])
+
+
+def stored_differences(
+    before_lines: list[dict[str, Any]], after_lines: list[dict[str, Any]]
+) -> list[Difference]:
+    """Line by line (keyed by organisation, item and person): what was added, cancelled or changed from
+    `before_lines` to `after_lines` (both as an approved ledger keeps them)."""
+    before = {line_key(x): x for x in before_lines}
+    now = {line_key(x): x for x in after_lines}
     out: list[Difference] = []
     for key in sorted(set(before) | set(now), key=lambda k: tuple(str(p) for p in k)):
         old, new = before.get(key), now.get(key)
         row = new or old
         assert row is not None
         label = engine.ITEM_LABELS[row["item"]]
+        person = row["person"] or ""
         if old is None:
             out.append(
-                Difference(
-                    "新增", row["org"], label, row["person"] or "", None, Decimal(row["amount"]), row["rule"]
-                )
+                Difference("新增", row["org"], label, person, None, Decimal(row["amount"]), row["rule"])
             )
         elif new is None:
             out.append(
-                Difference(
-                    "取消", row["org"], label, row["person"] or "", Decimal(row["amount"]), None, row["rule"]
-                )
+                Difference("取消", row["org"], label, person, Decimal(row["amount"]), None, row["rule"])
             )
         elif old["amount"] != new["amount"] or old["rule"] != new["rule"]:
             out.append(
@@ -229,10 +259,158 @@ def differences(
                     "变化",
                     row["org"],
                     label,
-                    row["person"] or "",
+                    person,
                     Decimal(old["amount"]),
                     Decimal(new["amount"]),
                     new["rule"],
                 )
             )
     return out
+
+
+# --- creation spending claims: versions -----------------------------------------------------------------------
+
+
+@dataclass
+class ClaimVersion:
+    at: Any
+    by: str
+    amount: Decimal
+    description: str
+    receipt_name: str
+    state: str
+    why: str
+
+
+def claim_versions(claim: CreationClaim) -> list[ClaimVersion]:
+    """Every saved version of a claim, newest first (who, when, why; the amount and receipt of each)."""
+    labels = dict(ClaimState.choices)
+    rows = claim.history.select_related("history_user").order_by("-history_date", "-history_id")
+    return [
+        ClaimVersion(
+            h.history_date, str(h.history_user or "系统"), h.amount, h.description, h.receipt_name,
+            str(labels.get(h.state, h.state)), h.history_change_reason or "",
+        )
+        for h in rows[:100]
+    ]  # fmt: skip
+
+
+# --- approved ledger versions ---------------------------------------------------------------------------------
+
+
+def visible_codes(user: Any) -> set[str]:
+    return set(visible_orgs(user).filter(level=Level.BRANCH).values_list("code", flat=True))
+
+
+def ledger_versions(year: int) -> Any:
+    """The approved versions of a year, newest first, without their lines (who, when, why, total)."""
+    return (
+        PayoutLedger.objects.filter(year=year)
+        .select_related("approved_by")
+        .defer("lines")
+        .order_by("-version")
+    )
+
+
+def ledger_lines(user: Any, ledger: PayoutLedger, *, street_code: str = "") -> list[dict[str, Any]]:
+    """An approved version's lines within what the user sees (a street its own, a secretary their
+    organisation's), optionally one street's."""
+    codes = visible_codes(user)
+    return [
+        x
+        for x in ledger.lines
+        if x["org_code"] in codes and (not street_code or x["street_code"] == street_code)
+    ]
+
+
+def lines_street_totals(lines: list[dict[str, Any]]) -> list[tuple[str, str, Decimal]]:
+    totals: dict[tuple[str, str], Decimal] = {}
+    for x in lines:
+        key = (x["street_code"], x["street"])
+        totals[key] = totals.get(key, Decimal("0.00")) + Decimal(x["amount"])
+    return [(code, name, total) for (code, name), total in sorted(totals.items())]
+
+
+# --- the district budget ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class BudgetRow:
+    code: str
+    name: str
+    amounts: list[Decimal]  # per item, in engine.ITEMS order
+    total: Decimal
+    previous: Decimal | None
+
+
+@dataclass
+class Budget:
+    year: int
+    result: Entitlements
+    rows: list[BudgetRow]
+    totals: list[Decimal]  # per item
+    total: Decimal
+    previous_total: Decimal | None
+    previous_items: list[Decimal] | None
+    previous_label: str  # where the previous year's figures come from ("" when there are none)
+
+
+def _matrix(pairs: list[tuple[str, str, str, Decimal]]) -> dict[tuple[str, str], list[Decimal]]:
+    """(street code, street name, item, amount) → per street the sums per item."""
+    index = {item: i for i, item in enumerate(engine.ITEMS)}
+    out: dict[tuple[str, str], list[Decimal]] = {}
+    for code, name, item, amount in pairs:
+        out.setdefault((code, name), [Decimal("0.00")] * len(engine.ITEMS))[index[item]] += amount
+    return out
+
+
+def budget(user: Any, year: int, *, street: OrgUnit | None = None) -> Budget:
+    """The year's budget by street and item, the sums of the entitlement lines (so the totals by street
+    equal the sum of their lines), beside the previous year: its latest approved ledger where there is one,
+    its computed entitlements otherwise (the label says which)."""
+    result = entitlements(user, year, street=street)
+    now = _matrix([(x.org.street_code, x.org.street_name, x.item, x.amount) for x in result.lines])
+    prev_ledger = latest_ledger(year - 1)
+    previous: dict[tuple[str, str], list[Decimal]] = {}
+    if prev_ledger is not None:
+        lines = ledger_lines(user, prev_ledger, street_code=street.code if street else "")
+        previous = _matrix([(x["street_code"], x["street"], x["item"], Decimal(x["amount"])) for x in lines])
+        label = f"{year - 1}年度已批准发放台账第{prev_ledger.version}版"
+    else:
+        before = entitlements(user, year - 1, street=street)
+        previous = _matrix([(x.org.street_code, x.org.street_name, x.item, x.amount) for x in before.lines])
+        sources = "；".join(before.source_text()) or "无星级记录"
+        label = f"{year - 1}年度尚无已批准台账，为按现在参数和记录的计算（{sources}）" if previous else ""
+    rows = []
+    for (code, name), amounts in sorted(now.items()):
+        prev = previous.get((code, name))
+        rows.append(
+            BudgetRow(
+                code,
+                name,
+                amounts,
+                sum(amounts, Decimal("0.00")),
+                sum(prev, Decimal("0.00")) if prev else None,
+            )
+        )
+    for (code, name), prev in sorted(previous.items()):
+        if (code, name) not in now:
+            rows.append(
+                BudgetRow(
+                    code,
+                    name,
+                    [Decimal("0.00")] * len(engine.ITEMS),
+                    Decimal("0.00"),
+                    sum(prev, Decimal("0.00")),
+                )
+            )
+    totals = [sum((r.amounts[i] for r in rows), Decimal("0.00")) for i in range(len(engine.ITEMS))]
+    prev_items = (
+        [sum((p[i] for p in previous.values()), Decimal("0.00")) for i in range(len(engine.ITEMS))]
+        if previous
+        else None
+    )
+    return Budget(
+        year, result, rows, totals, sum(totals, Decimal("0.00")),
+        sum(prev_items, Decimal("0.00")) if prev_items else None, prev_items, label,
+    )  # fmt: skip

@@ -197,9 +197,18 @@ CLAIM_ACTIONS: dict[str, tuple[tuple[str, ...], str, str, bool]] = {
     "verify": ((ClaimState.SUBMITTED,), ClaimState.VERIFIED, "funds.verify_claim", False),
     "return": ((ClaimState.SUBMITTED, ClaimState.VERIFIED), ClaimState.RETURNED, "funds.verify_claim", True),
     "approve": ((ClaimState.VERIFIED,), ClaimState.APPROVED, "funds.manage", False),
+    # the district takes an approved claim back (with the reason); it is then verified, not counted
+    "reopen": ((ClaimState.APPROVED,), ClaimState.VERIFIED, "funds.manage", True),
 }
-ACTION_LABELS = {"verify": "核实", "return": "退回", "approve": "批准"}
+ACTION_LABELS = {
+    "verify": "核实",
+    "return": "退回",
+    "approve": "批准",
+    "reopen": "撤回批准",
+    "resubmit": "更正后重新申报",
+}
 ACTION_TEXT = {"funds.claim_submit": "申报", **{f"funds.claim_{k}": v for k, v in ACTION_LABELS.items()}}
+COMMENT_REQUIRED = {"return": "退回时请填写意见", "reopen": "撤回批准时请填写原因"}
 
 
 def submit_claim(
@@ -241,7 +250,7 @@ def claim_transition(
     starts, to_state, perm, needs_comment = CLAIM_ACTIONS[action]
     require_perm(actor, perm, claim.org)
     if needs_comment and not comment.strip():
-        raise ValidationError({"comment": "退回时请填写意见"})
+        raise ValidationError({"comment": COMMENT_REQUIRED[action]})
     with transaction.atomic():
         from wuxing.core.locking import check_version
 
@@ -257,6 +266,52 @@ def claim_transition(
         log_decision(
             claim, f"funds.claim_{action}", actor, from_state=from_state, to_state=to_state, comment=comment
         )
+    return claim
+
+
+def resubmit_claim(
+    actor: Any,
+    claim: CreationClaim,
+    amount: Decimal,
+    description: str,
+    receipt: Any = None,
+    comment: str = "",
+    *,
+    expected_version: int | None = None,
+) -> CreationClaim:
+    """A returned claim, corrected and submitted again (the same claim: its history keeps every version).
+    The same people as for a new claim; the receipt is kept unless a new one is given."""
+    from wuxing.core.locking import check_version
+    from wuxing.core.uploads import check_evidence
+
+    require_perm(actor, "funds.submit_claim", claim.org)
+    if not Decimal("0") < amount <= CLAIM_MAX:
+        raise ValidationError({"amount": f"支出金额应大于 0 且不超过 {CLAIM_MAX:,.2f} 元"})
+    if not description.strip():
+        raise ValidationError({"description": "请填写支出内容"})
+    if receipt is not None:
+        check_evidence(receipt)
+    with transaction.atomic():
+        check_version(claim, expected_version)
+        claim.refresh_from_db()
+        if claim.state != ClaimState.RETURNED:
+            label = ClaimState(claim.state).label
+            raise ValidationError(f"该申报现在是“{label}”，只有已退回的申报可以更正后重新申报")
+        old = f"{claim.amount:,.2f} 元，{claim.description}"
+        claim.amount = amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        claim.description = description.strip()
+        if receipt is not None:
+            name = str(getattr(receipt, "name", "") or "票据")[-200:]
+            claim.receipt_name = name
+            claim.receipt.save(name, receipt, save=False)
+        claim.state = ClaimState.SUBMITTED
+        claim.comment = ""
+        why = f"更正后重新申报（原：{old}）" + (f"：{comment.strip()}" if comment.strip() else "")
+        save_with_history(claim, actor, why[:100])
+        log_decision(
+            claim, "funds.claim_resubmit", actor, from_state=ClaimState.RETURNED,
+            to_state=ClaimState.SUBMITTED, comment=why,
+        )  # fmt: skip
     return claim
 
 
@@ -282,6 +337,11 @@ def approve_ledger(actor: Any, year: int, reason: str, *, expected_version: int)
                 f"{CONFLICT_MESSAGE}：{year} 年度台账已有第{current}版，请刷新页面核对差异后再批准"
             )
         result = entitlements(actor, year)
+        if result.provisional:
+            raise ValidationError(
+                f"{year} 年度（或连续年数内）的评星尚未命名，星级为预估（未命名），预估款项不能批准；"
+                "命名后再批准发放台账"
+            )
         if result.outcome.missing:
             raise ValidationError("尚有款项因缺少参数未计算，请先在参数页录入：" + result.outcome.missing[0])
         lines = [stored_line(line) for line in result.lines]

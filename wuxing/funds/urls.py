@@ -19,4 +19,12 @@ urlpatterns += [
     path("claims/<int:pk>/verify/", views.claim_verify, name="claim_verify"),
     path("claims/<int:pk>/return/", views.claim_return, name="claim_return"),
     path("claims/<int:pk>/approve/", views.claim_approve, name="claim_approve"),
+    path("claims/<int:pk>/reopen/", views.claim_reopen, name="claim_reopen"),
+    path("claims/<int:pk>/resubmit/", views.claim_resubmit, name="claim_resubmit"),
+]
+
+urlpatterns += [
+    path("budget/", views.budget, name="budget"),
+    path("ledgers/", views.ledgers, name="ledgers"),
+    path("ledgers/<int:year>/v<int:version>/", views.ledger_version, name="ledger"),
 ]

@@ -3,6 +3,7 @@ them), and the import of earlier years' levels. Thin: reads through queries, wri
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -20,8 +21,14 @@ from wuxing.core.locking import EditConflict
 from wuxing.core.views import int_param
 from wuxing.core.workdays import today
 from wuxing.funds import exports, queries, services
-from wuxing.funds.engine import ITEM_LABELS, ITEMS
-from wuxing.funds.forms import ClaimActionForm, ClaimForm, HistoryImportForm, ParametersForm
+from wuxing.funds.engine import ITEM_LABELS, ITEMS, SOURCE_LABELS
+from wuxing.funds.forms import (
+    ClaimActionForm,
+    ClaimForm,
+    ClaimResubmitForm,
+    HistoryImportForm,
+    ParametersForm,
+)
 from wuxing.funds.models import ClaimState
 from wuxing.funds.parameters import flags
 from wuxing.orgs.models import Level
@@ -238,8 +245,17 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 for e in log
             ],
             "form": ClaimActionForm(initial={"lock_version": claim.lock_version}),
+            "resubmit_form": ClaimResubmitForm(
+                initial={
+                    "amount": claim.amount,
+                    "description": claim.description,
+                    "lock_version": claim.lock_version,
+                }
+            ),
+            "versions": queries.claim_versions(claim),
             "can_verify": user.has_perm("funds.verify_claim", claim.org),
             "can_approve": user.has_perm("funds.manage"),
+            "can_resubmit": user.has_perm("funds.submit_claim", claim.org),
         },
     )
 
@@ -289,6 +305,38 @@ def claim_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["POST"])
+def claim_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    return _claim_action(request, pk, "reopen")
+
+
+@require_http_methods(["POST"])
+def claim_resubmit(request: HttpRequest, pk: int) -> HttpResponse:
+    """A returned claim corrected (amount, description, optionally a new receipt) and submitted again."""
+    claim = _claim(request, pk)
+    if not request.user.has_perm("funds.submit_claim", claim.org):
+        raise PermissionDenied
+    form = ClaimResubmitForm(request.POST, request.FILES)
+    if not form.is_valid():
+        errors = [
+            f"{form.fields[k].label if k in form.fields else ''}：{'；'.join(str(e) for e in v)}"
+            for k, v in form.errors.items()
+        ]
+        messages.error(request, "；".join(errors))
+        return redirect("funds:claim", pk=pk)
+    data = form.cleaned_data
+    try:
+        services.resubmit_claim(
+            request.user, claim, data["amount"], data["description"], data["receipt"], data["comment"],
+            expected_version=data["lock_version"],
+        )  # fmt: skip
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, _("已更正并重新申报，等待街道核实。"))
+    return redirect("funds:claim", pk=pk)
+
+
+@require_http_methods(["POST"])
 def ledger_approve(request: HttpRequest, year: int) -> HttpResponse:
     """The district approves the year's ledger as computed now, as a new version."""
     from wuxing.core.views import plain_int
@@ -306,3 +354,118 @@ def ledger_approve(request: HttpRequest, year: int) -> HttpResponse:
     else:
         messages.success(request, _("已批准 %(ledger)s。") % {"ledger": ledger})
     return redirect(f"{reverse('funds:entitlements')}?year={year}")
+
+
+# --- the district budget ----------------------------------------------------------------------------------------
+
+
+def budget_chart(b: queries.Budget) -> dict[str, Any]:
+    """Stacked bars: one bar per street, one segment per item (the same numbers as the table below)."""
+    return {
+        "type": "stacked",
+        "categories": [r.name for r in b.rows],
+        "series": [
+            {"name": ITEM_LABELS[item], "data": [float(r.amounts[i]) for r in b.rows]}
+            for i, item in enumerate(ITEMS)
+        ],
+    }
+
+
+@require_safe
+def budget(request: HttpRequest) -> HttpResponseBase:
+    """The year's budget by street and in total, per item, beside the previous year (scoped: a street sees
+    its own street, a secretary their organisation)."""
+    from wuxing.core.scoping import visible_orgs
+
+    year = _year(request)
+    code = request.GET.get("street", "").strip()[:20]
+    street = queries.street_by_code(request.user, code)
+    if code and street is None:
+        messages.warning(request, _("筛选条件“%(label)s”无效，已忽略。") % {"label": _("街道/镇")})
+    b = queries.budget(request.user, year, street=street)
+    fmt = request.GET.get("format", "")
+    if fmt == "xlsx":
+        return workbook_response(exports.budget_sheets(b), f"{year}年度投入保障与奖励预算.xlsx")
+    context = {
+        "year": year,
+        "budget": b,
+        "items": [ITEM_LABELS[i] for i in ITEMS],
+        "street": street,
+        "streets": visible_orgs(request.user).filter(level=Level.STREET),
+    }
+    if fmt == "pdf":
+        from wuxing.core.pdf import pdf_response
+
+        return pdf_response("funds/pdf/budget.html", context, f"{year}年度投入保障与奖励预算.pdf", request)
+    return render(request, "funds/budget.html", {**context, "chart": budget_chart(b)})
+
+
+# --- approved ledger versions ----------------------------------------------------------------------------------
+
+
+@require_safe
+def ledgers(request: HttpRequest) -> HttpResponse:
+    """The approved versions of a year: who, when, why, total (each opens with its lines)."""
+    year = _year(request)
+    return render(
+        request, "funds/ledgers.html", {"year": year, "versions": list(queries.ledger_versions(year))}
+    )
+
+
+@require_safe
+def ledger_version(request: HttpRequest, year: int, version: int) -> HttpResponseBase:
+    """One approved version (its lines within the user's scope), its Excel and PDF, and the line-by-line
+    differences to another version or to the ledger as computed now (`compare`: a version number or
+    "current"; by default the next version, or now for the latest)."""
+    from django.shortcuts import get_object_or_404
+
+    from wuxing.core.views import plain_int
+    from wuxing.funds.models import PayoutLedger
+
+    ledger = get_object_or_404(PayoutLedger.objects.select_related("approved_by"), year=year, version=version)
+    latest = queries.ledger_versions(year).values_list("version", flat=True).first() or version
+    raw = request.GET.get("compare", "")
+    target = plain_int(raw, min_value=1, max_value=1_000_000) if raw != "current" else None
+    if raw and raw != "current" and target is None:
+        messages.warning(request, _("筛选条件“%(label)s”无效，已忽略。") % {"label": _("对比")})
+    if target is None and raw != "current":
+        target = version + 1 if version < latest else None
+    lines = queries.ledger_lines(request.user, ledger)
+    codes = {x["org_code"] for x in lines} | queries.visible_codes(request.user)
+    other = PayoutLedger.objects.filter(year=year, version=target).first() if target else None
+    if other is not None:
+        after = [x for x in other.lines if x["org_code"] in codes]
+        compare_label = _("第 %(v)s 版") % {"v": other.version}
+    else:
+        result = queries.entitlements(request.user, year)
+        after = [queries.stored_line(x) for x in result.lines]
+        compare_label = _("按现在的参数和记录计算（%(src)s）") % {
+            "src": "；".join(result.source_text()) or _("无星级记录")
+        }
+    diffs = queries.stored_differences(lines, after)
+    lines = [
+        {
+            **x,
+            "item_label": ITEM_LABELS[x["item"]],
+            "source_label": SOURCE_LABELS.get(x["source"], "不依赖星级"),
+        }
+        for x in lines
+    ]
+    total = sum((Decimal(x["amount"]) for x in lines), Decimal("0.00"))
+    fmt = request.GET.get("format", "")
+    name = f"{year}年度发放台账第{version}版"
+    if fmt == "xlsx":
+        return workbook_response(
+            exports.ledger_sheets(ledger, lines, total, compare_label, diffs), f"{name}.xlsx"
+        )
+    context = {
+        "year": year, "ledger": ledger, "lines": lines, "total": total,
+        "totals": queries.lines_street_totals(lines), "diffs": diffs, "compare_label": compare_label,
+        "compare": "current" if other is None else other.version,
+        "others": [v for v in range(1, latest + 1) if v != version],
+    }  # fmt: skip
+    if fmt == "pdf":
+        from wuxing.core.pdf import pdf_response
+
+        return pdf_response("funds/pdf/ledger_version.html", context, f"{name}.pdf", request)
+    return render(request, "funds/ledger_version.html", context)

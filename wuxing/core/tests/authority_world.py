@@ -14,7 +14,8 @@ removed already, with an evidence file to download).
 补齐短板 (wuxing/boards/): an open 2023 task per village with a progress note carrying an evidence file,
 and a central training session.
 The community organisations (the empty branches the district may delete) have no assessment.
-Funds (wuxing/funds/): per village a creation spending claim waiting for its street and a verified one.
+Funds (wuxing/funds/): per village a creation spending claim waiting for its street, a verified one, an
+approved one and a returned one; an approved 2023 payout ledger (version 1) with a line per village.
 """
 
 from __future__ import annotations
@@ -150,6 +151,9 @@ def build() -> tuple[World, dict[str, SimpleNamespace]]:
             removal=reviews[("removal", branch.pk)],
             submitted_claim=claims[("submitted", branch.pk)],
             verified_claim=claims[("verified", branch.pk)],
+            approved_claim=claims[("approved", branch.pk)],
+            returned_claim=claims[("returned", branch.pk)],
+            ledger=claims["ledger"],
             task=boards[branch.pk][0],
             task_note=boards[branch.pk][1],
             training=boards["training"],
@@ -260,12 +264,24 @@ def _build_claims(world: World) -> dict[Any, Any]:
 
     out: dict[Any, Any] = {}
     for org in (world.village_a, world.village_b):
-        for state in ("submitted", "verified"):
+        for state in ("submitted", "verified", "approved", "returned"):
             claim = CreationClaim(org=org, year=YEAR, amount="1000.00", description="宣传栏", state=state)
             claim.receipt_name = "票据.pdf"
             claim.receipt.save("票据.pdf", ContentFile(b"%PDF-1.4 receipt"), save=False)
             claim.save()
             out[(state, org.pk)] = claim
+    from wuxing.funds.models import PayoutLedger
+
+    lines = [
+        {
+            "street_code": "", "street": "", "org_code": org.code, "org": org.name, "item": "operating",
+            "person_id": None, "person": None, "amount": "50000.00", "rule": "运转经费", "source": "",
+        }
+        for org in (world.village_a, world.village_b)
+    ]  # fmt: skip
+    out["ledger"] = PayoutLedger.objects.create(
+        year=YEAR, version=1, lines=lines, total="100000.00", reason="区委常委会审定"
+    )
     return out
 
 

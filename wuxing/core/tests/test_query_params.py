@@ -145,6 +145,9 @@ PAGES: dict[str, Page] = {
     "funds:claims": Page("/funds/claims/", ("year",)),
     "funds:claim": Page("/funds/claims/{claim}/"),
     "funds:claim_receipt": Page("/funds/claims/{claim}/receipt/"),
+    "funds:budget": Page("/funds/budget/", ("year", "street", "format")),
+    "funds:ledgers": Page("/funds/ledgers/", ("year",)),
+    "funds:ledger": Page("/funds/ledgers/2023/v1/", ("compare", "format")),
     # 补齐短板
     "boards:tasks": Page("/boards/", ("street", "org", "status", "overdue", "focus", "format", PAGE_PARAM)),
     "boards:import": Page("/boards/import/", ("format",)),
@@ -188,6 +191,8 @@ NOT_PAGES = {
     "funds:claim_verify",
     "funds:claim_return",
     "funds:claim_approve",
+    "funds:claim_reopen",
+    "funds:claim_resubmit",
     "funds:ledger_approve",
     "boards:task_note",
     "boards:task_close",
@@ -254,6 +259,9 @@ def _path_ids(
         )
         removal = _star_removal(village, cycle, _rulebook_ids["rural"])
         claim = services_claim(actor, village)
+        from wuxing.funds.models import PayoutLedger
+
+        PayoutLedger.objects.create(year=2023, version=1, lines=[], total="0.00", reason="区委常委会审定")
         from wuxing.boards import services as board_services
 
         task = board_services.create_task(

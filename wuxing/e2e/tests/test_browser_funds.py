@@ -67,3 +67,26 @@ def test_from_parameters_to_the_exported_ledger(
     for row in lines:
         by_street[row[0]] = by_street.get(row[0], Decimal(0)) + Decimal(str(row[5]))
     assert {k: v for k, v in totals.items() if k != "全区合计"} == by_street
+
+    # the budget: from the funds page, chart and table, the totals by street the sums of their lines
+    admin.get_by_role("link", name="预算", exact=True).click()
+    expect(admin.locator("h1")).to_contain_text("2024 年度投入保障与奖励预算")
+    expect(admin.locator("#sources")).to_contain_text("往年导入")
+    expect(admin.locator('[data-chart="budget"] canvas')).to_have_count(1)
+    grand = admin.locator("#budget-total").inner_text()
+    assert Decimal(grand.replace(",", "")) == totals["全区合计"]
+    with admin.expect_download() as download:
+        admin.get_by_role("link", name="导出 Excel").click()
+    path = tmp_path / "预算.xlsx"
+    download.value.save_as(path)
+    rows = list(openpyxl.load_workbook(path)["预算"].iter_rows(min_row=2, values_only=True))
+    assert {row[1]: Decimal(str(row[7])) for row in rows} == totals
+    for row in rows:  # each street's total is the sum of its items
+        assert Decimal(str(row[7])) == sum(Decimal(str(x)) for x in row[2:7])
+
+    # the approved versions: who, when, why; version 1 opens with its lines
+    admin.get_by_role("link", name="已批准的台账版本").click()
+    expect(admin.locator("#versions")).to_contain_text("区委常委会审定")
+    admin.get_by_role("link", name="第 1 版").click()
+    expect(admin.locator("#lines")).to_contain_text("→ 副科级标准 72,000.00 元")
+    expect(admin.locator("#no-diffs")).to_be_visible()

@@ -63,3 +63,45 @@ def test_loading_again_changes_nothing(demo: Any) -> None:
     assert load_demo_funds() is None
     assert HistoricLevel.objects.count() == count
     assert set(HistoricLevel.objects.values_list("source", flat=True)) == {"demo"}
+
+
+def test_2024_is_an_estimate_with_every_rule_and_near_misses_never_approved(demo: Any) -> None:
+    from django.core.exceptions import ValidationError
+
+    from wuxing.funds import services
+    from wuxing.funds.models import PayoutLedger
+
+    result = queries.entitlements(system_user(), 2024)
+    assert result.provisional and engine.ESTIMATE in result.sources[2024]
+    assert set(result.sources[2023]) == {"named"}  # the estimate carries the named 2023 record forward
+    items = {line.item for line in result.lines}
+    assert {engine.OPERATING, engine.CREATION, engine.THREE_STAR, engine.UPLIFT, engine.LIVING} <= items
+    living = [line for line in result.lines if line.item == engine.LIVING]
+    assert any("正科级标准" in line.rule for line in living)
+    assert any("副科级标准" in line.rule for line in living)
+    assert all("预估（未命名）" in line.rule for line in living)
+    assert any("未连续3年四星及以上" in n for n in result.outcome.notes)  # 3, 4, 4
+    assert any("2022年被摘星" in n for n in result.outcome.notes)
+    assert any("不予奖补" in n for n in result.outcome.notes)
+    assert sum(t for _c, _n, t in result.street_totals()) == result.total
+    versions = PayoutLedger.objects.filter(year=2024).count()
+    with pytest.raises(ValidationError, match="预估"):
+        services.approve_ledger(system_user(), 2024, "试批", expected_version=0)
+    assert PayoutLedger.objects.filter(year=2024).count() == versions == 0
+
+
+def test_2023_ledger_versions_show_the_reopened_claim(demo: Any) -> None:
+    from wuxing.funds.models import PayoutLedger
+
+    first, second = PayoutLedger.objects.filter(year=2023).order_by("version")
+    (diff,) = queries.stored_differences(first.lines, second.lines)
+    assert (diff.kind, diff.item, diff.before, diff.after) == (
+        "取消",
+        "创建经费奖补",
+        Decimal("60550.00"),
+        None,
+    )  # 86,500.00 × 70% taken back with the reopened claim
+    budget = queries.budget(system_user(), 2024)
+    assert budget.previous_label.startswith("2023年度已批准发放台账第2版")
+    assert budget.previous_total == second.total
+    assert sum(r.total for r in budget.rows) == budget.total == budget.result.total
