@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from wuxing.boards import queries as board_queries
-from wuxing.members import queries as member_queries
 from wuxing.core.excel import workbook_response
 from wuxing.core.workdays import today
 from wuxing.dashboard import exports
@@ -33,6 +32,7 @@ from wuxing.dashboard.queries import (
     kept_progress,
     street_table,
 )
+from wuxing.members import queries as member_queries
 from wuxing.orgs.queries import visible_streets
 from wuxing.reviews import queries as review_queries
 from wuxing.rules import queries
