@@ -88,9 +88,9 @@ def extension_form(o: Any, role: str) -> dict[str, Any]:
 
 
 def register_file(o: Any, role: str) -> dict[str, Any]:
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     import datetime as dt
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
 
     from wuxing.core.excel import Sheet, build_workbook
     from wuxing.members import register
