@@ -18,6 +18,7 @@ from wuxing.members.limits import Params, add_months, birthday
 from wuxing.members.models import Applicant, Document, StepEvent
 
 D = "%Y-%m-%d"
+ONE_DAY = dt.timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,14 @@ class PersonFile:
         months = params["probation_months"] + (
             int(self.extension.data.get("months", 0)) if self.extension else 0
         )
-        return add_months(meeting.done_on, months) - dt.timedelta(days=1)
+        return period_end(meeting.done_on, months)
+
+
+def period_end(start: dt.date, months: int) -> dt.date:
+    """The last day of a period of `months` from `start`: the day before the same day `months` later, or
+    that month's last day when it has no such day (admitted 29 Feb 2024: a year ends 28 Feb 2025)."""
+    same = add_months(start, months)
+    return same if same.day != start.day else same - dt.timedelta(days=1)
 
 
 def _int(data: dict[str, Any], key: str) -> int | None:
@@ -186,7 +194,7 @@ def check_step(
                 )
             )
     if n == 2 and first[1]:
-        limit = add_months(first[1].done_on, params["talk_months"])
+        limit = period_end(first[1].done_on, params["talk_months"])
         if day > limit:
             out.append(
                 Violation(
@@ -196,7 +204,7 @@ def check_step(
                 )
             )
     if n == 3 and first[1]:
-        earliest = add_months(first[1].done_on, params["applied_before_activist_months"])
+        earliest = period_end(first[1].done_on, params["applied_before_activist_months"]) + ONE_DAY
         if day < earliest:
             out.append(
                 Violation(
@@ -206,13 +214,13 @@ def check_step(
                 )
             )
     if n == 7 and first[3]:
-        anniversary = add_months(first[3].done_on, 12 * params["activist_years"])
-        if day <= anniversary:
+        earliest = period_end(first[3].done_on, 12 * params["activist_years"]) + ONE_DAY
+        if day < earliest:
             out.append(
                 Violation(
                     "培养一年以上",
                     f"{first[3].done_on:{D}} 确定为入党积极分子，须经 {params['activist_years']} 年以上培养"
-                    f"（{anniversary + dt.timedelta(days=1):{D}} 起）才能确定为发展对象",
+                    f"（{earliest:{D}} 起）才能确定为发展对象",
                 )
             )
     if n == 9:
@@ -287,7 +295,7 @@ def _document_before(file: PersonFile, key: str, day: dt.date) -> list[Violation
 def _approval_in_time(
     meeting: dt.date, day: dt.date, data: dict[str, Any], months: int, max_months: int
 ) -> list[Violation]:
-    limit, max_limit = add_months(meeting, months), add_months(meeting, max_months)
+    limit, max_limit = period_end(meeting, months), period_end(meeting, max_months)
     special = str(data.get("special_reason", "")).strip()
     if day <= limit:
         return []
@@ -369,7 +377,7 @@ def overdue_requests(file: PersonFile, book: Any, today: dt.date) -> list[tuple[
         request = file.documents.get(key)
         if request is None or kind.answered_by in file.documents:
             continue
-        deadline = add_months(request.dated, book.on(request.dated)[kind.answer_months_param])
+        deadline = period_end(request.dated, book.on(request.dated)[kind.answer_months_param])
         if today > deadline:
             out.append((request, deadline))
     return out

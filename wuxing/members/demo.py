@@ -16,6 +16,7 @@ from django.db import transaction
 from wuxing.core.management.base import system_user
 from wuxing.core.workdays import CalendarUnavailable, WorkCalendar, today
 from wuxing.members import idcard, services
+from wuxing.members.checks import period_end
 from wuxing.members.limits import add_months
 from wuxing.members.models import Applicant
 from wuxing.orgs.models import Level, OrgUnit
@@ -110,7 +111,7 @@ def timeline(p: DemoPerson, d0: dt.date, cal: WorkCalendar) -> list[tuple[Any, .
         out.append(("extend", add_months(meeting, 11), 6))
         months += 6
         d = step(21, add_months(meeting, 12), decision="延长期内继续考察")
-    end_of_probation = add_months(meeting, months) - dt.timedelta(days=1)
+    end_of_probation = period_end(meeting, months)
     d = step(22, end_of_probation - dt.timedelta(days=20), decision="本人提出转正申请")
     start = d + dt.timedelta(days=1)
     out.append(("doc", "n2", start, _notice(cal, start)))

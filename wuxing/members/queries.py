@@ -90,7 +90,7 @@ def reminders(user: Any, on_day: dt.date | None = None, horizon: int = REMINDER_
                 and request
                 and kind.answered_by not in file.documents
             ):
-                deadline = add_months(request.dated, book.on(request.dated)[kind.answer_months_param])
+                deadline = checks.period_end(request.dated, book.on(request.dated)[kind.answer_months_param])
                 if day <= deadline <= ahead:
                     out.append(Reminder(person, "approval", f"待批复：{kind.name}", deadline, False))
         if steps.ADMISSION_APPROVAL <= last < steps.FULL_MEETING:
