@@ -21,7 +21,6 @@ class Command(WuxingCommand):
     help = "发展党员：查看名册（身份证号隐藏）、记录步骤、延长预备期、录入请示/批复/公示（与页面同一规则）。"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        super().add_arguments(parser)
         sub = parser.add_subparsers(dest="action", required=True)
         reg = sub.add_parser("register", help="名册")
         reg.add_argument("--format", choices=["table", "json", "xlsx"], default="table")
@@ -50,6 +49,8 @@ class Command(WuxingCommand):
         doc.add_argument("date")
         doc.add_argument("--number", default="")
         doc.add_argument("--ends-on", help="公示截止日期")
+        for each in (reg, step, ext, doc):  # after the action: `wuxing members step … --user sj_bz001`
+            super().add_arguments(each)
 
     def handle(self, *args: Any, **options: Any) -> None:
         user = self.acting_user(options)
