@@ -14,6 +14,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from wuxing.core import workdays
 from wuxing.core.excel import Sheet, build_workbook
 from wuxing.members import idcard, queries, register, services
 from wuxing.members.models import Applicant, RuleVersion, StepEvent
@@ -205,7 +206,7 @@ def test_the_export_reads_back_as_a_template(world: Any) -> None:
 
 def test_reminders_on_the_first_page_with_a_fixed_number_of_queries(world: Any) -> None:
     admin = world.users["admin"]
-    today = dt.date.today()
+    today = workdays.today()
     a = new_applicant(admin, world.village_a, name="待批复")
     walk(admin, a, today - dt.timedelta(days=800), 12)  # the pre-review request, unanswered
     page = client("admin").get("/").content.decode()
