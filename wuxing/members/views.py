@@ -102,7 +102,7 @@ def add(request: HttpRequest) -> HttpResponse:
     if not pks:
         raise PermissionDenied
     orgs = OrgUnit.objects.filter(pk__in=pks).order_by("path")
-    form = ApplicantForm(request.POST or None, orgs=orgs)
+    form = ApplicantForm(request.POST or None, orgs=orgs, initial={"org": pks[0]} if len(pks) == 1 else None)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "org"}
         try:
@@ -164,10 +164,12 @@ def _forms(applicant: Applicant, ctx: dict[str, Any], **bound: Any) -> dict[str,
     initial = {"lock_version": applicant.lock_version, "done_on": today()}
     nxt = ctx["next_step"]
     return {
-        "step_form": bound.get("step_form") or StepForm(initial={**initial, "step": nxt.n if nxt else 25}),
+        "step_form": bound.get("step_form")
+        or StepForm(auto_id="step_%s", initial={**initial, "step": nxt.n if nxt else 25}),
         "doc_form": bound.get("doc_form")
-        or DocumentForm(initial={"lock_version": applicant.lock_version, "dated": today()}),
-        "ext_form": bound.get("ext_form") or ExtensionForm(initial={**initial, "months": 6}),
+        or DocumentForm(auto_id="doc_%s", initial={"lock_version": applicant.lock_version, "dated": today()}),
+        "ext_form": bound.get("ext_form")
+        or ExtensionForm(auto_id="ext_%s", initial={**initial, "months": 6}),
     }
 
 
@@ -230,7 +232,7 @@ def record_step(request: HttpRequest, pk: int) -> HttpResponse:
     applicant = _applicant(request, pk)
     if not request.user.has_perm("members.record", applicant):
         raise PermissionDenied
-    form = StepForm(request.POST)
+    form = StepForm(request.POST, auto_id="step_%s")
     if not form.is_valid():
         return _after_write(request, applicant, form, "step_form", _invalid)
     d = form.cleaned_data
@@ -260,7 +262,7 @@ def add_document(request: HttpRequest, pk: int) -> HttpResponse:
     applicant = _applicant(request, pk)
     if not request.user.has_perm("members.record", applicant):
         raise PermissionDenied
-    form = DocumentForm(request.POST)
+    form = DocumentForm(request.POST, auto_id="doc_%s")
     if not form.is_valid():
         return _after_write(request, applicant, form, "doc_form", _invalid)
     d = form.cleaned_data
@@ -288,7 +290,7 @@ def extend(request: HttpRequest, pk: int) -> HttpResponse:
     applicant = _applicant(request, pk)
     if not request.user.has_perm("members.approve", applicant):
         raise PermissionDenied
-    form = ExtensionForm(request.POST)
+    form = ExtensionForm(request.POST, auto_id="ext_%s")
     if not form.is_valid():
         return _after_write(request, applicant, form, "ext_form", _invalid)
     d = form.cleaned_data
