@@ -138,7 +138,7 @@ def _until(actions: list[tuple[Any, ...]], target: int) -> list[tuple[Any, ...]]
 
 
 def _day(action: tuple[Any, ...]) -> dt.date:
-    return action[1] if action[0] == "extend" else action[2]  # type: ignore[no-any-return]
+    return action[1] if action[0] == "extend" else action[2]
 
 
 def load_demo_members() -> str | None:

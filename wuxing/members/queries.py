@@ -83,14 +83,14 @@ def reminders(user: Any, on_day: dt.date | None = None, horizon: int = REMINDER_
                 Reminder(person, "approval", f"待批复：{steps.doc_name(request.kind)}", deadline, True)
             )
         for key, kind in steps.doc_kinds().items():
-            request = file.documents.get(key)
+            pending = file.documents.get(key)
             if (
                 kind.kind == "request"
                 and kind.answered_by
-                and request
+                and pending
                 and kind.answered_by not in file.documents
             ):
-                deadline = checks.period_end(request.dated, book.on(request.dated)[kind.answer_months_param])
+                deadline = checks.period_end(pending.dated, book.on(pending.dated)[kind.answer_months_param])
                 if day <= deadline <= ahead:
                     out.append(Reminder(person, "approval", f"待批复：{kind.name}", deadline, False))
         if steps.ADMISSION_APPROVAL <= last < steps.FULL_MEETING:

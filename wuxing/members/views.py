@@ -38,7 +38,8 @@ def _year(request: HttpRequest) -> int:
 
 
 def _applicant(request: HttpRequest, pk: int) -> Applicant:
-    return get_visible(queries.visible_applicants(request.user), pk=pk)  # type: ignore[no-any-return]
+    applicant: Applicant = get_visible(queries.visible_applicants(request.user), pk=pk)
+    return applicant
 
 
 @require_safe
@@ -65,11 +66,11 @@ def register_page(request: HttpRequest) -> HttpResponseBase:
         {
             "a": a,
             "id": idcard.mask_id(a.id_number),
-            "standing": steps.standing(a.last_step),  # type: ignore[attr-defined]
-            "stage": steps.stage_label(a.last_step),  # type: ignore[attr-defined]
+            "standing": steps.standing(a.last_step),
+            "stage": steps.stage_label(a.last_step),
             "next": steps.step(a.last_step + 1).label
             if (a.last_step or 0) < steps.LAST_STEP and a.last_step
-            else "",  # type: ignore[attr-defined]
+            else "",
         }
         for a in page
     ]

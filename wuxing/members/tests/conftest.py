@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from wuxing.api.tests.conftest import bearer, token_for  # noqa: F401  (API clients per role)
@@ -34,7 +35,7 @@ def person(born: dt.date = dt.date(1995, 5, 5), sex: str = "M") -> Applicant:
 
 def file_with(
     steps: dict[int, dt.date],
-    docs: dict[str, tuple[dt.date, dt.date | None]] | None = None,
+    docs: Mapping[str, tuple[dt.date, dt.date | None]] | None = None,
     *,
     born: dt.date = dt.date(1995, 5, 5),
     decisions: dict[int, str] | None = None,
@@ -46,6 +47,7 @@ def file_with(
     day = None
     for n in range(1, max(steps, default=0) + 1):
         day = steps.get(n, day)
+        assert day is not None
         events.append(StepEvent(applicant=a, step=n, done_on=day, decision=(decisions or {}).get(n, "结论")))
     if extension:
         events.append(

@@ -199,7 +199,7 @@ def test_the_export_reads_back_as_a_template(world: Any) -> None:
 
     walk(world.users["admin"], new_applicant(world.users["admin"], world.village_a), D(2021, 3, 1), 7)
     response = client("admin").get("/members/?format=xlsx")
-    wb = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    wb = load_workbook(io.BytesIO(b"".join(response.streaming_content)))  # type: ignore[attr-defined]
     header = [c.value for c in next(wb.active.iter_rows())]
     assert header == [col.header for col in register.COLUMNS]
 
