@@ -30,13 +30,34 @@ class Violation:
         return f"【{self.rule}】{self.message}"
 
 
+@dataclass(frozen=True, slots=True)
+class EventRow:
+    """What the rules read of a StepEvent, for lists of many people (no model instances)."""
+
+    pk: int
+    kind: str
+    step: int
+    done_on: dt.date
+    decision: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentRow:
+    pk: int
+    kind: str
+    number: str
+    dated: dt.date
+    ends_on: dt.date | None
+
+
 @dataclass
 class PersonFile:
     """What the rules read: the person, the recorded events (in order) and the documents by kind."""
 
     applicant: Applicant
-    events: list[StepEvent] = field(default_factory=list)
-    documents: dict[str, Document] = field(default_factory=dict)
+    events: list[Any] = field(default_factory=list)  # StepEvent, or EventRow for lists
+    documents: dict[str, Any] = field(default_factory=dict)  # Document, or DocumentRow
 
     @classmethod
     def of(cls, applicant: Applicant) -> PersonFile:
