@@ -30,6 +30,7 @@ from wuxing.members.models import Applicant, Quota, RuleVersion
 from wuxing.orgs.models import Level, OrgUnit
 
 ID_LABEL = "身份证号"
+ADDERS = {"street_staff", "secretary"}  # open files in their street / organisation (rules.py)
 
 
 def _year(request: HttpRequest) -> int:
@@ -85,8 +86,7 @@ def register_page(request: HttpRequest) -> HttpResponseBase:
             "stage": stage,
             "org_code": code if org else "",
             "stages": list(enumerate(steps.stage_names(), start=1)),
-            "can_add": user.has_perm("members.add", getattr(user, "scope_org", None))
-            or user.has_perm("members.manage"),
+            "can_add": user.has_perm("members.manage") or getattr(user, "role", "") in ADDERS,
             "can_manage": user.has_perm("members.manage"),
         },
     )
