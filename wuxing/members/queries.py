@@ -75,7 +75,13 @@ def reminders(user: Any, on_day: dt.date | None = None, horizon: int = REMINDER_
     day = on_day or today()
     ahead = day + dt.timedelta(days=horizon)
     book = ParamBook()
-    active = visible_applicants(user).exclude(events__kind="step", events__step=steps.LAST_STEP)
+    # only files that can be due: activists (3–6) and from the branch review to the full-membership
+    # meeting (12–23: requests waiting, notices, probations)
+    active = (
+        visible_applicants(user)
+        .annotate(last=Max("events__step", filter=Q(events__kind="step")))
+        .filter(Q(last__gte=3, last__lte=6) | Q(last__gte=12, last__lte=steps.FULL_MEETING))
+    )
     out: list[Reminder] = []
     for file in files_of(active):
         person, last = file.applicant, file.last_step or 0
