@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "wuxing.reviews",
     "wuxing.funds",
     "wuxing.boards",
+    "wuxing.members",
     "wuxing.dashboard",
     "wuxing.demo",
 ]

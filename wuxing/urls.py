@@ -13,5 +13,6 @@ urlpatterns = [
     path("reviews/", include("wuxing.reviews.urls")),
     path("funds/", include("wuxing.funds.urls")),
     path("boards/", include("wuxing.boards.urls")),
+    path("members/", include("wuxing.members.urls")),
     path("api/v1/", include("wuxing.api.urls")),
 ]

@@ -13,8 +13,11 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 
-# model label → fields that hold personal data (identity card numbers will join here with party members)
-PERSONAL_FIELDS: dict[str, frozenset[str]] = {"orgs.person": frozenset({"phone"})}
+# model label → fields that hold personal data
+PERSONAL_FIELDS: dict[str, frozenset[str]] = {
+    "orgs.person": frozenset({"phone"}),
+    "members.applicant": frozenset({"id_number", "birth_date"}),
+}
 
 
 def is_personal(model_label: str, field: str) -> bool:

@@ -32,6 +32,7 @@ from wuxing.dashboard.queries import (
     kept_progress,
     street_table,
 )
+from wuxing.members import queries as member_queries
 from wuxing.orgs.queries import visible_streets
 from wuxing.reviews import queries as review_queries
 from wuxing.rules import queries
@@ -157,6 +158,7 @@ def home(request: HttpRequest) -> HttpResponseBase:
         "all_named": bool(named) and named >= set(versions),
         "due": review_queries.due_for(user),
         "board_due": board_queries.due_for(user),
+        "member_due": member_queries.due_for(user),
         "versions": versions,
         "placeholder": any(rb.is_placeholder for rb in versions.values()),
         "goal": GOAL_PERCENT,

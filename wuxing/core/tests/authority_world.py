@@ -102,6 +102,7 @@ def build() -> tuple[World, dict[str, SimpleNamespace]]:
     reviews = _build_reviews(actor, world, rulebooks)
     claims = _build_claims(world)
     boards = _build_boards(actor, world)
+    members = _build_members(world)
     # an entered holiday schedule the district may delete (the routes' year 2027 has none yet)
     HolidayYear.objects.create(year=2030, source="测试", entries="2030-01-01 元旦 放假")
     inactive = {
@@ -157,6 +158,9 @@ def build() -> tuple[World, dict[str, SimpleNamespace]]:
             task=boards[branch.pk][0],
             task_note=boards[branch.pk][1],
             training=boards["training"],
+            applicant=members[("applicant", branch.pk)],
+            activist=members[("activist", branch.pk)],
+            probationer=members[("probationer", branch.pk)],
             password_of=passwords,
             year=YEAR,
         )
@@ -305,6 +309,38 @@ def _build_boards(actor: Any, world: World) -> dict[Any, Any]:
             SimpleUploadedFile("现场照片.pdf", b"%PDF-1.4 photo", content_type="application/pdf"),
         )
         out[org.pk] = (task, note)
+    return out
+
+
+def _build_members(world: World) -> dict[Any, Any]:
+    """发展党员 (wuxing/members/): per village an applicant who has been talked to (next: activist), an
+    activist (next: the request to confirm), and a probationary member admitted on 2023-03-01."""
+    from wuxing.members.idcard import make
+    from wuxing.members.models import Applicant, StepEvent
+
+    out: dict[Any, Any] = {}
+    serial = 0
+    for org in (world.village_a, world.village_b):
+        for key, steps, start in (
+            ("applicant", 2, dt.date(2023, 1, 10)),
+            ("activist", 3, dt.date(2022, 1, 10)),
+            ("probationer", 20, dt.date(2020, 1, 6)),
+        ):
+            serial += 1
+            born = dt.date(1990, 1, serial)
+            a = Applicant.objects.create(
+                org=org, name=f"测试{key}", id_number=make("130104", born, serial, "M"), sex="M",
+                birth_date=born, education="college",
+            )  # fmt: skip
+            days = {
+                1: start,
+                2: start + dt.timedelta(days=10),
+                3: dt.date(2023, 8, 1) if key == "activist" else start,
+            }
+            for n in range(1, steps + 1):
+                day = days.get(n, dt.date(2023, 3, 1) if n >= 15 else dt.date(2022, 6, 1))
+                StepEvent.objects.create(applicant=a, step=n, done_on=day)
+            out[(key, org.pk)] = a
     return out
 
 

@@ -21,6 +21,8 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from wuxing.core.excel import ImportReport
+from wuxing.members import register as member_register
+from wuxing.members.models import Applicant, StepEvent
 from wuxing.orgs import services as org_services
 from wuxing.orgs.models import OrgUnit, Person, Post
 from wuxing.rules import services as rule_services
@@ -124,6 +126,8 @@ def counts() -> tuple[int, ...]:
         Post.objects.count(),
         Score.objects.count(),
         Score.history.count() if hasattr(Score, "history") else 0,
+        Applicant.objects.count(),
+        StepEvent.objects.count(),
     )
 
 
@@ -147,10 +151,12 @@ def importers(world: Any) -> dict[str, tuple[list[str], Callable[[bytes], Import
     rb = rule_services.active_rulebook(2023, "rural")
     assert rb is not None
     score_header = [c.header for c in rule_services.score_columns(rb.rulebook)]
+    member_header = [c.header for c in member_register.COLUMNS]
     return {
         "orgs": (org_header, lambda b: org_services.import_orgs(admin, io.BytesIO(b))),
         "people": (person_header, lambda b: org_services.import_people(admin, io.BytesIO(b))),
         "scores": (score_header, lambda b: rule_services.import_scores(admin, io.BytesIO(b), 2023, "rural")),
+        "members": (member_header, lambda b: member_register.import_register(admin, io.BytesIO(b))),
     }
 
 
@@ -166,7 +172,7 @@ FUZZ = settings(
 )
 
 
-@pytest.mark.parametrize("kind", ["orgs", "people", "scores"])
+@pytest.mark.parametrize("kind", ["orgs", "people", "scores", "members"])
 def test_malformed_workbooks_are_refused_cleanly(world: Any, kind: str) -> None:
     header, run = importers(world)[kind]
 
@@ -178,7 +184,7 @@ def test_malformed_workbooks_are_refused_cleanly(world: Any, kind: str) -> None:
     fuzz()
 
 
-@pytest.mark.parametrize("kind", ["orgs", "people", "scores"])
+@pytest.mark.parametrize("kind", ["orgs", "people", "scores", "members"])
 def test_files_that_are_not_workbooks_are_refused_cleanly(world: Any, kind: str) -> None:
     _header, run = importers(world)[kind]
 

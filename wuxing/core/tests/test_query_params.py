@@ -159,6 +159,15 @@ PAGES: dict[str, Page] = {
     "boards:training": Page("/boards/trainings/{training}/", ("format",)),
     "boards:groups": Page("/boards/groups/", ("year", "format")),
     "boards:compliance": Page("/boards/trainings/compliance/", ("year", "short", "format")),
+    "members:register": Page("/members/", ("q", "stage", "org", "format", "full", PAGE_PARAM)),
+    "members:add": Page("/members/new/"),
+    "members:person": Page("/members/{applicant}/"),
+    "members:person_pdf": Page("/members/{applicant}/pdf/"),
+    "members:quotas": Page("/members/quotas/", ("year",)),
+    "members:stats": Page("/members/structure/", ("year", "format")),
+    "members:rules": Page("/members/rules/"),
+    "members:import": Page("/members/import/"),
+    "members:import_template": Page("/members/import/template/"),
 }
 
 # URL names that are not pages: POST-only actions (a GET is refused or redirected) and language switching.
@@ -201,6 +210,10 @@ NOT_PAGES = {
     "boards:from_gaps",
     "boards:visit_create",
     "boards:attendance_import",
+    "members:person_reveal",
+    "members:step",
+    "members:document",
+    "members:extend",
 }
 
 
@@ -273,7 +286,16 @@ def _path_ids(
         task_note = board_services.add_note(
             actor, task, "已清理", SimpleUploadedFile("照片.pdf", b"%PDF-1.4")
         )
+        from wuxing.members import services as member_services
+
+        applicant = member_services.create_applicant(
+            actor,
+            village,
+            {"name": "测试", "id_number": "11010519900101001X"[:17] + _check("11010519900101001"), "sex": "M",
+             "birth_date": dt.date(1990, 1, 1), "education": "college"},
+        )  # fmt: skip
         yield {
+            "applicant": applicant.pk,
             "cycle": cycle.pk,
             "removal": removal.pk,
             "claim": claim.pk,
@@ -292,6 +314,12 @@ def _path_ids(
             "job": _finished_job(User.objects.get(pk=_world_ids["users"]["street_a"])).pk,
         }
         transaction.set_rollback(True)
+
+
+def _check(first17: str) -> str:
+    from wuxing.members.idcard import check_char
+
+    return check_char(first17)
 
 
 def services_claim(actor: Any, village: Any) -> Any:
