@@ -58,6 +58,10 @@ class StreetGoals:
     four_short: int = 0
 
     @property
+    def reached(self) -> int:
+        return self.orgs - self.below
+
+    @property
     def street_met(self) -> bool:
         return not self.five_short and not self.four_short
 

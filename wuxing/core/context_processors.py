@@ -27,6 +27,7 @@ MENU: list[tuple[str, str, str | None, set[str] | None]] = [
     ("boards:units", gettext_noop("区直单位分包"), None, None),
     ("boards:trainings", gettext_noop("学习培训"), None, None),
     ("boards:groups", gettext_noop("一星一专班"), None, None),
+    ("competition:index", gettext_noop("动态竞争与目标"), None, None),
     ("orgs:import", gettext_noop("Excel 导入"), "orgs.import", None),
     ("accounts:users", gettext_noop("账号管理"), "accounts.manage", None),
     ("core:holidays", gettext_noop("节假日安排"), None, {"district_admin", "leader", "street_staff"}),

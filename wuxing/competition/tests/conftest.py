@@ -42,7 +42,7 @@ def db_state() -> dict[str, Any]:
 
 
 @pytest.fixture
-def branches(world: Any) -> dict[str, Any]:
+def branches(world: Any) -> dict[str, Any]:  # noqa: F811
     """Street A (彰北街道): ZB001 西漳涧村, ZB002 阳光社区 and ZB003–ZB005; street B (柏庄镇): BZ001 后万金村,
     BZ002, BZ003. All at three stars in 2022 (imported), so all take part in 2023's evaluation."""
     from wuxing.core.management.base import system_user
