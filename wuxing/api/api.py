@@ -141,4 +141,6 @@ api.add_router("/scores", "wuxing.rules.api.scores_router", tags=["指标填报"
 api.add_router("/reviews", "wuxing.reviews.api.router", tags=["年度评星"])
 api.add_router("/entitlements", "wuxing.funds.api.router", tags=["投入保障与奖励"])
 api.add_router("/boards", "wuxing.boards.api.router", tags=["补齐短板"])
+api.add_router("/goals", "wuxing.competition.api.router", tags=["动态竞争与目标"])
+api.add_router("/competition", "wuxing.competition.api.competition_router", tags=["动态竞争与目标"])
 api.add_router("/holidays", "wuxing.core.api.router", tags=["节假日安排"])

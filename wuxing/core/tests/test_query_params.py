@@ -146,6 +146,17 @@ PAGES: dict[str, Page] = {
     "funds:claim": Page("/funds/claims/{claim}/"),
     "funds:claim_receipt": Page("/funds/claims/{claim}/receipt/"),
     # 补齐短板
+    "competition:index": Page("/competition/", ("year", "format")),
+    "competition:rankings": Page("/competition/rankings/", ("year", "month", "format")),
+    "competition:quarter": Page("/competition/quarters/", ("year", "quarter", "format")),
+    "competition:monthly_import": Page("/competition/monthly/import/", ("year", "format")),
+    "competition:parameters": Page("/competition/parameters/2024/"),
+    "competition:checklist": Page("/competition/checklist/2024/"),
+    "competition:observations": Page("/competition/observations/", ("year",)),
+    "competition:observation": Page("/competition/observations/{event}/"),
+    "competition:cases": Page("/competition/cases/", ("year",)),
+    "competition:reserve": Page("/competition/reserve/", ("year", "format")),
+    "competition:weak": Page("/competition/weak/", ("year",)),
     "boards:tasks": Page("/boards/", ("street", "org", "status", "overdue", "focus", "format", PAGE_PARAM)),
     "boards:import": Page("/boards/import/", ("format",)),
     "boards:task": Page("/boards/tasks/{task}/"),
@@ -196,6 +207,8 @@ NOT_PAGES = {
     "boards:from_gaps",
     "boards:visit_create",
     "boards:attendance_import",
+    "competition:case_decide",
+    "competition:weak_update",
 }
 
 
@@ -265,7 +278,18 @@ def _path_ids(
         task_note = board_services.add_note(
             actor, task, "已清理", SimpleUploadedFile("照片.pdf", b"%PDF-1.4")
         )
+        from wuxing.competition import services as competition_services
+
+        event = competition_services.create_event(
+            actor,
+            title="观摩",
+            held_on=dt.date(YEAR, 2, 21),
+            organiser=None,
+            orgs=[village],
+            observers=["甲"],
+        )
         yield {
+            "event": event.pk,
             "cycle": cycle.pk,
             "removal": removal.pk,
             "claim": claim.pk,
