@@ -66,3 +66,25 @@ def test_a_street_sees_only_its_own_goals(world: Any, rulebooks: Any) -> None:
     assert [s.code for s in report.streets] == ["ZB"]
     codes = {c.code for items in report.streets[0].closest.values() for c in items}
     assert codes <= {"ZB001", "ZB002"}
+
+
+def test_the_goals_command_and_api(world: Any, rulebooks: Any, tmp_path: Any, bearer: Any) -> None:
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("goals", "--year", "2023", "--format", "json", stdout=out)
+    data = json.loads(out.getvalue())
+    assert [s["code"] for s in data["streets"]] == ["BZ", "ZB"] and data["streets"][0]["met"] is False
+    out = StringIO()
+    call_command("goals", "--year", "2023", "--user", "street_a", stdout=out)
+    assert "彰北街道" in out.getvalue() and "柏庄镇" not in out.getvalue()
+    path = tmp_path / "goals.xlsx"
+    call_command("goals", "--year", "2023", "--format", "xlsx", "--output", str(path), stderr=StringIO())
+    assert path.read_bytes()[:2] == b"PK"
+    response = bearer("street_a").get("/api/v1/goals?year=2023")
+    assert response.status_code == 200
+    assert [s["code"] for s in response.json()["streets"]] == ["ZB"]
+    assert bearer("admin").get("/api/v1/competition/rankings?year=2023").status_code == 200
