@@ -27,16 +27,16 @@ K = TypeVar("K")
 class Ranked(Generic[K]):
     key: K
     code: str
-    score: Decimal
+    score: Decimal | int  # points, or hundredths of a point
     rank: int  # dense rank, 1 = best
 
 
-def dense_rank(entries: Iterable[tuple[K, str, Decimal]]) -> list[Ranked[K]]:
+def dense_rank(entries: Iterable[tuple[K, str, Decimal | int]]) -> list[Ranked[K]]:
     """(key, org code, score) → ranked, best first; ties share a rank, ordered by code within it."""
     ordered = sorted(entries, key=lambda e: (-e[2], e[1]))
     out: list[Ranked[K]] = []
     rank = 0
-    previous: Decimal | None = None
+    previous: Decimal | int | None = None
     for key, code, score in ordered:
         if score != previous:
             rank += 1

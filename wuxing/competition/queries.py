@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import Count, Q
 
@@ -53,14 +53,14 @@ def checklist_for(year: int) -> Checklist:
 # --------------------------------------------------------------------------- organisations and streets
 
 
-@dataclass(frozen=True, slots=True)
-class OrgInfo:
+class OrgInfo(NamedTuple):
     pk: int
     code: str
     name: str
     street_code: str
     street_name: str
     is_demo: bool
+    si: int = 0  # the street's index in code order (rankings count per street in lists)
 
 
 def _streets() -> dict[str, tuple[str, str]]:
@@ -70,6 +70,7 @@ def _streets() -> dict[str, tuple[str, str]]:
 def org_infos(ids: Iterable[int] | None = None) -> dict[int, OrgInfo]:
     """Code, name and street of branches (all, or the given ids) — two queries."""
     streets = _streets()
+    index = {code: i for i, (code, _n) in enumerate(sorted(streets.values()))}
     step = 2 * OrgUnit.steplen
     qs = OrgUnit.objects.filter(level=Level.BRANCH).order_by()
     if ids is not None:
@@ -77,7 +78,7 @@ def org_infos(ids: Iterable[int] | None = None) -> dict[int, OrgInfo]:
     out = {}
     for pk, code, name, path, demo in qs.values_list("pk", "code", "name", "path", "is_demo").iterator(5000):
         s_code, s_name = streets.get(path[:step], ("", ""))
-        out[pk] = OrgInfo(pk, code, name, s_code, s_name, bool(demo))
+        out[pk] = OrgInfo(pk, code, name, s_code, s_name, bool(demo), index.get(s_code, len(index)))
     return out
 
 
@@ -136,16 +137,25 @@ def eligible(user: Any, year: int) -> list[tuple[OrgInfo, int, str]]:
 # --------------------------------------------------------------------------- rankings
 
 
-@dataclass(slots=True)
-class RankRow:
+class RankRow(NamedTuple):
+    """One organisation's place in one period (a tuple: a province's months build 600,000 of them)."""
+
     org: OrgInfo
-    score: Decimal
+    cents: int  # the score in hundredths of a point
     rank: int  # district-wide dense rank
     of: int  # ranked organisations in the district
     street_rank: int
-    street_of: int
+    sizes: list[int]  # street index (OrgInfo.si) → ranked organisations (shared by the period's rows)
     monthly: Decimal | None = None  # quarterly: the parts
     observed: Decimal | None = None
+
+    @property
+    def score(self) -> Decimal:
+        return Decimal(self.cents).scaleb(-2)
+
+    @property
+    def street_of(self) -> int:
+        return self.sizes[self.org.si]
 
 
 @dataclass(slots=True)
@@ -176,47 +186,81 @@ class Ranking:
         )
 
 
+def street_names(infos: dict[int, OrgInfo]) -> dict[int, tuple[str, str]]:
+    """Street index → (code, name) of the streets the organisations are in."""
+    names: dict[int, tuple[str, str]] = {}
+    for info in infos.values():
+        if info.si not in names:
+            names[info.si] = (info.street_code, info.street_name)
+    return names
+
+
 def _rank_period(
-    year: int, period: int, basis: str, scores: dict[int, Decimal], infos: dict[int, OrgInfo],
+    year: int, period: int, basis: str, cents: dict[int, int], infos: dict[int, OrgInfo],
     seen: set[int] | None, parts: dict[int, tuple[Decimal | None, Decimal | None]] | None = None,
+    names: dict[int, tuple[str, str]] | None = None,
 ) -> Ranking:  # fmt: skip
-    entries = [(pk, infos[pk].code, s) for pk, s in scores.items() if pk in infos]
-    ranked = engine.dense_rank(entries)
-    by_street: dict[str, list[tuple[int, str, Decimal]]] = defaultdict(list)
-    for pk, code, s in entries:
-        by_street[infos[pk].street_code].append((pk, code, s))
-    street_ranks: dict[int, tuple[int, int]] = {}
-    means = []
-    for s_code, items in by_street.items():
-        for r in engine.dense_rank(items):
-            street_ranks[r.key] = (r.rank, len(items))
-        means.append((s_code, s_code, engine.q(sum((s for *_x, s in items), Decimal(0)) / len(items))))
-    names = {i.street_code: i.street_name for i in infos.values()}
-    seen_streets = None if seen is None else {infos[pk].street_code for pk in seen if pk in infos}
-    out = Ranking(year, period, basis, ranked=len(ranked))
+    """Dense ranks district-wide and per street in one pass over the sorted scores (scores in hundredths:
+    integer comparisons), ordered by organisation code within a rank (engine.dense_rank's rule, §58). Rows
+    are built only for the organisations the user sees."""
+    get = infos.get
+    entries = sorted([(-c, info.code, info) for pk, c in cents.items() if (info := get(pk)) is not None])
+    n = len(entries)
+    rank = 0
+    previous: int | None = None
+    if names is None:
+        names = street_names(infos)
+    width = max(names, default=0) + 1
+    last: list[int | None] = [None] * width  # per street: its last score, current rank, size, sum
+    ranks = [0] * width
+    sizes = [0] * width
+    sums = [0] * width
+    out = Ranking(year, period, basis, ranked=n)
+    rows = out.rows
+    make = tuple.__new__  # a RankRow without NamedTuple's Python-level __new__ (600,000 at province size)
+    for neg, _code, info in entries:
+        if neg != previous:
+            rank += 1
+            previous = neg
+        si = info.si
+        if last[si] != neg:
+            last[si] = neg
+            ranks[si] += 1
+        sizes[si] += 1
+        sums[si] -= neg
+        if seen is None or info.pk in seen:
+            m, o = (None, None) if parts is None else parts.get(info.pk, (None, None))
+            rows.append(make(RankRow, (info, -neg, rank, n, ranks[si], sizes, m, o)))
+    means = [
+        (si, names[si][0], engine.q(Decimal(total) / sizes[si] / 100))
+        for si, total in enumerate(sums)
+        if sizes[si]
+    ]
+    seen_streets = None if seen is None else {infos[pk].si for pk in seen if pk in infos}
     for r in engine.dense_rank(means):
         if seen_streets is None or r.key in seen_streets:
-            out.streets.append(
-                StreetPlace(r.key, names.get(r.key, ""), r.score, r.rank, len(means), len(by_street[r.key]))
-            )
-    for r in ranked:
-        if seen is None or r.key in seen:
-            s_rank, s_of = street_ranks[r.key]
-            row = RankRow(infos[r.key], r.score, r.rank, len(ranked), s_rank, s_of)
-            if parts is not None:
-                row.monthly, row.observed = parts.get(r.key, (None, None))
-            out.rows.append(row)
+            code, name = names[r.key]
+            out.streets.append(StreetPlace(code, name, r.score, r.rank, len(means), sizes[r.key]))
     return out
 
 
-def monthly_totals(year: int, months: Iterable[int] | None = None) -> dict[int, dict[int, Decimal]]:
-    """month → org id → total, for the whole district (one query over the year's scores)."""
-    qs = MonthlyScore.objects.filter(year=year).order_by()
+def monthly_totals(year: int, months: Iterable[int] | None = None) -> dict[int, dict[int, int]]:
+    """month → org id → total in hundredths of a point, for the whole district (one query over the year's
+    scores, read without per-value conversion)."""
+    from django.db import connection
+
+    table = MonthlyScore._meta.db_table
+    sql = f"SELECT org_id, month, total FROM {table} WHERE year = %s"
+    params: list[Any] = [year]
     if months is not None:
-        qs = qs.filter(month__in=list(months))
-    out: dict[int, dict[int, Decimal]] = defaultdict(dict)
-    for org_id, month, total in qs.values_list("org_id", "month", "total").iterator(20000):
-        out[month][org_id] = total
+        wanted = [int(m) for m in months]
+        sql += f" AND month IN ({', '.join(['%s'] * len(wanted))})" if wanted else " AND 1 = 0"
+        params += wanted
+    out: dict[int, dict[int, int]] = defaultdict(dict)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for org_id, month, total in cursor.fetchall():
+            out[month][org_id] = round(total * 100)  # Decimal (PostgreSQL) or number (SQLite): exact
     return out
 
 
@@ -228,7 +272,8 @@ def monthly_rankings(
     if infos is None:
         infos = org_infos()
     seen = visible_ids(user)
-    return [_rank_period(year, m, "month", totals[m], infos, seen) for m in sorted(totals)]
+    names = street_names(infos)
+    return [_rank_period(year, m, "month", totals[m], infos, seen, names=names) for m in sorted(totals)]
 
 
 def scored_months(year: int) -> list[int]:
@@ -266,8 +311,8 @@ def quarter_ranking(
     totals = monthly_totals(year, months)
     monthly: dict[int, list[Decimal]] = defaultdict(list)
     for m in months:
-        for org_id, total in totals.get(m, {}).items():
-            monthly[org_id].append(total)
+        for org_id, cents in totals.get(m, {}).items():
+            monthly[org_id].append(Decimal(cents).scaleb(-2))
     events = list(ObservationEvent.objects.filter(held_on__year=year, held_on__month__in=months).order_by())
     observed: dict[int, list[Decimal]] = defaultdict(list)
     for per_org in observation_means(events, params.drop_extremes_from).values():
@@ -275,14 +320,14 @@ def quarter_ranking(
             if value is not None:
                 observed[org_id].append(value)
     parts: dict[int, tuple[Decimal | None, Decimal | None]] = {}
-    scores: dict[int, Decimal] = {}
+    scores: dict[int, int] = {}
     for org_id in set(monthly) | set(observed):
         m_mean = engine.mean(monthly.get(org_id, []))
         o_mean = engine.mean(observed.get(org_id, []))
         combined = engine.combine(m_mean, o_mean, params.monthly_weight, params.observation_weight)
         if combined is not None:
             parts[org_id] = (m_mean, o_mean)
-            scores[org_id] = combined
+            scores[org_id] = int(combined * 100)  # quantized to 0.01: exact
     if infos is None:
         infos = org_infos(scores)
     return _rank_period(year, quarter, "quarter", scores, infos, visible_ids(user), parts)

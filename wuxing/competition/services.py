@@ -419,7 +419,7 @@ def policy_streaks(year: int) -> list[engine.Streak]:
     if params.policy_basis == "month":
         infos = org_infos()
         for month, totals in monthly_totals(year).items():
-            ranked = engine.dense_rank([(pk, infos[pk].code, s) for pk, s in totals.items() if pk in infos])
+            ranked = engine.dense_rank([(pk, infos[pk].code, c) for pk, c in totals.items() if pk in infos])
             at_bottom[month] = engine.bottom(ranked, params.policy_mode, params.policy_n)
     else:
         from wuxing.core.management.base import system_user
@@ -428,7 +428,7 @@ def policy_streaks(year: int) -> list[engine.Streak]:
         for quarter in QUARTER_MONTHS:
             ranking = quarter_ranking(system, year, quarter)
             if ranking.rows:
-                ranked = [engine.Ranked(r.org.pk, r.org.code, r.score, r.rank) for r in ranking.rows]
+                ranked = [engine.Ranked(r.org.pk, r.org.code, r.cents, r.rank) for r in ranking.rows]
                 at_bottom[quarter] = engine.bottom(ranked, params.policy_mode, params.policy_n)
     return engine.streaks(at_bottom, params.policy_k)
 
