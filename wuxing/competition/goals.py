@@ -25,7 +25,7 @@ from wuxing.competition.parameters import SEED_TEXT
 from wuxing.competition.queries import parameters_for
 from wuxing.orgs.models import Level, OrgUnit
 
-CANDIDATES_PER_GOAL = 3  # SQL candidates per street and goal = closest_count × this
+CANDIDATES_PER_GOAL = 1  # SQL candidates per street and goal = closest_count × this, then rated
 
 
 @dataclass(slots=True)

@@ -76,9 +76,10 @@ def org_infos(ids: Iterable[int] | None = None) -> dict[int, OrgInfo]:
     if ids is not None:
         qs = qs.filter(pk__in=list(ids))
     out = {}
+    make = tuple.__new__
     for pk, code, name, path, demo in qs.values_list("pk", "code", "name", "path", "is_demo").iterator(5000):
         s_code, s_name = streets.get(path[:step], ("", ""))
-        out[pk] = OrgInfo(pk, code, name, s_code, s_name, bool(demo), index.get(s_code, len(index)))
+        out[pk] = make(OrgInfo, (pk, code, name, s_code, s_name, bool(demo), index.get(s_code, len(index))))
     return out
 
 
@@ -195,52 +196,76 @@ def street_names(infos: dict[int, OrgInfo]) -> dict[int, tuple[str, str]]:
     return names
 
 
+SPAN = 1 << 24  # more positions than organisations: a sort key is (TOP − score) × SPAN + code position
+TOP = 1 << 30  # above any score in hundredths
+
+
+@dataclass
+class Directory:
+    """The organisations in code order: a ranking sorts plain integers (score, then code position)."""
+
+    infos: dict[int, OrgInfo]
+    position: dict[int, int]  # org id → place in code order
+    at: list[OrgInfo]  # place in code order → organisation
+    names: dict[int, tuple[str, str]]  # street index → (code, name)
+
+    @classmethod
+    def of(cls, infos: dict[int, OrgInfo]) -> Directory:
+        at = sorted(infos.values(), key=lambda i: i.code)
+        return cls(infos, {info.pk: n for n, info in enumerate(at)}, at, street_names(infos))
+
+    def keys(self, cents: dict[int, int]) -> list[int]:
+        position = self.position
+        return [(TOP - c) * SPAN + position[pk] for pk, c in cents.items() if pk in position]
+
+
 def _rank_period(
-    year: int, period: int, basis: str, cents: dict[int, int], infos: dict[int, OrgInfo],
-    seen: set[int] | None, parts: dict[int, tuple[Decimal | None, Decimal | None]] | None = None,
-    names: dict[int, tuple[str, str]] | None = None,
+    year: int, period: int, basis: str, keys: list[int], d: Directory, seen: set[int] | None,
+    parts: dict[int, tuple[Decimal | None, Decimal | None]] | None = None,
 ) -> Ranking:  # fmt: skip
-    """Dense ranks district-wide and per street in one pass over the sorted scores (scores in hundredths:
-    integer comparisons), ordered by organisation code within a rank (engine.dense_rank's rule, §58). Rows
-    are built only for the organisations the user sees."""
-    get = infos.get
-    entries = sorted([(-c, info.code, info) for pk, c in cents.items() if (info := get(pk)) is not None])
-    n = len(entries)
+    """Dense ranks district-wide and per street in one pass over the sorted keys (integers: score in
+    hundredths, then the organisation's place in code order — engine.dense_rank's rule, §58). Rows are
+    built only for the organisations the user sees."""
+    keys.sort()
+    n = len(keys)
     rank = 0
-    previous: int | None = None
-    if names is None:
-        names = street_names(infos)
-    width = max(names, default=0) + 1
-    last: list[int | None] = [None] * width  # per street: its last score, current rank, size, sum
+    previous = -1
+    width = max(d.names, default=0) + 1
+    last = [-1] * width  # per street: its last score, current rank, size, sum
     ranks = [0] * width
     sizes = [0] * width
     sums = [0] * width
     out = Ranking(year, period, basis, ranked=n)
     rows = out.rows
+    append = rows.append
+    at = d.at
     make = tuple.__new__  # a RankRow without NamedTuple's Python-level __new__ (600,000 at province size)
-    for neg, _code, info in entries:
-        if neg != previous:
+    for key in keys:
+        score, place = divmod(key, SPAN)
+        if score != previous:
             rank += 1
-            previous = neg
+            previous = score
+        info = at[place]
         si = info.si
-        if last[si] != neg:
-            last[si] = neg
+        if last[si] != score:
+            last[si] = score
             ranks[si] += 1
         sizes[si] += 1
-        sums[si] -= neg
+        sums[si] += score
         if seen is None or info.pk in seen:
             m, o = (None, None) if parts is None else parts.get(info.pk, (None, None))
-            rows.append(make(RankRow, (info, -neg, rank, n, ranks[si], sizes, m, o)))
+            append(make(RankRow, (info, TOP - score, rank, n, ranks[si], sizes, m, o)))
+    names = d.names
     means = [
-        (si, names[si][0], engine.q(Decimal(total) / sizes[si] / 100))
+        (si, names[si][0], engine.q(Decimal(TOP * sizes[si] - total) / sizes[si] / 100))
         for si, total in enumerate(sums)
         if sizes[si]
     ]
-    seen_streets = None if seen is None else {infos[pk].si for pk in seen if pk in infos}
+    seen_streets = None if seen is None else {d.infos[pk].si for pk in seen if pk in d.infos}
     for r in engine.dense_rank(means):
         if seen_streets is None or r.key in seen_streets:
             code, name = names[r.key]
-            out.streets.append(StreetPlace(code, name, r.score, r.rank, len(means), sizes[r.key]))
+            out.streets.append(StreetPlace(code, name, Decimal(r.score), r.rank, len(means), sizes[r.key]))
     return out
 
 
@@ -250,7 +275,7 @@ def monthly_totals(year: int, months: Iterable[int] | None = None) -> dict[int, 
     from django.db import connection
 
     table = MonthlyScore._meta.db_table
-    sql = f"SELECT org_id, month, total FROM {table} WHERE year = %s"
+    sql = f"SELECT org_id, month, CAST(ROUND(total * 100) AS INTEGER) FROM {table} WHERE year = %s"
     params: list[Any] = [year]
     if months is not None:
         wanted = [int(m) for m in months]
@@ -259,8 +284,8 @@ def monthly_totals(year: int, months: Iterable[int] | None = None) -> dict[int, 
     out: dict[int, dict[int, int]] = defaultdict(dict)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for org_id, month, total in cursor.fetchall():
-            out[month][org_id] = round(total * 100)  # Decimal (PostgreSQL) or number (SQLite): exact
+        for org_id, month, cents in cursor.fetchall():
+            out[month][org_id] = cents
     return out
 
 
@@ -272,8 +297,8 @@ def monthly_rankings(
     if infos is None:
         infos = org_infos()
     seen = visible_ids(user)
-    names = street_names(infos)
-    return [_rank_period(year, m, "month", totals[m], infos, seen, names=names) for m in sorted(totals)]
+    d = Directory.of(infos)
+    return [_rank_period(year, m, "month", d.keys(totals[m]), d, seen) for m in sorted(totals)]
 
 
 def scored_months(year: int) -> list[int]:
@@ -330,7 +355,8 @@ def quarter_ranking(
             scores[org_id] = int(combined * 100)  # quantized to 0.01: exact
     if infos is None:
         infos = org_infos(scores)
-    return _rank_period(year, quarter, "quarter", scores, infos, visible_ids(user), parts)
+    d = Directory.of(infos)
+    return _rank_period(year, quarter, "quarter", d.keys(scores), d, visible_ids(user), parts)
 
 
 def visible_events(user: Any) -> Any:

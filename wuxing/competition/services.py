@@ -461,9 +461,10 @@ def apply_policy(actor: Any, year: int) -> list[PolicyCase]:
         for s in found:
             if (s.key, s.kind, s.period) in existing:
                 continue
-            level = levels.get(int(s.key), 0)  # type: ignore[call-overload]
+            org_id = int(s.key)  # type: ignore[call-overload]
+            level = levels.get(org_id, 0)
             case = PolicyCase(
-                org_id=s.key, year=year, kind=s.kind, basis=params.policy_basis, period=s.period,
+                org_id=org_id, year=year, kind=s.kind, basis=params.policy_basis, period=s.period,
                 periods=list(s.periods), level=level,
                 proposed_level=max(level - 1, 0) if s.kind == CaseKind.PROPOSAL else None,
                 state=CaseState.OPEN if s.kind == CaseKind.PROPOSAL else CaseState.NOTED, rule=rule,

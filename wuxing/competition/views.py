@@ -481,8 +481,8 @@ def weak(request: HttpRequest) -> HttpResponse:
                     return redirect(f"{request.path}?year={year}")
     rows = list(queries.visible_weak(request.user, year).order_by("org__code"))
     for row in rows:
-        row.can_update = request.user.has_perm("competition.score", row.org)  # type: ignore[attr-defined]
-        row.update_form = WeakUpdateForm(  # type: ignore[attr-defined]
+        row.can_update = request.user.has_perm("competition.score", row.org)
+        row.update_form = WeakUpdateForm(
             initial={"state": row.state, "plan": row.plan, "lock_version": row.lock_version}
         )
     return render(
