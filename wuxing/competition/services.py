@@ -196,6 +196,10 @@ def _points(raw: Any, maximum: Decimal, key: str, label: str) -> Decimal:
     return value.quantize(Decimal("0.01"))
 
 
+def checklist_rows(plan: MonthlyPlan) -> list[MonthlyScore]:
+    return [*plan.create, *plan.update]
+
+
 def import_monthly(actor: Any, fileobj: Any, year: int, reason: str = "") -> ImportReport:
     """Import a year's monthly scores: all or nothing. A row names an organisation taking part in the
     year's evaluation that the importer may score (its street's, or any for the district) and a month;
@@ -208,8 +212,9 @@ def import_monthly(actor: Any, fileobj: Any, year: int, reason: str = "") -> Imp
         actor.has_perm("competition.manage") or getattr(actor, "role", "") == "street_staff"
     ):
         raise PermissionDenied("您没有权限执行此操作")
-    with transaction.atomic():
-        checklist = ensure_checklist(actor, year)
+    from wuxing.competition.queries import checklist_for
+
+    checklist = checklist_for(year)  # the default one is saved only when an import succeeds
     columns = monthly_columns(checklist)
     maxima = {f"item.{i['code']}": Decimal(str(i["points"])) for i in checklist.items}
     labels = {f"item.{i['code']}": i["name"] for i in checklist.items}
@@ -255,9 +260,8 @@ def import_monthly(actor: Any, fileobj: Any, year: int, reason: str = "") -> Imp
             seen[(org_id, month)] = rownum
             total = sum((Decimal(v) for v in items.values()), Decimal(0))
             row = MonthlyScore(
-                org_id=org_id, year=year, month=month, checklist=checklist, items=items, total=total,
-                scored_by=scored_by,
-            )  # fmt: skip
+                org_id=org_id, year=year, month=month, items=items, total=total, scored_by=scored_by
+            )
             checked.plan.months.add(month)
             if (org_id, month) in existing:
                 row.pk = existing[(org_id, month)]
@@ -280,6 +284,9 @@ def import_monthly(actor: Any, fileobj: Any, year: int, reason: str = "") -> Imp
 
         why = reason or "月考评导入"
         user = real_user(actor)
+        saved = checklist if checklist.pk else ensure_checklist(actor, year)  # the columns read
+        for row in checklist_rows(checked.plan):
+            row.checklist = saved
         bulk_create_with_history(
             checked.plan.create, MonthlyScore, default_user=user, default_change_reason=why
         )

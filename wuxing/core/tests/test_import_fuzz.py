@@ -117,6 +117,8 @@ def not_workbooks() -> st.SearchStrategy[bytes]:
 
 
 def counts() -> tuple[int, ...]:
+    from wuxing.competition.models import Checklist, MonthlyScore
+
     return (
         OrgUnit.objects.count(),
         OrgUnit.history.count(),
@@ -124,6 +126,8 @@ def counts() -> tuple[int, ...]:
         Post.objects.count(),
         Score.objects.count(),
         Score.history.count() if hasattr(Score, "history") else 0,
+        MonthlyScore.objects.count(),
+        Checklist.objects.count(),
     )
 
 
@@ -147,10 +151,18 @@ def importers(world: Any) -> dict[str, tuple[list[str], Callable[[bytes], Import
     rb = rule_services.active_rulebook(2023, "rural")
     assert rb is not None
     score_header = [c.header for c in rule_services.score_columns(rb.rulebook)]
+    from wuxing.competition import services as competition_services
+    from wuxing.competition.queries import checklist_for
+
+    monthly_header = [c.header for c in competition_services.monthly_columns(checklist_for(2023))]
     return {
         "orgs": (org_header, lambda b: org_services.import_orgs(admin, io.BytesIO(b))),
         "people": (person_header, lambda b: org_services.import_people(admin, io.BytesIO(b))),
         "scores": (score_header, lambda b: rule_services.import_scores(admin, io.BytesIO(b), 2023, "rural")),
+        "monthly": (
+            monthly_header,
+            lambda b: competition_services.import_monthly(admin, io.BytesIO(b), 2023),
+        ),
     }
 
 
@@ -166,7 +178,7 @@ FUZZ = settings(
 )
 
 
-@pytest.mark.parametrize("kind", ["orgs", "people", "scores"])
+@pytest.mark.parametrize("kind", ["orgs", "people", "scores", "monthly"])
 def test_malformed_workbooks_are_refused_cleanly(world: Any, kind: str) -> None:
     header, run = importers(world)[kind]
 
@@ -178,7 +190,7 @@ def test_malformed_workbooks_are_refused_cleanly(world: Any, kind: str) -> None:
     fuzz()
 
 
-@pytest.mark.parametrize("kind", ["orgs", "people", "scores"])
+@pytest.mark.parametrize("kind", ["orgs", "people", "scores", "monthly"])
 def test_files_that_are_not_workbooks_are_refused_cleanly(world: Any, kind: str) -> None:
     _header, run = importers(world)[kind]
 
