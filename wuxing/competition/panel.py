@@ -1,9 +1,10 @@
 """The competition's panel on the first pages (one context entry, a fixed number of queries whatever the
 number of organisations or months):
 
-- district admin and leader: which streets meet the year's goals, why the others do not, the organisations
-  to push (goal progress chart with its table), and the downgrade proposals waiting for a decision;
-- street staff: its street's goals and closest organisations, its organisations' latest monthly places
+- district admin and leader: which streets meet the year's goals and why the others do not (goal progress
+  chart with its table; the organisations to push are one click away on the goals page), and the downgrade
+  proposals waiting for a decision;
+- street staff: its street's goals, its organisations' latest monthly places
   (district and street), its street's place among the streets, and any warning;
 - secretary: its organisation's latest monthly place and any warning.
 """
@@ -32,7 +33,9 @@ def competition_panel(user: Any, year: int) -> dict[str, Any] | None:
     if role in ("district", "street_staff"):
         from wuxing.competition.views import goal_chart
 
-        report = goals.evaluate(user, year)
+        # without the closest organisations (the goals page lists them): their gap texts may read the unmet
+        # values (one query or none, depending on the data), and a first page's query count must not vary
+        report = goals.evaluate(user, year, closest=False)
         out["report"] = report
         out["goal_chart"] = goal_chart(report)
     return out
