@@ -208,3 +208,25 @@ def test_checklist_items_must_add_up_to_100() -> None:
     for text in ("a|x|60\nb|y|30", "a|x|60\na|y|40", "a|x", "a|x|abc\nb|y|100", "a|x|100.55"):
         with pytest.raises(ValidationError):
             services.parse_items(text)
+
+
+def test_the_policy_on_quarterly_rankings_and_percent_band(world: Any, branches: dict[str, Any]) -> None:
+    admin = world.users["admin"]
+    services.save_parameters(
+        admin, YEAR, {"policy_basis": "quarter", "policy_mode": "bottom_percent", "policy_n": 10, "policy_k": 1},
+        "按季度、最后 10%",
+    )  # fmt: skip
+    put_month(branches, 1, {"ZB001": "90", "ZB004": "60", "BZ001": "80"})
+    (warning,) = services.apply_policy(admin, YEAR)  # ceil(3 × 10 %) = 1 place, K = 1: a warning in Q1
+    assert (warning.org.code, warning.basis, warning.period) == ("ZB004", "quarter", 1)
+    put_month(branches, 4, {"ZB001": "90", "ZB004": "60", "BZ001": "80"})
+    (proposal,) = services.apply_policy(admin, YEAR)
+    assert (proposal.kind, proposal.period, proposal.periods) == (CaseKind.PROPOSAL, 2, [1, 2])
+
+
+def test_the_rankings_api_is_scoped(world: Any, branches: dict[str, Any], bearer: Any) -> None:
+    put_month(branches, 1, {"ZB001": "90", "ZB004": "70", "BZ001": "95"})
+    rows = bearer("street_a").get("/api/v1/competition/rankings?year=2023").json()["items"]
+    assert [(r["org_code"], r["rank"], r["of"]) for r in rows] == [("ZB001", 2, 3), ("ZB004", 3, 3)]
+    rows = bearer("admin").get("/api/v1/competition/rankings?year=2023&month=1").json()["items"]
+    assert [r["org_code"] for r in rows] == ["BZ001", "ZB001", "ZB004"]
