@@ -38,4 +38,10 @@ def competition_panel(user: Any, year: int) -> dict[str, Any] | None:
         report = goals.evaluate(user, year, closest=False)
         out["report"] = report
         out["goal_chart"] = goal_chart(report)
+        from wuxing.competition.views import trend_chart, trend_rows
+
+        months, names, places = queries.street_places(user, year)
+        if months:
+            trend = trend_chart(year, months, names, places, [s.code for s in report.streets])
+            out["trend_chart"], out["trend_rows"] = trend, trend_rows(trend)
     return out

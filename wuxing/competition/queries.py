@@ -301,6 +301,40 @@ def monthly_rankings(
     return [_rank_period(year, m, "month", d.keys(totals[m]), d, seen) for m in sorted(totals)]
 
 
+def street_places(user: Any, year: int) -> tuple[list[int], dict[str, str], dict[str, dict[int, int]]]:
+    """Each street's place among the streets, month by month (by the mean total of its ranked
+    organisations, dense ranks as everywhere, §58): one GROUP BY whatever the number of organisations.
+    Returns the months, street code → name, and street code → month → place, for the streets the user
+    sees (all of them for the district)."""
+    from django.db import connection
+
+    step = 2 * OrgUnit.steplen
+    sql = (
+        "SELECT m.month, SUBSTR(o.path, 1, %s), SUM(CAST(ROUND(m.total * 100) AS INTEGER)), COUNT(*)"
+        f" FROM {MonthlyScore._meta.db_table} m JOIN {OrgUnit._meta.db_table} o ON o.id = m.org_id"
+        " WHERE m.year = %s GROUP BY m.month, SUBSTR(o.path, 1, %s)"
+    )
+    streets = _streets()
+    per_month: dict[int, list[tuple[str, str, Decimal]]] = defaultdict(list)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [step, year, step])
+        for month, path, total, count in cursor.fetchall():
+            code = streets.get(path, ("", ""))[0]
+            per_month[month].append((code, code, engine.q(Decimal(total) / count / 100)))
+    seen = None
+    if org_filter(user) is not None:
+        seen = set(visible_orgs(user).filter(level=Level.STREET).values_list("code", flat=True))
+        if getattr(user, "role", "") == "secretary" or not seen:
+            seen = set()
+    places: dict[str, dict[int, int]] = defaultdict(dict)
+    for month, means in per_month.items():
+        for r in engine.dense_rank(means):
+            if seen is None or r.key in seen:
+                places[r.key][month] = r.rank
+    names = {code: name for code, name in streets.values()}
+    return sorted(per_month), names, dict(places)
+
+
 def scored_months(year: int) -> list[int]:
     return sorted(
         MonthlyScore.objects.filter(year=year).order_by().values_list("month", flat=True).distinct()

@@ -79,20 +79,15 @@ def goal_chart(report: goals.GoalReport) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def trend_chart(rankings: list[queries.Ranking], street_codes: list[str]) -> dict[str, Any]:
-    """Per month, each (visible) street's place among the streets (1 = best)."""
-    names: dict[str, str] = {}
-    places: dict[str, dict[int, int]] = {}
-    for k in rankings:
-        for s in k.streets:
-            names[s.code] = s.name
-            places.setdefault(s.code, {})[k.period] = s.rank
-    codes = [c for c in street_codes if c in places][:12]
+def trend_chart(year: int, months: list[int], names: dict[str, str], places: dict[str, dict[int, int]],
+                codes: list[str]) -> dict[str, Any]:  # fmt: skip
+    """Per month, each (visible) street's place among the streets (1 = best); at most 12 lines."""
+    shown = [c for c in codes if c in places][:12]
     return {
         "type": "line",
         "inverse": True,
-        "categories": [k.label for k in rankings],
-        "series": [{"name": names[c], "data": [places[c].get(k.period) for k in rankings]} for c in codes],
+        "categories": [f"{year}年{m}月" for m in months],
+        "series": [{"name": names.get(c, c), "data": [places[c].get(m) for m in months]} for c in shown],
     }
 
 
@@ -106,8 +101,8 @@ def index(request: HttpRequest) -> HttpResponseBase:
     report = goals.evaluate(request.user, year)
     if request.GET.get("format") == "xlsx":
         return workbook_response(exports.goal_sheets(report), f"{year}年度目标达成.xlsx")
-    rankings = queries.monthly_rankings(request.user, year)
-    trend = trend_chart(rankings, [s.code for s in report.streets])
+    months, names, places = queries.street_places(request.user, year)
+    trend = trend_chart(year, months, names, places, [s.code for s in report.streets])
     return render(
         request,
         "competition/index.html",
@@ -117,7 +112,7 @@ def index(request: HttpRequest) -> HttpResponseBase:
             "labels": exports.GOAL_LABELS,
             "charts": {"goals": goal_chart(report), "trend": trend},
             "trend_rows": trend_rows(trend),
-            "rankings": rankings,
+            "rankings": months,
             "flags": flags(report.params),
             "warnings": queries.open_warnings(request.user, year)[:50],
             "can_manage": _can_manage(request),

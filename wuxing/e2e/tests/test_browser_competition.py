@@ -34,8 +34,8 @@ def test_the_goals_panel_and_page(page: Any, login: Any, live_server: Any, demo_
     expect(panel).to_contain_text("2023 年度目标达成")
     expect(panel).to_contain_text("未达标")
     charts = charts_on(page)
-    assert "goals" in charts
-    assert_tables_match({"goals": charts["goals"]})
+    assert {"goals", "trend"} <= set(charts)
+    assert_tables_match({"goals": charts["goals"], "trend": charts["trend"]})
     goals = charts["goals"]
     assert len(goals["series"]) == 2 and len(goals["series"][0]) == 10  # ten streets/towns
     assert sum(goals["series"][0]) + sum(goals["series"][1]) == 112
@@ -56,3 +56,6 @@ def test_a_street_sees_its_place_and_warning(
     expect(ranking).to_contain_text("灯塔路街道在全区街道中列第")
     expect(ranking).to_contain_text("末位预警")
     expect(ranking).to_contain_text("春晖社区")
+    charts = charts_on(page)
+    assert len(charts["trend"]["series"]) == 1  # its own street's places only
+    assert_tables_match({"trend": charts["trend"], "goals": charts["goals"]})
