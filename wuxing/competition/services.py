@@ -34,6 +34,7 @@ from wuxing.core.dates import YEAR_MAX, YEAR_MIN
 from wuxing.core.excel import CheckedRows, Column, ImportReport, RowError, run_checked_import
 from wuxing.core.locking import CONFLICT_MESSAGE, check_version, integrity_to_validation
 from wuxing.core.services import keep_writers_out, log_decision, real_user, require_perm, save_with_history
+from wuxing.core.text import excerpt
 from wuxing.orgs.models import Level, OrgUnit
 
 PARAMETER_FIELDS = tuple(DEFAULTS)
@@ -236,7 +237,7 @@ def import_monthly(actor: Any, fileobj: Any, year: int, reason: str = "") -> Imp
                 if org_id is None:
                     if code in upper:
                         raise RowError(f"“{code}”不在本年度月考评范围内，或您无权为其评分", "org_code")
-                    raise RowError(f"找不到村/社区党组织“{code}”", "org_code")
+                    raise RowError(f"找不到村/社区党组织“{excerpt(code, 40)}”", "org_code")
                 if not (
                     actor.has_perm("competition.manage")
                     or actor.has_perm("competition.score", OrgUnit(pk=org_id, path=_path_of(org_id)))
