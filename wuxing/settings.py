@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "wuxing.api",
     "wuxing.reviews",
     "wuxing.funds",
+    "wuxing.competition",
     "wuxing.boards",
     "wuxing.members",
     "wuxing.dashboard",

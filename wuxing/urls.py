@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("wuxing.core.urls")),
     path("reviews/", include("wuxing.reviews.urls")),
     path("funds/", include("wuxing.funds.urls")),
+    path("competition/", include("wuxing.competition.urls")),
     path("boards/", include("wuxing.boards.urls")),
     path("members/", include("wuxing.members.urls")),
     path("api/v1/", include("wuxing.api.urls")),

@@ -143,4 +143,6 @@ api.add_router("/entitlements", "wuxing.funds.api.router", tags=["投入保障�
 api.add_router("/claims", "wuxing.funds.api.claims_router", tags=["投入保障与奖励"])
 api.add_router("/boards", "wuxing.boards.api.router", tags=["补齐短板"])
 api.add_router("/members", "wuxing.members.api.router", tags=["发展党员"])
+api.add_router("/goals", "wuxing.competition.api.router", tags=["动态竞争与目标"])
+api.add_router("/competition", "wuxing.competition.api.competition_router", tags=["动态竞争与目标"])
 api.add_router("/holidays", "wuxing.core.api.router", tags=["节假日安排"])

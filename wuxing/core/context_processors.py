@@ -29,6 +29,7 @@ MENU: list[tuple[str, str, str | None, set[str] | None, str | None]] = [
     ("boards:trainings", gettext_noop("学习培训"), None, None, gettext_noop("推进")),
     ("boards:groups", gettext_noop("一星一专班"), None, None, gettext_noop("推进")),
     ("funds:entitlements", gettext_noop("投入保障与奖励"), None, None, gettext_noop("保障")),
+    ("competition:index", gettext_noop("动态竞争与目标"), None, None, gettext_noop("推进")),
     ("members:register", gettext_noop("发展党员"), None, None, None),
     ("accounts:users", gettext_noop("账号管理"), "accounts.manage", None, gettext_noop("管理")),
     (

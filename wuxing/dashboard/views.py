@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from wuxing.boards import queries as board_queries
+from wuxing.competition.panel import competition_panel
 from wuxing.core.excel import workbook_response
 from wuxing.core.workdays import today
 from wuxing.dashboard import exports
@@ -159,6 +160,7 @@ def home(request: HttpRequest) -> HttpResponseBase:
         "due": review_queries.due_for(user),
         "board_due": board_queries.due_for(user),
         "member_due": member_queries.due_for(user),
+        "competition": competition_panel(user, year),
         "versions": versions,
         "placeholder": any(rb.is_placeholder for rb in versions.values()),
         "goal": GOAL_PERCENT,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from wuxing.boards.demo import load_demo_boards
+from wuxing.competition.demo import load_demo_competition
 from wuxing.funds.demo import load_demo_funds
 from wuxing.members.demo import load_demo_members
 from wuxing.reviews.demo import load_demo_reviews
@@ -17,4 +18,5 @@ HOOKS: list[Callable[[], str | None]] = [
     load_demo_funds,
     load_demo_boards,
     load_demo_members,
+    load_demo_competition,
 ]

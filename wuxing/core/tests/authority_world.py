@@ -16,6 +16,9 @@ and a central training session.
 The community organisations (the empty branches the district may delete) have no assessment.
 Funds (wuxing/funds/): per village a creation spending claim waiting for its street, a verified one, an
 approved one and a returned one; an approved 2023 payout ledger (version 1) with a line per village.
+动态竞争 (wuxing/competition/): 2023 parameters that put every branch in the monthly evaluation; per street
+an observation tour of its village (organised by the street), and per village an open downgrade proposal
+and a weak-branch record.
 """
 
 from __future__ import annotations
@@ -103,6 +106,7 @@ def build() -> tuple[World, dict[str, SimpleNamespace]]:
     claims = _build_claims(world)
     boards = _build_boards(actor, world)
     members = _build_members(world)
+    competition = _build_competition(actor, world)
     # an entered holiday schedule the district may delete (the routes' year 2027 has none yet)
     HolidayYear.objects.create(year=2030, source="测试", entries="2030-01-01 元旦 放假")
     inactive = {
@@ -161,6 +165,9 @@ def build() -> tuple[World, dict[str, SimpleNamespace]]:
             applicant=members[("applicant", branch.pk)],
             activist=members[("activist", branch.pk)],
             probationer=members[("probationer", branch.pk)],
+            event=competition[("event", branch.pk)],
+            case=competition[("case", branch.pk)],
+            weak=competition[("weak", branch.pk)],
             password_of=passwords,
             year=YEAR,
         )
@@ -341,6 +348,26 @@ def _build_members(world: World) -> dict[Any, Any]:
                 day = days.get(n, dt.date(2023, 3, 1) if n >= 15 else dt.date(2022, 6, 1))
                 StepEvent.objects.create(applicant=a, step=n, done_on=day)
             out[(key, org.pk)] = a
+def _build_competition(actor: Any, world: World) -> dict[Any, Any]:
+    """动态竞争: per street its own observation tour of its village; per village an open downgrade proposal
+    and a designated weak branch (2023)."""
+    from wuxing.competition import services as competition_services
+    from wuxing.competition.models import CaseKind, CaseState, PolicyCase
+
+    competition_services.save_parameters(actor, YEAR, {"min_level": 0}, "全部组织参加月考评")
+    out: dict[Any, Any] = {}
+    for street, org in ((world.street_a, world.village_a), (world.street_b, world.village_b)):
+        out[("event", org.pk)] = competition_services.create_event(
+            actor, title="街道观摩", held_on=dt.date(YEAR, 2, 21), organiser=street, orgs=[org],
+            observers=["甲", "乙"],
+        )  # fmt: skip
+        out[("case", org.pk)] = PolicyCase.objects.create(
+            org=org, year=YEAR, kind=CaseKind.PROPOSAL, basis="month", period=3, periods=[1, 2, 3], level=3,
+            proposed_level=2, state=CaseState.OPEN, rule="测试",
+        )  # fmt: skip
+        out[("weak", org.pk)] = competition_services.designate_weak(
+            actor, org, YEAR, dt.date(YEAR, 2, 1), "班子软弱", "调整班子"
+        )
     return out
 
 

@@ -119,6 +119,8 @@ def not_workbooks() -> st.SearchStrategy[bytes]:
 
 
 def counts() -> tuple[int, ...]:
+    from wuxing.competition.models import Checklist, MonthlyScore
+
     return (
         OrgUnit.objects.count(),
         OrgUnit.history.count(),
@@ -128,6 +130,8 @@ def counts() -> tuple[int, ...]:
         Score.history.count() if hasattr(Score, "history") else 0,
         Applicant.objects.count(),
         StepEvent.objects.count(),
+        MonthlyScore.objects.count(),
+        Checklist.objects.count(),
     )
 
 
@@ -152,11 +156,19 @@ def importers(world: Any) -> dict[str, tuple[list[str], Callable[[bytes], Import
     assert rb is not None
     score_header = [c.header for c in rule_services.score_columns(rb.rulebook)]
     member_header = [c.header for c in member_register.COLUMNS]
+    from wuxing.competition import services as competition_services
+    from wuxing.competition.queries import checklist_for
+
+    monthly_header = [c.header for c in competition_services.monthly_columns(checklist_for(2023))]
     return {
         "orgs": (org_header, lambda b: org_services.import_orgs(admin, io.BytesIO(b))),
         "people": (person_header, lambda b: org_services.import_people(admin, io.BytesIO(b))),
         "scores": (score_header, lambda b: rule_services.import_scores(admin, io.BytesIO(b), 2023, "rural")),
         "members": (member_header, lambda b: member_register.import_register(admin, io.BytesIO(b))),
+        "monthly": (
+            monthly_header,
+            lambda b: competition_services.import_monthly(admin, io.BytesIO(b), 2023),
+        ),
     }
 
 
@@ -172,7 +184,7 @@ FUZZ = settings(
 )
 
 
-@pytest.mark.parametrize("kind", ["orgs", "people", "scores", "members"])
+@pytest.mark.parametrize("kind", ["orgs", "people", "scores", "members", "monthly"])
 def test_malformed_workbooks_are_refused_cleanly(world: Any, kind: str) -> None:
     header, run = importers(world)[kind]
 
@@ -184,7 +196,7 @@ def test_malformed_workbooks_are_refused_cleanly(world: Any, kind: str) -> None:
     fuzz()
 
 
-@pytest.mark.parametrize("kind", ["orgs", "people", "scores", "members"])
+@pytest.mark.parametrize("kind", ["orgs", "people", "scores", "members", "monthly"])
 def test_files_that_are_not_workbooks_are_refused_cleanly(world: Any, kind: str) -> None:
     _header, run = importers(world)[kind]
 

@@ -149,6 +149,17 @@ PAGES: dict[str, Page] = {
     "funds:ledgers": Page("/funds/ledgers/", ("year",)),
     "funds:ledger": Page("/funds/ledgers/2023/v1/", ("compare", "format")),
     # 补齐短板
+    "competition:index": Page("/competition/", ("year", "format")),
+    "competition:rankings": Page("/competition/rankings/", ("year", "month", "format")),
+    "competition:quarter": Page("/competition/quarters/", ("year", "quarter", "format")),
+    "competition:monthly_import": Page("/competition/monthly/import/", ("year", "format")),
+    "competition:parameters": Page("/competition/parameters/2024/"),
+    "competition:checklist": Page("/competition/checklist/2024/"),
+    "competition:observations": Page("/competition/observations/", ("year",)),
+    "competition:observation": Page("/competition/observations/{event}/"),
+    "competition:cases": Page("/competition/cases/", ("year",)),
+    "competition:reserve": Page("/competition/reserve/", ("year", "format")),
+    "competition:weak": Page("/competition/weak/", ("year",)),
     "boards:tasks": Page("/boards/", ("street", "org", "status", "overdue", "focus", "format", PAGE_PARAM)),
     "boards:import": Page("/boards/import/", ("format",)),
     "boards:task": Page("/boards/tasks/{task}/"),
@@ -214,6 +225,8 @@ NOT_PAGES = {
     "members:step",
     "members:document",
     "members:extend",
+    "competition:case_decide",
+    "competition:weak_update",
 }
 
 
@@ -294,8 +307,20 @@ def _path_ids(
             {"name": "测试", "id_number": "11010519900101001X"[:17] + _check("11010519900101001"), "sex": "M",
              "birth_date": dt.date(1990, 1, 1), "education": "college"},
         )  # fmt: skip
+
+        from wuxing.competition import services as competition_services
+
+        event = competition_services.create_event(
+            actor,
+            title="观摩",
+            held_on=dt.date(YEAR, 2, 21),
+            organiser=None,
+            orgs=[village],
+            observers=["甲"],
+        )
         yield {
             "applicant": applicant.pk,
+            "event": event.pk,
             "cycle": cycle.pk,
             "removal": removal.pk,
             "claim": claim.pk,

@@ -61,7 +61,7 @@ def test_the_district_first_page(page, login, demo_scores, username):
     expect(page.get_by_role("heading", name="全区概览 · 2023年")).to_be_visible()
     expect(page.locator("main")).to_contain_text("实时评定")
     charts = charts_on(page)
-    assert set(charts) == {"streets", "total"}
+    assert set(charts) == {"streets", "total", "goals"}  # goals: the 动态竞争 panel
     assert_tables_match(charts)
     streets = charts["streets"]
     assert len(streets["series"]) == 6 and len(streets["series"][0]) == 10  # six levels × 10 streets/towns

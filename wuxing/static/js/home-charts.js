@@ -7,6 +7,7 @@
   var PAIR_COLORS = ["#90a4ae", "#b71c1c"];
 
   function option(spec) {
+    if (spec.type === "line") return lineOption(spec);
     var stacked = spec.type === "stacked";
     var byLevel = spec.series.length === 6;
     return {
@@ -23,6 +24,21 @@
           itemStyle: !byLevel && spec.series.length === 1 ? { color: LEVEL_COLORS[5] } : undefined,
           label: { show: !stacked, position: "top" },
         };
+      }),
+    };
+  }
+
+  // Trends (e.g. places in a ranking, month by month); "inverse" puts place 1 at the top.
+  function lineOption(spec) {
+    return {
+      animation: false,
+      tooltip: { trigger: "axis" },
+      legend: spec.series.length > 1 ? { top: 0, type: "scroll" } : undefined,
+      grid: { left: 40, right: 16, top: 36, bottom: 40, containLabel: true },
+      xAxis: { type: "category", data: spec.categories },
+      yAxis: { type: "value", minInterval: 1, inverse: !!spec.inverse, min: spec.inverse ? 1 : undefined },
+      series: spec.series.map(function (s) {
+        return { name: s.name, type: "line", data: s.data, connectNulls: false, symbolSize: 8 };
       }),
     };
   }
