@@ -348,6 +348,7 @@ def _build_members(world: World) -> dict[Any, Any]:
                 day = days.get(n, dt.date(2023, 3, 1) if n >= 15 else dt.date(2022, 6, 1))
                 StepEvent.objects.create(applicant=a, step=n, done_on=day)
             out[(key, org.pk)] = a
+    return out
 
 
 def _build_competition(actor: Any, world: World) -> dict[Any, Any]:
