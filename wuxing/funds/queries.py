@@ -13,6 +13,7 @@ Every line says which source it read.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -48,11 +49,12 @@ class Entitlements:
         return self.outcome.lines
 
     @property
-    def total(self) -> Any:
-        return sum((line.amount for line in self.lines), engine.yuan(engine.Decimal(0)))
+    def total(self) -> Decimal:
+        """The sum of the lines (kept as sums by the engine, also when the lines are not explained)."""
+        return self.outcome.total
 
-    def street_totals(self) -> list[tuple[str, str, Any]]:
-        return engine.street_totals(self.lines)
+    def street_totals(self) -> list[tuple[str, str, Decimal]]:
+        return self.outcome.street_totals()
 
     @property
     def provisional(self) -> bool:
@@ -76,8 +78,10 @@ def street_by_code(user: Any, code: str) -> OrgUnit | None:
 
 
 def entitlements(
-    user: Any, year: int, *, street: OrgUnit | None = None, item: str | None = None
+    user: Any, year: int, *, street: OrgUnit | None = None, item: str | None = None, explain: bool = True
 ) -> Entitlements:
+    """The year's entitlements within what `user` sees. `explain=False` (the budget): the same amounts kept
+    only as sums per street and item — no lines, no explanations (docs/decisions.md §78)."""
     from wuxing.reviews.models import CycleStatus, ReviewCycle
     from wuxing.reviews.queries import year_results
 
@@ -164,9 +168,9 @@ def entitlements(
         approved.values_list("org_id").annotate(Sum("amount"), Count("pk")).order_by()
     ):
         spending[org_id] = (total, count)
-    outcome = engine.compute(params, orgs, records, secretaries, members, spending)
+    outcome = engine.compute(params, orgs, records, secretaries, members, spending, explain=explain)
     if item:
-        outcome.lines = [line for line in outcome.lines if line.item == item]
+        outcome.keep_item(item)
     sources: dict[int, dict[str, int]] = {}
     for (_org, y), rec in records.items():
         per = sources.setdefault(y, {})
@@ -355,7 +359,7 @@ class Budget:
     previous_label: str  # where the previous year's figures come from ("" when there are none)
 
 
-def _matrix(pairs: list[tuple[str, str, str, Decimal]]) -> dict[tuple[str, str], list[Decimal]]:
+def _matrix(pairs: Iterable[tuple[str, str, str, Decimal]]) -> dict[tuple[str, str], list[Decimal]]:
     """(street code, street name, item, amount) → per street the sums per item."""
     index = {item: i for i, item in enumerate(engine.ITEMS)}
     out: dict[tuple[str, str], list[Decimal]] = {}
@@ -366,10 +370,10 @@ def _matrix(pairs: list[tuple[str, str, str, Decimal]]) -> dict[tuple[str, str],
 
 def budget(user: Any, year: int, *, street: OrgUnit | None = None) -> Budget:
     """The year's budget by street and item, the sums of the entitlement lines (so the totals by street
-    equal the sum of their lines), beside the previous year: its latest approved ledger where there is one,
+    equal the sum of their lines; computed without the lines' explanations, `explain=False`), beside the previous year: its latest approved ledger where there is one,
     its computed entitlements otherwise (the label says which)."""
-    result = entitlements(user, year, street=street)
-    now = _matrix([(x.org.street_code, x.org.street_name, x.item, x.amount) for x in result.lines])
+    result = entitlements(user, year, street=street, explain=False)
+    now = _matrix((code, name, item, amount) for (code, name, item), amount in result.outcome.totals.items())
     prev_ledger = latest_ledger(year - 1)
     previous: dict[tuple[str, str], list[Decimal]] = {}
     if prev_ledger is not None:
@@ -377,8 +381,10 @@ def budget(user: Any, year: int, *, street: OrgUnit | None = None) -> Budget:
         previous = _matrix([(x["street_code"], x["street"], x["item"], Decimal(x["amount"])) for x in lines])
         label = f"{year - 1}年度已批准发放台账第{prev_ledger.version}版"
     else:
-        before = entitlements(user, year - 1, street=street)
-        previous = _matrix([(x.org.street_code, x.org.street_name, x.item, x.amount) for x in before.lines])
+        before = entitlements(user, year - 1, street=street, explain=False)
+        previous = _matrix(
+            (code, name, item, amount) for (code, name, item), amount in before.outcome.totals.items()
+        )
         sources = "；".join(before.source_text()) or "无星级记录"
         label = f"{year - 1}年度尚无已批准台账，为按现在参数和记录的计算（{sources}）" if previous else ""
     rows = []
