@@ -338,10 +338,12 @@ def _living_subsidy(
     secretaries: dict[tuple[int, int], Secretary],
     out: Outcome,
 ) -> None:
-    got = [records.get((org.id, y)) for y in run]
-    if any(r is None for r in got):
-        return
-    recs = [r for r in got if r is not None]
+    recs = []
+    for y in run:
+        r = records.get((org.id, y))
+        if r is None:
+            return
+        recs.append(r)
     if any(r.level < 4 for r in recs):
         # narrowly missed: four or better in every year but one
         if out.explain and sum(r.level >= 4 for r in recs) == len(recs) - 1:

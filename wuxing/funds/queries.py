@@ -13,6 +13,7 @@ Every line says which source it read.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -115,11 +116,16 @@ def entitlements(
         "org_id", "org__area_kind", "year", "level", "star_removed", "secretary",
         "secretary_on_street_leadership", "source",
     )  # fmt: skip
+    # a record is a small immutable value: one object per distinct (level, source, removed), not per row
+    same_record: dict[tuple[int, str, bool], engine.Record] = {}
     for org_id, kind, y, level, removed, sec, on_leadership, source in hist:
         if (y, kind) in cycles:
             continue  # a platform year: the review's record wins
         imported.add((y, kind))
-        records[(org_id, y)] = engine.Record(level, source, removed)
+        rec = same_record.get((level, source, removed))
+        if rec is None:
+            rec = same_record[(level, source, removed)] = engine.Record(level, source, removed)
+        records[(org_id, y)] = rec
         if sec:
             secretaries[(org_id, y)] = engine.Secretary(sec, None, on_leadership)
     wanted = list(ids) if street is not None else None
@@ -137,8 +143,9 @@ def entitlements(
             before = records.get((o.id, y - 1))
             if o.kind == k and before is not None and before.source != engine.ESTIMATE:
                 records[(o.id, y)] = engine.Record(before.level, engine.ESTIMATE)
-    for key in [key for key in records if key[1] not in run]:
-        del records[key]
+    if not set(loaded) <= set(run):
+        for key in [key for key in records if key[1] not in run]:
+            del records[key]
 
     # Secretaries in post at the end of each year of the run (registry posts win over imported names).
     first_end, last_end = dt.date(run[0], 12, 31), dt.date(run[-1], 12, 31)
@@ -148,19 +155,23 @@ def entitlements(
     year_end = dt.date(year, 12, 31)
     members: dict[int, list[engine.Member]] = {}
     labels = {value: str(label) for value, label in PostRole.choices}  # translated once, not per post
+    ends = [(y, dt.date(y, 12, 31)) for y in run]
+    seen: set[tuple[int, int]] = set()  # (organisation, person) already a member
     for org_id, person_id, name, role, start, end, on_leadership in posts.order_by(
         "org_id", "start_date", "pk"
     ).values_list(
         "org_id", "person_id", "person__name", "role", "start_date", "end_date", "on_street_leadership"
     ):
-        for y in run:
-            day = dt.date(y, 12, 31)
-            if start <= day and (end is None or end >= day) and role == PostRole.SECRETARY:
-                secretaries[(org_id, y)] = engine.Secretary(name, person_id, on_leadership)
-        if start <= year_end and (end is None or end >= year_end):
-            same = [m for m in members.get(org_id, []) if m.person_id == person_id]
-            if not same:
-                members.setdefault(org_id, []).append(engine.Member(person_id, name, labels[role]))
+        if role == PostRole.SECRETARY:
+            secretary = None
+            for y, day in ends:
+                if start <= day and (end is None or end >= day):
+                    if secretary is None:
+                        secretary = engine.Secretary(name, person_id, on_leadership)
+                    secretaries[(org_id, y)] = secretary
+        if start <= year_end and (end is None or end >= year_end) and (org_id, person_id) not in seen:
+            seen.add((org_id, person_id))
+            members.setdefault(org_id, []).append(engine.Member(person_id, name, labels[role]))
 
     spending: dict[int, tuple[Decimal, int]] = {}
     approved = CreationClaim.objects.filter(org__in=branches, year=year, state=ClaimState.APPROVED)
@@ -172,9 +183,8 @@ def entitlements(
     if item:
         outcome.keep_item(item)
     sources: dict[int, dict[str, int]] = {}
-    for (_org, y), rec in records.items():
-        per = sources.setdefault(y, {})
-        per[rec.source] = per.get(rec.source, 0) + 1
+    for (y, source), n in Counter((y, rec.source) for (_org, y), rec in records.items()).items():
+        sources.setdefault(y, {})[source] = n
     return Entitlements(
         year, params_row, saved, outcome, sources, {(y, k) for y, k in reviewing if k in kinds}
     )
