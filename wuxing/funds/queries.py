@@ -78,17 +78,22 @@ def street_by_code(user: Any, code: str) -> OrgUnit | None:
     return visible_orgs(user).filter(level=Level.STREET, code__iexact=code).first() if code else None
 
 
-def entitlements(
-    user: Any, year: int, *, street: OrgUnit | None = None, item: str | None = None, explain: bool = True
-) -> Entitlements:
-    """The year's entitlements within what `user` sees. `explain=False` (the budget): the same amounts kept
-    only as sums per street and item — no lines, no explanations (docs/decisions.md §78)."""
-    from wuxing.reviews.models import CycleStatus, ReviewCycle
-    from wuxing.reviews.queries import year_results
+@dataclass
+class Rows:
+    """What the entitlements read from the registry and the imported levels, for one or more years: the
+    budget reads them once for the year and the year before, each year then keeps the rows it needs
+    (the same rows each year would have read on its own)."""
 
-    params_row, saved = parameters_for(year)
-    params = as_params(params_row)
-    run = list(range(year - params.run_years + 1, year + 1))
+    branches: Any  # the organisations' queryset (scoped; the claims and live ratings are read per year)
+    orgs: list[engine.Org]
+    hist: list[tuple[Any, ...]]  # (org id, year, level, removed, secretary, on leadership, source)
+    posts: list[tuple[Any, ...]]  # (org id, person id, name, role, start, end, on leadership), ordered
+
+
+def read_rows(user: Any, street: OrgUnit | None, first: int, last: int) -> Rows:
+    """The rows for the entitlements of the years whose runs lie in `first`+1..`last` (`first`: the year
+    before the earliest run, read for an estimate): the organisations, their imported levels of
+    `first`..`last`, and the posts in force at the end of some year from `first`+1 to `last`."""
     branches = visible_orgs(user).filter(level=Level.BRANCH)
     if street is not None:
         branches = branches.filter(path__startswith=street.path)
@@ -99,9 +104,47 @@ def entitlements(
         s_name, s_code = streets.get(path[:step], ("", ""))
         orgs.append(engine.Org(pk, code, name, kind, s_code, s_name))
     if not orgs:
-        return Entitlements(year, params_row, saved, engine.Outcome())
+        return Rows(branches, [], [], [])
+    hist = HistoricLevel.objects.filter(year__gte=first, year__lte=last, org__in=branches).values_list(
+        "org_id", "year", "level", "star_removed", "secretary", "secretary_on_street_leadership", "source"
+    )
+    # posts in force at the end of some year from the second of the span (the first is read for estimates)
+    posts = scope(Post.objects.filter(org__in=branches), user, "org").filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=dt.date(first + 1, 12, 31)),
+        start_date__lte=dt.date(last, 12, 31),
+    )
+    post_rows = posts.order_by("org_id", "start_date", "pk").values_list(
+        "org_id", "person_id", "person__name", "role", "start_date", "end_date", "on_street_leadership"
+    )
+    return Rows(branches, orgs, list(hist), list(post_rows))
+
+
+def entitlements(
+    user: Any,
+    year: int,
+    *,
+    street: OrgUnit | None = None,
+    item: str | None = None,
+    explain: bool = True,
+    rows: Rows | None = None,
+) -> Entitlements:
+    """The year's entitlements within what `user` sees. `explain=False` (the budget): the same amounts kept
+    only as sums per street and item — no lines, no explanations (docs/decisions.md §78). `rows`: read
+    beforehand by `read_rows` for this year among others (same user and street)."""
+    from wuxing.reviews.models import CycleStatus, ReviewCycle
+    from wuxing.reviews.queries import year_results
+
+    params_row, saved = parameters_for(year)
+    params = as_params(params_row)
+    run = list(range(year - params.run_years + 1, year + 1))
+    if rows is None:
+        rows = read_rows(user, street, run[0] - 1, year)
+    branches, orgs = rows.branches, rows.orgs
+    if not orgs:
+        return Entitlements(year, params_row, saved, engine.Outcome(explain=explain))
     kinds = {o.kind for o in orgs}
     ids = {o.id for o in orgs}
+    kind_of = {o.id: o.kind for o in orgs}
 
     records: dict[tuple[int, int], engine.Record] = {}
     secretaries: dict[tuple[int, int], engine.Secretary] = {}
@@ -112,15 +155,13 @@ def entitlements(
     reviewing = {(y, k) for y, k in cycles - named if y in run}
     loaded = sorted({*run, *(y - 1 for y, _k in reviewing)})
     imported: set[tuple[int, str]] = set()
-    hist = HistoricLevel.objects.filter(year__in=loaded, org__in=branches).values_list(
-        "org_id", "org__area_kind", "year", "level", "star_removed", "secretary",
-        "secretary_on_street_leadership", "source",
-    )  # fmt: skip
+    loaded_years = set(loaded)
     # a record is a small immutable value: one object per distinct (level, source, removed), not per row
     same_record: dict[tuple[int, str, bool], engine.Record] = {}
-    for org_id, kind, y, level, removed, sec, on_leadership, source in hist:
-        if (y, kind) in cycles:
-            continue  # a platform year: the review's record wins
+    for org_id, y, level, removed, sec, on_leadership, source in rows.hist:
+        kind = kind_of[org_id]
+        if y not in loaded_years or (y, kind) in cycles:
+            continue  # not read for this year; or a platform year: the review's record wins
         imported.add((y, kind))
         rec = same_record.get((level, source, removed))
         if rec is None:
@@ -148,20 +189,12 @@ def entitlements(
             del records[key]
 
     # Secretaries in post at the end of each year of the run (registry posts win over imported names).
-    first_end, last_end = dt.date(run[0], 12, 31), dt.date(run[-1], 12, 31)
-    posts = scope(Post.objects.filter(org__in=branches), user, "org").filter(
-        Q(end_date__isnull=True) | Q(end_date__gte=first_end), start_date__lte=last_end
-    )
     year_end = dt.date(year, 12, 31)
     members: dict[int, list[engine.Member]] = {}
     labels = {value: str(label) for value, label in PostRole.choices}  # translated once, not per post
     ends = [(y, dt.date(y, 12, 31)) for y in run]
     seen: set[tuple[int, int]] = set()  # (organisation, person) already a member
-    for org_id, person_id, name, role, start, end, on_leadership in posts.order_by(
-        "org_id", "start_date", "pk"
-    ).values_list(
-        "org_id", "person_id", "person__name", "role", "start_date", "end_date", "on_street_leadership"
-    ):
+    for org_id, person_id, name, role, start, end, on_leadership in rows.posts:
         if role == PostRole.SECRETARY:
             secretary = None
             for y, day in ends:
@@ -380,18 +413,24 @@ def _matrix(pairs: Iterable[tuple[str, str, str, Decimal]]) -> dict[tuple[str, s
 
 def budget(user: Any, year: int, *, street: OrgUnit | None = None) -> Budget:
     """The year's budget by street and item, the sums of the entitlement lines (so the totals by street
-    equal the sum of their lines; computed without the lines' explanations, `explain=False`), beside the previous year: its latest approved ledger where there is one,
-    its computed entitlements otherwise (the label says which)."""
-    result = entitlements(user, year, street=street, explain=False)
-    now = _matrix((code, name, item, amount) for (code, name, item), amount in result.outcome.totals.items())
+    equal the sum of their lines; computed without the lines' explanations, `explain=False`), beside the
+    previous year: its latest approved ledger where there is one, its computed entitlements otherwise (the
+    label says which; then both years are computed from rows read once)."""
     prev_ledger = latest_ledger(year - 1)
+    # without an approved ledger of the year before, both years are computed from rows read once
+    first = year - as_params(parameters_for(year)[0]).run_years
+    if prev_ledger is None:
+        first = min(first, year - 1 - as_params(parameters_for(year - 1)[0]).run_years)
+    rows = read_rows(user, street, first, year)
+    result = entitlements(user, year, street=street, explain=False, rows=rows)
+    now = _matrix((code, name, item, amount) for (code, name, item), amount in result.outcome.totals.items())
     previous: dict[tuple[str, str], list[Decimal]] = {}
     if prev_ledger is not None:
         lines = ledger_lines(user, prev_ledger, street_code=street.code if street else "")
         previous = _matrix([(x["street_code"], x["street"], x["item"], Decimal(x["amount"])) for x in lines])
         label = f"{year - 1}年度已批准发放台账第{prev_ledger.version}版"
     else:
-        before = entitlements(user, year - 1, street=street, explain=False)
+        before = entitlements(user, year - 1, street=street, explain=False, rows=rows)
         previous = _matrix(
             (code, name, item, amount) for (code, name, item), amount in before.outcome.totals.items()
         )
