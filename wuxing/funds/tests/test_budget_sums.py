@@ -50,7 +50,9 @@ def generated(seed: int, n: int = 300) -> tuple[Any, ...]:
         for y in range(YEAR - 3, YEAR + 1):
             if rng.random() < 0.9:
                 records[(i, y)] = Record(
-                    rng.choice([2, 3, 4, 4, 5, 5]), rng.choice(["named", "import", "live"]), rng.random() < 0.05
+                    rng.choice([2, 3, 4, 4, 5, 5]),
+                    rng.choice(["named", "import", "live"]),
+                    rng.random() < 0.05,
                 )
             if rng.random() < 0.9:
                 secretaries[(i, y)] = people[0] if rng.random() < 0.85 else people[1]
@@ -94,7 +96,10 @@ def test_budget_sums_equal_the_sums_of_the_lines_through_the_queries(world: Any)
             HistoricLevel.objects.create(org=org, year=year, level=level)
     for year in (YEAR - 1, YEAR):
         services.save_parameters(
-            admin, year, {"base_allowance": "20000.05", "zhengke_salary": "96000", "fuke_salary": "84000"}, "录入"
+            admin,
+            year,
+            {"base_allowance": "20000.05", "zhengke_salary": "96000", "fuke_salary": "84000"},
+            "录入",
         )
     for year in (YEAR - 1, YEAR):
         b = queries.budget(admin, year)
