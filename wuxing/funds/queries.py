@@ -102,8 +102,10 @@ class Rows:
 
     branches: Any  # the organisations' queryset (scoped; the claims and live ratings are read per year)
     orgs: list[engine.Org]
-    hist: list[tuple[Any, ...]]  # (org id, year, level, removed, secretary, on leadership, source)
-    posts: list[tuple[Any, ...]]  # (org id, person id, name, role, start, end, on leadership), ordered
+    # year → (org id, record, imported secretary's name, on leadership)
+    hist: dict[int, list[tuple[int, engine.Record, str, bool]]]
+    # (org id, person id, start, end, the Secretary for a secretary's post, the Member), ordered
+    posts: list[tuple[int, int, dt.date, dt.date | None, engine.Secretary | None, engine.Member]]
 
 
 def read_rows(user: Any, street: OrgUnit | None, first: int, last: int) -> Rows:
@@ -120,7 +122,7 @@ def read_rows(user: Any, street: OrgUnit | None, first: int, last: int) -> Rows:
         s_name, s_code = streets.get(path[:step], ("", ""))
         orgs.append(engine.Org(pk, code, name, kind, s_code, s_name))
     if not orgs:
-        return Rows(branches, [], [], [])
+        return Rows(branches, [], {}, [])
     hist = HistoricLevel.objects.filter(year__gte=first, year__lte=last, org__in=branches).values_list(
         "org_id", "year", "level", "star_removed", "secretary", "secretary_on_street_leadership", "source"
     )
@@ -132,7 +134,23 @@ def read_rows(user: Any, street: OrgUnit | None, first: int, last: int) -> Rows:
     post_rows = posts.order_by("org_id", "start_date", "pk").values_list(
         "org_id", "person_id", "person__name", "role", "start_date", "end_date", "on_street_leadership"
     )
-    return Rows(branches, orgs, list(hist), list(post_rows))
+    # small immutable values, made once here rather than once per row and year: one record per distinct
+    # (level, source, removal); a post's secretary and member
+    same_record: dict[tuple[int, str, bool], engine.Record] = {}
+    by_year: dict[int, list[tuple[int, engine.Record, str, bool]]] = {}
+    for org_id, y, level, removed, sec, on_leadership, source in hist:
+        rec = same_record.get((level, source, removed))
+        if rec is None:
+            rec = same_record[(level, source, removed)] = engine.Record(level, source, removed)
+        by_year.setdefault(y, []).append((org_id, rec, sec, on_leadership))
+    labels = {value: str(label) for value, label in PostRole.choices}  # translated once, not per post
+    kept = [
+        (org_id, person_id, start, end,
+         engine.Secretary(name, person_id, on_leadership) if role == PostRole.SECRETARY else None,
+         engine.Member(person_id, name, labels[role]))
+        for org_id, person_id, name, role, start, end, on_leadership in post_rows
+    ]  # fmt: skip
+    return Rows(branches, orgs, by_year, kept)
 
 
 def entitlements(
@@ -178,20 +196,19 @@ def _entitlements(
     reviewing = {(y, k) for y, k in cycles - named if y in run}
     loaded = sorted({*run, *(y - 1 for y, _k in reviewing)})
     imported: set[tuple[int, str]] = set()
-    loaded_years = set(loaded)
-    # a record is a small immutable value: one object per distinct (level, source, removed), not per row
-    same_record: dict[tuple[int, str, bool], engine.Record] = {}
-    for org_id, y, level, removed, sec, on_leadership, source in rows.hist:
-        kind = kind_of[org_id]
-        if y not in loaded_years or (y, kind) in cycles:
-            continue  # not read for this year; or a platform year: the review's record wins
-        imported.add((y, kind))
-        rec = same_record.get((level, source, removed))
-        if rec is None:
-            rec = same_record[(level, source, removed)] = engine.Record(level, source, removed)
-        records[(org_id, y)] = rec
-        if sec:
-            secretaries[(org_id, y)] = engine.Secretary(sec, None, on_leadership)
+    for y in loaded:
+        reviewed = {k for cy, k in cycles if cy == y}  # a platform year: the review's record wins
+        seen: set[str] = set()  # the kinds imported in y
+        for org_id, rec, sec, on_leadership in rows.hist.get(y, ()):
+            if reviewed or len(seen) < len(kinds):
+                kind = kind_of[org_id]
+                if kind in reviewed:
+                    continue
+                seen.add(kind)
+            records[(org_id, y)] = rec
+            if sec:
+                secretaries[(org_id, y)] = engine.Secretary(sec, None, on_leadership)
+        imported |= {(y, k) for k in seen}
     wanted = list(ids) if street is not None else None
     for y in loaded:
         platform = {
@@ -214,20 +231,16 @@ def _entitlements(
     # Secretaries in post at the end of each year of the run (registry posts win over imported names).
     year_end = dt.date(year, 12, 31)
     members: dict[int, list[engine.Member]] = {}
-    labels = {value: str(label) for value, label in PostRole.choices}  # translated once, not per post
     ends = [(y, dt.date(y, 12, 31)) for y in run]
-    seen: set[tuple[int, int]] = set()  # (organisation, person) already a member
-    for org_id, person_id, name, role, start, end, on_leadership in rows.posts:
-        if role == PostRole.SECRETARY:
-            secretary = None
+    already: set[tuple[int, int]] = set()  # (organisation, person) already a member
+    for org_id, person_id, start, end, secretary, member in rows.posts:
+        if secretary is not None:
             for y, day in ends:
                 if start <= day and (end is None or end >= day):
-                    if secretary is None:
-                        secretary = engine.Secretary(name, person_id, on_leadership)
                     secretaries[(org_id, y)] = secretary
-        if start <= year_end and (end is None or end >= year_end) and (org_id, person_id) not in seen:
-            seen.add((org_id, person_id))
-            members.setdefault(org_id, []).append(engine.Member(person_id, name, labels[role]))
+        if start <= year_end and (end is None or end >= year_end) and (org_id, person_id) not in already:
+            already.add((org_id, person_id))
+            members.setdefault(org_id, []).append(member)
 
     spending: dict[int, tuple[Decimal, int]] = {}
     approved = CreationClaim.objects.filter(org__in=branches, year=year, state=ClaimState.APPROVED)
