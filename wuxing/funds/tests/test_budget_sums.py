@@ -114,3 +114,19 @@ def test_budget_sums_equal_the_sums_of_the_lines_through_the_queries(world: Any)
         assert b.total == full.total == sum(x.amount for x in full.lines) == b.result.total
         assert b.previous_total == sum(x.amount for x in before.lines)
         assert [(r.code, r.total) for r in b.rows] == [(c, t) for c, _n, t in full.street_totals()]
+
+
+@pytest.mark.django_db
+def test_the_garbage_collector_is_paused_only_while_building(world: Any) -> None:
+    import gc
+
+    admin = world.users["admin"]
+    assert gc.isenabled()
+    queries.budget(admin, YEAR)
+    assert gc.isenabled()  # re-enabled afterwards
+    gc.disable()
+    try:
+        queries.entitlements(admin, YEAR)
+        assert not gc.isenabled()  # left as the caller had it
+    finally:
+        gc.enable()
