@@ -9,8 +9,10 @@ each of ≥ 3 rounds, runs every measurement once in turn (interleaved) and prin
                      street, the imported levels of 2021–2024, the posts in force, the approved claims
                      summed per organisation (every row fetched; nothing computed)
   entitlements       funds.queries.entitlements(district admin, 2024): every line with its explanation
+  entitlement sums   the same with explain=False: the same amounts kept as sums per street and item, no
+                     line texts (what the budget computes per year)
   budget             funds.queries.budget(district admin, 2024): 2024 by street and item, and 2023
-                     computed for the comparison (no approved 2023 ledger) — two entitlement runs
+                     computed for the comparison (no approved 2023 ledger) — two runs without explanations
   budget page        GET /funds/budget/?year=2024 (test client, DEBUG off)
   budget Excel       GET /funds/budget/?year=2024&format=xlsx
   street budget      GET /funds/budget/?year=2024 as one street's staff (50 organisations)
@@ -197,13 +199,17 @@ def main() -> None:
         if getattr(response, "streaming", False):
             b"".join(response.streaming_content)
 
-    b = queries.budget(admin, YEAR)
-    assert sum(r.total for r in b.rows) == b.total == b.result.total == sum(x.amount for x in b.result.lines)
-    lines = len(b.result.lines)
+    # the budget's sums (no explanations) equal the sums of the explained lines, street by street
+    full, b = queries.entitlements(admin, YEAR), queries.budget(admin, YEAR)
+    assert sum(r.total for r in b.rows) == b.total == full.total == sum(x.amount for x in full.lines)
+    assert {(r.code, r.total) for r in b.rows if r.total} == {(c, t) for c, _n, t in full.street_totals()}
+    lines = len(full.lines)
+    del full
     page = f"/funds/budget/?year={YEAR}"
     measures: dict[str, Callable[[], Any]] = {
         "floor (bare SQL, same rows)": floor,
         "entitlements (2024)": lambda: queries.entitlements(admin, YEAR),
+        "entitlement sums (2024, no texts)": lambda: queries.entitlements(admin, YEAR, explain=False),
         "budget (2024 and 2023 computed)": lambda: queries.budget(admin, YEAR),
         "budget page": lambda: get(client, page),
         "budget Excel": lambda: get(client, page + "&format=xlsx"),

@@ -22,13 +22,20 @@ For a year Y and each organisation the district's parameters of Y (docs/decision
 
 Amounts are Decimal yuan rounded to the fen half up (core/money.py), once per line; totals are sums of
 lines.
+
+One code path for the amounts, two outputs (docs/decisions.md §78): `compute(..., explain=True)` keeps every
+line with its Chinese explanation and the notes; `explain=False` (the district budget) makes the same
+decisions and the same roundings but keeps only the sums per street and item (`Outcome.totals`) and builds no
+text except what is missing for want of a parameter. Both modes fill `Outcome.totals` the same way, so a
+budget's sums and the sums of the explained lines cannot disagree.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 
 FEN = Decimal("0.01")
 
@@ -145,12 +152,55 @@ class Line:
         return ITEM_LABELS[self.item]
 
 
+ZERO = Decimal("0.00")
+
+
 @dataclass
 class Outcome:
     lines: list[Line] = field(default_factory=list)
     # not computed for want of a parameter, or not paid though close (the page shows both)
     missing: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # (street code, street name, item) → the sum of its lines; filled in both modes
+    totals: dict[tuple[str, str, str], Decimal] = field(default_factory=dict)
+    explain: bool = True  # False: no lines, no notes (texts are not built), only `totals`
+
+    def add(
+        self,
+        org: Org,
+        item: str,
+        amount: Decimal,
+        rule: Callable[[], str],
+        person_id: int | None = None,
+        person_name: str | None = None,
+        source: str = "",
+    ) -> None:
+        """One line: its amount into the sums; with `explain`, the line itself with its text (`rule` is
+        only called then)."""
+        key = (org.street_code, org.street_name, item)
+        self.totals[key] = self.totals.get(key, ZERO) + amount
+        if self.explain:
+            self.lines.append(Line(org, item, amount, rule(), person_id, person_name, source))
+
+    def note(self, text: Callable[[], str]) -> None:
+        if self.explain:
+            self.notes.append(text())
+
+    def keep_item(self, item: str) -> None:
+        """Only one item's lines and sums (a filtered ledger page)."""
+        self.lines = [line for line in self.lines if line.item == item]
+        self.totals = {k: v for k, v in self.totals.items() if k[2] == item}
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.totals.values(), ZERO)
+
+    def street_totals(self) -> list[tuple[str, str, Decimal]]:
+        """(street code, street name, total) per street, sorted: the sums of its lines."""
+        per: dict[tuple[str, str], Decimal] = {}
+        for (code, name, _item), amount in self.totals.items():
+            per[(code, name)] = per.get((code, name), ZERO) + amount
+        return [(code, name, total) for (code, name), total in sorted(per.items())]
 
 
 def _level_text(level: int) -> str:
@@ -174,31 +224,41 @@ def compute(
     secretaries: dict[tuple[int, int], Secretary],
     members: dict[int, list[Member]],
     spending: dict[int, tuple[Decimal, int]] | None = None,
+    *,
+    explain: bool = True,
 ) -> Outcome:
     """Every amount due in `params.year`. `records[(org_id, year)]` holds the official levels of that year
     and the years before; `secretaries[(org_id, year)]` the secretary at the end of each year;
     `members[org_id]` the “两委” in post at the end of the year; `spending[org_id]` the approved creation
-    spending of the year (total, number of claims)."""
-    out = Outcome()
+    spending of the year (total, number of claims). `explain=False`: the same amounts, kept only as sums
+    per street and item (no line texts, no notes)."""
+    out = Outcome(explain=explain)
     year = params.year
     run = list(range(year - params.run_years + 1, year + 1))
+    spending = spending or {}
+    # the amounts that do not depend on the organisation, rounded once per line as before (same values)
+    operating = {"rural": params.village_operating, "": params.community_operating}
+    operating_due = {kind: yuan(amount) for kind, amount in operating.items()}
     for org in orgs:
-        operating = params.village_operating if org.kind == "rural" else params.community_operating
-        out.lines.append(
-            Line(
-                org,
-                OPERATING,
-                yuan(operating),
-                f"{KIND_LABELS.get(org.kind, '')}党组织运转经费（{year}年度参数）→ {fmt(operating)} 元",
-            )
+        kind = "rural" if org.kind == "rural" else ""
+        amount = operating[kind]
+        out.add(
+            org,
+            OPERATING,
+            operating_due[kind],
+            partial(_operating_text, org, year, amount),
         )
         record = records.get((org.id, year))
-        if org.id in (spending or {}):
-            _creation_subsidy(params, org, record, (spending or {})[org.id], out)
+        if org.id in spending:
+            _creation_subsidy(params, org, record, spending[org.id], out)
         if record is not None:
             _rewards(params, org, record, members.get(org.id, []), out)
         _living_subsidy(params, org, run, records, secretaries, out)
     return out
+
+
+def _operating_text(org: Org, year: int, amount: Decimal) -> str:
+    return f"{KIND_LABELS.get(org.kind, '')}党组织运转经费（{year}年度参数）→ {fmt(amount)} 元"
 
 
 def _creation_subsidy(
@@ -208,37 +268,39 @@ def _creation_subsidy(
     year, minimum = params.year, params.subsidy_min_level
     if record is None or record.level < minimum:
         level = "无星级记录" if record is None else _level_text(record.level)
-        out.notes.append(
-            f"{org.name}：已批准创建经费 {fmt(total)} 元，但{year}年{level}，未达{_level_text(minimum)}，不予奖补"
+        out.note(
+            lambda: (
+                f"{org.name}：已批准创建经费 {fmt(total)} 元，但{year}年{level}，"
+                f"未达{_level_text(minimum)}，不予奖补"
+            )
         )
         return
     amount = yuan(total * params.subsidy_rate)
-    out.lines.append(
-        Line(
-            org,
-            CREATION,
-            amount,
+    out.add(
+        org,
+        CREATION,
+        amount,
+        lambda: (
             f"{year}年{_level_text(record.level)}（{SOURCE_LABELS.get(record.source, record.source)}），"
             f"{_level_text(minimum)}及以上奖补；已批准创建经费 {fmt(total)} 元（{count} 笔）"
-            f" × {_pct(params.subsidy_rate)} → {fmt(amount)} 元",
-            source=record.source,
-        )
+            f" × {_pct(params.subsidy_rate)} → {fmt(amount)} 元"
+        ),
+        source=record.source,
     )
 
 
 def _rewards(params: Params, org: Org, record: Record, members: list[Member], out: Outcome) -> None:
     year, level = params.year, record.level
-    source = SOURCE_LABELS.get(record.source, record.source)
     if level in params.three_star_levels:
-        out.lines.append(
-            Line(
-                org,
-                THREE_STAR,
-                yuan(params.three_star_reward),
-                f"{year}年{_level_text(level)}（{source}），适用星级 {_levels(params.three_star_levels)}"
-                f" → 支部奖励 {fmt(params.three_star_reward)} 元",
-                source=record.source,
-            )
+        out.add(
+            org,
+            THREE_STAR,
+            yuan(params.three_star_reward),
+            lambda: (
+                f"{year}年{_level_text(level)}（{SOURCE_LABELS.get(record.source, record.source)}），"
+                f"适用星级 {_levels(params.three_star_levels)} → 支部奖励 {fmt(params.three_star_reward)} 元"
+            ),
+            source=record.source,
         )
     if level in params.allowance_levels and members:
         if params.base_allowance is None:
@@ -247,21 +309,25 @@ def _rewards(params: Params, org: Org, record: Record, members: list[Member], ou
                 "区委组织部尚未录入，未计算"
             )
             return
-        rate = params.allowance_uplift_rate
-        amount = yuan(params.base_allowance * rate)
+        base, rate = params.base_allowance, params.allowance_uplift_rate
+        amount = yuan(base * rate)
         for m in members:
-            out.lines.append(
-                Line(
-                    org,
-                    UPLIFT,
-                    amount,
-                    f"{year}年{_level_text(level)}（{source}），{m.role_label} {m.name}：基本补贴"
-                    f" {fmt(params.base_allowance)} 元 × 提高 {_pct(rate)} → {fmt(amount)} 元",
-                    m.person_id,
-                    m.name,
-                    record.source,
-                )
+            out.add(
+                org,
+                UPLIFT,
+                amount,
+                partial(_uplift_text, year, record, m, base, rate, amount),
+                m.person_id,
+                m.name,
+                record.source,
             )
+
+
+def _uplift_text(year: int, record: Record, m: Member, base: Decimal, rate: Decimal, amount: Decimal) -> str:
+    return (
+        f"{year}年{_level_text(record.level)}（{SOURCE_LABELS.get(record.source, record.source)}），"
+        f"{m.role_label} {m.name}：基本补贴 {fmt(base)} 元 × 提高 {_pct(rate)} → {fmt(amount)} 元"
+    )
 
 
 def _living_subsidy(
@@ -272,22 +338,26 @@ def _living_subsidy(
     secretaries: dict[tuple[int, int], Secretary],
     out: Outcome,
 ) -> None:
-    got = [records.get((org.id, y)) for y in run]
-    if any(r is None for r in got):
-        return
-    recs = [r for r in got if r is not None]
+    recs = []
+    for y in run:
+        r = records.get((org.id, y))
+        if r is None:
+            return
+        recs.append(r)
     if any(r.level < 4 for r in recs):
         # narrowly missed: four or better in every year but one
-        if sum(r.level >= 4 for r in recs) == len(recs) - 1:
+        if out.explain and sum(r.level >= 4 for r in recs) == len(recs) - 1:
             y = next(y for y, r in zip(run, recs, strict=True) if r.level < 4)
-            out.notes.append(
-                f"{org.name}：{y}年{_level_text(recs[run.index(y)].level)}，未连续{len(run)}年四星及以上"
+            out.note(
+                lambda: (
+                    f"{org.name}：{y}年{_level_text(recs[run.index(y)].level)}，未连续{len(run)}年四星及以上"
+                )
             )
         return
     if params.removal_breaks_run:
         removed = [y for y, r in zip(run, recs, strict=True) if r.star_removed]
         if removed:
-            out.notes.append(f"{org.name}：{removed[0]}年被摘星，连续{len(run)}年中断（摘星中断连续年数）")
+            out.note(lambda: f"{org.name}：{removed[0]}年被摘星，连续{len(run)}年中断（摘星中断连续年数）")
             return
     levels = {r.level for r in recs}
     if levels == {5}:
@@ -295,43 +365,51 @@ def _living_subsidy(
     elif params.mixed_run_counts or len(levels) == 1:
         standard, label = params.fuke_salary, "副科级"
     else:
-        out.notes.append(f"{org.name}：四、五星交替不计为连续（参数），不享受书记生活补贴")
+        out.note(lambda: f"{org.name}：四、五星交替不计为连续（参数），不享受书记生活补贴")
         return
-    run_text = _run_text(run, recs)
     end = secretaries.get((org.id, run[-1]))
     if end is None:
-        out.notes.append(f"{org.name}：{run_text}，但{run[-1]}年末无在任书记")
+        out.note(lambda: f"{org.name}：{_run_text(run, recs)}，但{run[-1]}年末无在任书记")
         return
     if params.secretary_rule == "through_all":
         every = [secretaries.get((org.id, y)) for y in run]
         if not all(s is not None and s.same_as(end) for s in every):
-            out.notes.append(
-                f"{org.name}：{run_text}，但期间书记有变动，无三年均在任的书记（换届时的默认解读）"
+            out.note(
+                lambda: (
+                    f"{org.name}：{_run_text(run, recs)}，但期间书记有变动，无三年均在任的书记"
+                    "（换届时的默认解读）"
+                )
             )
             return
-        tenure = f"支部书记 {end.name} {len(run)}年在任"
-    else:
-        tenure = f"{run[-1]}年末在任支部书记 {end.name}"
+
+    def tenure() -> str:
+        if params.secretary_rule == "through_all":
+            return f"支部书记 {end.name} {len(run)}年在任"
+        return f"{run[-1]}年末在任支部书记 {end.name}"
+
     if end.on_street_leadership or any(
         secretaries[(org.id, y)].on_street_leadership for y in run if (org.id, y) in secretaries
     ):
-        out.notes.append(f"{org.name}：{run_text}，书记 {end.name} 为街道(镇)班子成员，不享受书记生活补贴")
+        out.note(
+            lambda: (
+                f"{org.name}：{_run_text(run, recs)}，书记 {end.name} 为街道(镇)班子成员，不享受书记生活补贴"
+            )
+        )
         return
     if standard is None:
         out.missing.append(
-            f"{org.name}：{run_text}，{tenure} → {label}标准，区委组织部尚未录入{label}工资标准，未计算"
+            f"{org.name}：{_run_text(run, recs)}，{tenure()} → {label}标准，区委组织部尚未录入{label}工资标准，"
+            "未计算"
         )
         return
-    out.lines.append(
-        Line(
-            org,
-            LIVING,
-            yuan(standard),
-            f"{run_text}，{tenure}，非街道班子成员 → {label}标准 {fmt(standard)} 元",
-            end.person_id,
-            end.name,
-            recs[-1].source,
-        )
+    out.add(
+        org,
+        LIVING,
+        yuan(standard),
+        lambda: f"{_run_text(run, recs)}，{tenure()}，非街道班子成员 → {label}标准 {fmt(standard)} 元",
+        end.person_id,
+        end.name,
+        recs[-1].source,
     )
 
 

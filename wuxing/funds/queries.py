@@ -13,6 +13,10 @@ Every line says which source it read.
 from __future__ import annotations
 
 import datetime as dt
+import gc
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -24,6 +28,20 @@ from wuxing.funds import engine
 from wuxing.funds.models import ClaimState, CreationClaim, FundParameters, HistoricLevel, PayoutLedger
 from wuxing.funds.parameters import DEFAULTS, as_params
 from wuxing.orgs.models import Level, OrgUnit, Post, PostRole
+
+
+@contextmanager
+def _bulk() -> Iterator[None]:
+    """Hundreds of thousands of small objects are made and none refers back to another: the cyclic garbage
+    collector would only rescan them again and again (a third of the time at province size), so it pauses
+    meanwhile; reference counting still frees everything (docs/decisions.md §78)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def parameters_for(year: int) -> tuple[FundParameters, bool]:
@@ -48,11 +66,12 @@ class Entitlements:
         return self.outcome.lines
 
     @property
-    def total(self) -> Any:
-        return sum((line.amount for line in self.lines), engine.yuan(engine.Decimal(0)))
+    def total(self) -> Decimal:
+        """The sum of the lines (kept as sums by the engine, also when the lines are not explained)."""
+        return self.outcome.total
 
-    def street_totals(self) -> list[tuple[str, str, Any]]:
-        return engine.street_totals(self.lines)
+    def street_totals(self) -> list[tuple[str, str, Decimal]]:
+        return self.outcome.street_totals()
 
     @property
     def provisional(self) -> bool:
@@ -75,15 +94,24 @@ def street_by_code(user: Any, code: str) -> OrgUnit | None:
     return visible_orgs(user).filter(level=Level.STREET, code__iexact=code).first() if code else None
 
 
-def entitlements(
-    user: Any, year: int, *, street: OrgUnit | None = None, item: str | None = None
-) -> Entitlements:
-    from wuxing.reviews.models import CycleStatus, ReviewCycle
-    from wuxing.reviews.queries import year_results
+@dataclass
+class Rows:
+    """What the entitlements read from the registry and the imported levels, for one or more years: the
+    budget reads them once for the year and the year before, each year then keeps the rows it needs
+    (the same rows each year would have read on its own)."""
 
-    params_row, saved = parameters_for(year)
-    params = as_params(params_row)
-    run = list(range(year - params.run_years + 1, year + 1))
+    branches: Any  # the organisations' queryset (scoped; the claims and live ratings are read per year)
+    orgs: list[engine.Org]
+    # year → (org id, record, imported secretary's name, on leadership)
+    hist: dict[int, list[tuple[int, engine.Record, str, bool]]]
+    # (org id, person id, start, end, the Secretary for a secretary's post, the Member), ordered
+    posts: list[tuple[int, int, dt.date, dt.date | None, engine.Secretary | None, engine.Member]]
+
+
+def read_rows(user: Any, street: OrgUnit | None, first: int, last: int) -> Rows:
+    """The rows for the entitlements of the years whose runs lie in `first`+1..`last` (`first`: the year
+    before the earliest run, read for an estimate): the organisations, their imported levels of
+    `first`..`last`, and the posts in force at the end of some year from `first`+1 to `last`."""
     branches = visible_orgs(user).filter(level=Level.BRANCH)
     if street is not None:
         branches = branches.filter(path__startswith=street.path)
@@ -94,9 +122,70 @@ def entitlements(
         s_name, s_code = streets.get(path[:step], ("", ""))
         orgs.append(engine.Org(pk, code, name, kind, s_code, s_name))
     if not orgs:
-        return Entitlements(year, params_row, saved, engine.Outcome())
+        return Rows(branches, [], {}, [])
+    hist = HistoricLevel.objects.filter(year__gte=first, year__lte=last, org__in=branches).values_list(
+        "org_id", "year", "level", "star_removed", "secretary", "secretary_on_street_leadership", "source"
+    )
+    # posts in force at the end of some year from the second of the span (the first is read for estimates)
+    posts = scope(Post.objects.filter(org__in=branches), user, "org").filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=dt.date(first + 1, 12, 31)),
+        start_date__lte=dt.date(last, 12, 31),
+    )
+    post_rows = posts.order_by("org_id", "start_date", "pk").values_list(
+        "org_id", "person_id", "person__name", "role", "start_date", "end_date", "on_street_leadership"
+    )
+    # small immutable values, made once here rather than once per row and year: one record per distinct
+    # (level, source, removal); a post's secretary and member
+    same_record: dict[tuple[int, str, bool], engine.Record] = {}
+    by_year: dict[int, list[tuple[int, engine.Record, str, bool]]] = {}
+    for org_id, y, level, removed, sec, on_leadership, source in hist:
+        rec = same_record.get((level, source, removed))
+        if rec is None:
+            rec = same_record[(level, source, removed)] = engine.Record(level, source, removed)
+        by_year.setdefault(y, []).append((org_id, rec, sec, on_leadership))
+    labels = {value: str(label) for value, label in PostRole.choices}  # translated once, not per post
+    kept = [
+        (org_id, person_id, start, end,
+         engine.Secretary(name, person_id, on_leadership) if role == PostRole.SECRETARY else None,
+         engine.Member(person_id, name, labels[role]))
+        for org_id, person_id, name, role, start, end, on_leadership in post_rows
+    ]  # fmt: skip
+    return Rows(branches, orgs, by_year, kept)
+
+
+def entitlements(
+    user: Any,
+    year: int,
+    *,
+    street: OrgUnit | None = None,
+    item: str | None = None,
+    explain: bool = True,
+    rows: Rows | None = None,
+) -> Entitlements:
+    """The year's entitlements within what `user` sees. `explain=False` (the budget): the same amounts kept
+    only as sums per street and item — no lines, no explanations (docs/decisions.md §78). `rows`: read
+    beforehand by `read_rows` for this year among others (same user and street)."""
+    with _bulk():
+        return _entitlements(user, year, street=street, item=item, explain=explain, rows=rows)
+
+
+def _entitlements(
+    user: Any, year: int, *, street: OrgUnit | None, item: str | None, explain: bool, rows: Rows | None
+) -> Entitlements:
+    from wuxing.reviews.models import CycleStatus, ReviewCycle
+    from wuxing.reviews.queries import year_results
+
+    params_row, saved = parameters_for(year)
+    params = as_params(params_row)
+    run = list(range(year - params.run_years + 1, year + 1))
+    if rows is None:
+        rows = read_rows(user, street, run[0] - 1, year)
+    branches, orgs = rows.branches, rows.orgs
+    if not orgs:
+        return Entitlements(year, params_row, saved, engine.Outcome(explain=explain))
     kinds = {o.kind for o in orgs}
     ids = {o.id for o in orgs}
+    kind_of = {o.id: o.kind for o in orgs}
 
     records: dict[tuple[int, int], engine.Record] = {}
     secretaries: dict[tuple[int, int], engine.Secretary] = {}
@@ -107,17 +196,19 @@ def entitlements(
     reviewing = {(y, k) for y, k in cycles - named if y in run}
     loaded = sorted({*run, *(y - 1 for y, _k in reviewing)})
     imported: set[tuple[int, str]] = set()
-    hist = HistoricLevel.objects.filter(year__in=loaded, org__in=branches).values_list(
-        "org_id", "org__area_kind", "year", "level", "star_removed", "secretary",
-        "secretary_on_street_leadership", "source",
-    )  # fmt: skip
-    for org_id, kind, y, level, removed, sec, on_leadership, source in hist:
-        if (y, kind) in cycles:
-            continue  # a platform year: the review's record wins
-        imported.add((y, kind))
-        records[(org_id, y)] = engine.Record(level, source, removed)
-        if sec:
-            secretaries[(org_id, y)] = engine.Secretary(sec, None, on_leadership)
+    for y in loaded:
+        reviewed = {k for cy, k in cycles if cy == y}  # a platform year: the review's record wins
+        seen: set[str] = set()  # the kinds imported in y
+        for org_id, rec, sec, on_leadership in rows.hist.get(y, ()):
+            if reviewed or len(seen) < len(kinds):
+                kind = kind_of[org_id]
+                if kind in reviewed:
+                    continue
+                seen.add(kind)
+            records[(org_id, y)] = rec
+            if sec:
+                secretaries[(org_id, y)] = engine.Secretary(sec, None, on_leadership)
+        imported |= {(y, k) for k in seen}
     wanted = list(ids) if street is not None else None
     for y in loaded:
         platform = {
@@ -133,30 +224,23 @@ def entitlements(
             before = records.get((o.id, y - 1))
             if o.kind == k and before is not None and before.source != engine.ESTIMATE:
                 records[(o.id, y)] = engine.Record(before.level, engine.ESTIMATE)
-    for key in [key for key in records if key[1] not in run]:
-        del records[key]
+    if not set(loaded) <= set(run):
+        for key in [key for key in records if key[1] not in run]:
+            del records[key]
 
     # Secretaries in post at the end of each year of the run (registry posts win over imported names).
-    first_end, last_end = dt.date(run[0], 12, 31), dt.date(run[-1], 12, 31)
-    posts = scope(Post.objects.filter(org__in=branches), user, "org").filter(
-        Q(end_date__isnull=True) | Q(end_date__gte=first_end), start_date__lte=last_end
-    )
     year_end = dt.date(year, 12, 31)
     members: dict[int, list[engine.Member]] = {}
-    labels = {value: str(label) for value, label in PostRole.choices}  # translated once, not per post
-    for org_id, person_id, name, role, start, end, on_leadership in posts.order_by(
-        "org_id", "start_date", "pk"
-    ).values_list(
-        "org_id", "person_id", "person__name", "role", "start_date", "end_date", "on_street_leadership"
-    ):
-        for y in run:
-            day = dt.date(y, 12, 31)
-            if start <= day and (end is None or end >= day) and role == PostRole.SECRETARY:
-                secretaries[(org_id, y)] = engine.Secretary(name, person_id, on_leadership)
-        if start <= year_end and (end is None or end >= year_end):
-            same = [m for m in members.get(org_id, []) if m.person_id == person_id]
-            if not same:
-                members.setdefault(org_id, []).append(engine.Member(person_id, name, labels[role]))
+    ends = [(y, dt.date(y, 12, 31)) for y in run]
+    already: set[tuple[int, int]] = set()  # (organisation, person) already a member
+    for org_id, person_id, start, end, secretary, member in rows.posts:
+        if secretary is not None:
+            for y, day in ends:
+                if start <= day and (end is None or end >= day):
+                    secretaries[(org_id, y)] = secretary
+        if start <= year_end and (end is None or end >= year_end) and (org_id, person_id) not in already:
+            already.add((org_id, person_id))
+            members.setdefault(org_id, []).append(member)
 
     spending: dict[int, tuple[Decimal, int]] = {}
     approved = CreationClaim.objects.filter(org__in=branches, year=year, state=ClaimState.APPROVED)
@@ -164,13 +248,12 @@ def entitlements(
         approved.values_list("org_id").annotate(Sum("amount"), Count("pk")).order_by()
     ):
         spending[org_id] = (total, count)
-    outcome = engine.compute(params, orgs, records, secretaries, members, spending)
+    outcome = engine.compute(params, orgs, records, secretaries, members, spending, explain=explain)
     if item:
-        outcome.lines = [line for line in outcome.lines if line.item == item]
+        outcome.keep_item(item)
     sources: dict[int, dict[str, int]] = {}
-    for (_org, y), rec in records.items():
-        per = sources.setdefault(y, {})
-        per[rec.source] = per.get(rec.source, 0) + 1
+    for (y, source), n in Counter((y, rec.source) for (_org, y), rec in records.items()).items():
+        sources.setdefault(y, {})[source] = n
     return Entitlements(
         year, params_row, saved, outcome, sources, {(y, k) for y, k in reviewing if k in kinds}
     )
@@ -355,7 +438,7 @@ class Budget:
     previous_label: str  # where the previous year's figures come from ("" when there are none)
 
 
-def _matrix(pairs: list[tuple[str, str, str, Decimal]]) -> dict[tuple[str, str], list[Decimal]]:
+def _matrix(pairs: Iterable[tuple[str, str, str, Decimal]]) -> dict[tuple[str, str], list[Decimal]]:
     """(street code, street name, item, amount) → per street the sums per item."""
     index = {item: i for i, item in enumerate(engine.ITEMS)}
     out: dict[tuple[str, str], list[Decimal]] = {}
@@ -366,19 +449,32 @@ def _matrix(pairs: list[tuple[str, str, str, Decimal]]) -> dict[tuple[str, str],
 
 def budget(user: Any, year: int, *, street: OrgUnit | None = None) -> Budget:
     """The year's budget by street and item, the sums of the entitlement lines (so the totals by street
-    equal the sum of their lines), beside the previous year: its latest approved ledger where there is one,
-    its computed entitlements otherwise (the label says which)."""
-    result = entitlements(user, year, street=street)
-    now = _matrix([(x.org.street_code, x.org.street_name, x.item, x.amount) for x in result.lines])
+    equal the sum of their lines; computed without the lines' explanations, `explain=False`), beside the
+    previous year: its latest approved ledger where there is one, its computed entitlements otherwise (the
+    label says which; then both years are computed from rows read once)."""
+    with _bulk():
+        return _budget(user, year, street)
+
+
+def _budget(user: Any, year: int, street: OrgUnit | None) -> Budget:
     prev_ledger = latest_ledger(year - 1)
+    # without an approved ledger of the year before, both years are computed from rows read once
+    first = year - as_params(parameters_for(year)[0]).run_years
+    if prev_ledger is None:
+        first = min(first, year - 1 - as_params(parameters_for(year - 1)[0]).run_years)
+    read = read_rows(user, street, first, year)
+    result = entitlements(user, year, street=street, explain=False, rows=read)
+    now = _matrix((code, name, item, amount) for (code, name, item), amount in result.outcome.totals.items())
     previous: dict[tuple[str, str], list[Decimal]] = {}
     if prev_ledger is not None:
         lines = ledger_lines(user, prev_ledger, street_code=street.code if street else "")
         previous = _matrix([(x["street_code"], x["street"], x["item"], Decimal(x["amount"])) for x in lines])
         label = f"{year - 1}年度已批准发放台账第{prev_ledger.version}版"
     else:
-        before = entitlements(user, year - 1, street=street)
-        previous = _matrix([(x.org.street_code, x.org.street_name, x.item, x.amount) for x in before.lines])
+        before = entitlements(user, year - 1, street=street, explain=False, rows=read)
+        previous = _matrix(
+            (code, name, item, amount) for (code, name, item), amount in before.outcome.totals.items()
+        )
         sources = "；".join(before.source_text()) or "无星级记录"
         label = f"{year - 1}年度尚无已批准台账，为按现在参数和记录的计算（{sources}）" if previous else ""
     rows = []

@@ -105,3 +105,19 @@ def test_2023_ledger_versions_show_the_reopened_claim(demo: Any) -> None:
     assert budget.previous_label.startswith("2023年度已批准发放台账第2版")
     assert budget.previous_total == second.total
     assert sum(r.total for r in budget.rows) == budget.total == budget.result.total
+
+
+@pytest.mark.parametrize("year", [2022, 2023, 2024])
+def test_the_budgets_sums_equal_the_sums_of_the_explained_lines(demo: Any, year: int) -> None:
+    user = system_user()
+    b = queries.budget(user, year)
+    full = queries.entitlements(user, year)
+    assert not b.result.lines and full.lines
+    for row in b.rows:
+        for i, item in enumerate(engine.ITEMS):
+            assert row.amounts[i] == sum(
+                (x.amount for x in full.lines if x.org.street_code == row.code and x.item == item),
+                Decimal("0.00"),
+            )
+    assert b.total == full.total == sum(x.amount for x in full.lines)
+    assert b.result.sources == full.sources and b.result.provisional == full.provisional
