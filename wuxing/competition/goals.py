@@ -15,6 +15,7 @@ gaps to the goal's level — the fewest gap items over the stars still needed, t
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -152,8 +153,7 @@ def evaluate(user: Any, year: int, *, street: OrgUnit | None = None, closest: bo
     from wuxing.rules.queries import year_versions
 
     params, saved = parameters_for(year)
-    street_rows = OrgUnit.objects.streets().order_by("code").values_list("pk", "code", "name")
-    streets = {code: StreetGoals(code, name, pk) for pk, code, name in street_rows}
+    counts: dict[str, list[int]] = defaultdict(lambda: [0] * 6)  # street code → organisations per level
     fresh = kept.refresh_scope(user, year, street=street)
     versions = year_versions(year)
     named = named_kinds(year)
@@ -162,25 +162,24 @@ def evaluate(user: Any, year: int, *, street: OrgUnit | None = None, closest: bo
     if fresh:
         grouped = kept.kept_ratings(user, year, street=street).values_list("street_code", "level")
         for code, level, n in grouped.annotate(n=Count("pk")).order_by():
-            entry = streets.get(code)
-            if entry is None:
-                continue
-            entry.counts[level] += n
+            counts[code][level] += n
             seen_codes.add(code)
     else:  # kept ratings could not be stored: rate in memory
         from wuxing.rules.queries import rate
 
         for row in rate(user, year, street=street):
-            entry = streets.get(row.street_code)
-            if entry is not None:
-                entry.counts[row.level] += 1
-                seen_codes.add(row.street_code)
+            counts[row.street_code][row.level] += 1
+            seen_codes.add(row.street_code)
     visible_street_codes = (
         set(visible_orgs(user).filter(level=Level.STREET).values_list("code", flat=True))
         if street is None
         else {street.code}
     )
-    out = [s for code, s in streets.items() if code in seen_codes or code in visible_street_codes]
+    # only the streets shown are read from the registry (a street's staff: one, not the province's)
+    street_rows = OrgUnit.objects.streets().filter(code__in=seen_codes | visible_street_codes)
+    out = []
+    for pk, code, name in street_rows.order_by("code").values_list("pk", "code", "name"):
+        out.append(StreetGoals(code, name, pk, counts=list(counts[code])))
     if street is not None:
         out = [s for s in out if s.code == street.code]
     for s in out:

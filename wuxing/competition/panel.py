@@ -11,10 +11,12 @@ number of organisations or months):
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from wuxing.competition import goals, queries
 from wuxing.competition.models import CaseKind, CaseState
+from wuxing.dashboard import queries as dashboard_queries
 
 
 def competition_panel(user: Any, year: int) -> dict[str, Any] | None:
@@ -37,7 +39,15 @@ def competition_panel(user: Any, year: int) -> dict[str, Any] | None:
         # values (one query or none, depending on the data), and a first page's query count must not vary
         report = goals.evaluate(user, year, closest=False)
         out["report"] = report
-        out["goal_chart"] = goal_chart(report)
+        # at province size the panel lists the streets furthest from the goals, like the first page's
+        # star table (decisions §79); the goals page and its Excel have every street
+        out["streets_shown"] = report.streets
+        if len(report.streets) > dashboard_queries.HOME_STREETS_MAX:
+            furthest = sorted(
+                report.streets, key=lambda s: (s.met, -s.below, -(s.five_short + s.four_short), s.code)
+            )
+            out["streets_shown"] = furthest[: dashboard_queries.HOME_STREETS_MAX]
+        out["goal_chart"] = goal_chart(dataclasses.replace(report, streets=out["streets_shown"]))
         from wuxing.competition.views import trend_chart, trend_rows
 
         months, names, places = queries.street_places(user, year)

@@ -29,6 +29,10 @@ from wuxing.rules.kept import evidence_codes
 from wuxing.rules.models import Evidence, RulebookVersion, Score
 from wuxing.rules.queries import RatingRow, year_versions
 
+# A district has about ten streets; at province size the first page's per-street tables and charts list
+# the streets furthest from the goals and leave every street to the Excel export and the list pages (§79).
+HOME_STREETS_MAX = 30
+
 LEVELS = tuple(range(6))
 GOAL_PERCENT = 100  # the campaign's goal: every organisation three stars or more
 

@@ -23,6 +23,7 @@ from wuxing.competition.panel import competition_panel
 from wuxing.core.excel import workbook_response
 from wuxing.core.workdays import today
 from wuxing.dashboard import exports
+from wuxing.dashboard import queries as dashboard_queries
 from wuxing.dashboard.queries import (
     GOAL_PERCENT,
     LEVELS,
@@ -41,9 +42,6 @@ from wuxing.rules.models import Score
 from wuxing.rules.views.common import _year, _years
 
 DISTRICT_ROLES = ("district_admin", "leader")
-# A district has about ten streets; at province size the first page lists the streets furthest from the
-# three-star goal and leaves the whole table to its Excel export and the ratings page (decisions §79).
-HOME_STREETS_MAX = 30
 
 
 def role_of(user: Any) -> str:
@@ -213,8 +211,10 @@ def home(request: HttpRequest) -> HttpResponseBase:
     if request.GET.get("format") == "xlsx":
         return workbook_response(exports.overview_sheets(ctx, year), _export_name(year))
     ctx["streets_shown"] = streets
-    if len(streets) > HOME_STREETS_MAX:
-        furthest = sorted(streets, key=lambda s: (s.three_plus_percent, s.code))[:HOME_STREETS_MAX]
+    if len(streets) > dashboard_queries.HOME_STREETS_MAX:
+        furthest = sorted(streets, key=lambda s: (s.three_plus_percent, s.code))[
+            : dashboard_queries.HOME_STREETS_MAX
+        ]
         ctx["streets_shown"] = furthest
         if "streets" in charts:
             charts["streets"] = street_chart(furthest)

@@ -75,3 +75,26 @@ def test_the_district_sees_the_goals_and_a_street_its_places_and_warning(
     body = client_for("secretary_a").get(f"/?year={YEAR}").content.decode()
     assert 'id="home-ranking-rows"' in body and "西漳涧村" in body and "ZB004村" not in body
     assert client_for("unit").get(f"/?year={YEAR}").context["competition"] is None
+
+
+@pytest.mark.parametrize("cap", [1, 2])
+def test_past_the_first_pages_limit_the_streets_furthest_from_the_goals_are_listed(
+    world: Any, branches: dict[str, Any], rulebooks: Any, client_for: Any, monkeypatch: Any, cap: int
+) -> None:
+    """At province size the goals table and chart list the streets that miss the goals, the furthest
+    first; at exactly the limit every street is listed."""
+    monkeypatch.setattr("wuxing.dashboard.queries.HOME_STREETS_MAX", cap)
+    response = client_for("admin").get(f"/?year={YEAR}")
+    panel = response.context["competition"]
+    every = panel["report"].streets
+    shown = panel["streets_shown"]
+    assert len(every) == 2
+    body = response.content.decode()
+    if cap == 1:
+        assert len(shown) == 1 and not shown[0].met
+        assert shown[0].below == max(s.below for s in every)  # the furthest from the branch goal first
+        assert panel["goal_chart"]["categories"] == [shown[0].name]
+        assert "共 2 个街道/镇，这里列出离目标最远的 1 个" in body
+    else:
+        assert [s.code for s in shown] == [s.code for s in every]
+        assert "这里列出离目标最远" not in body

@@ -192,7 +192,7 @@ def test_api_pages_are_in_the_user_menu_not_the_main_menu(world, client_for):
 def test_many_streets_show_those_furthest_from_the_goal_and_export_all(scored, client_for, monkeypatch, cap):
     """Past HOME_STREETS_MAX streets (a province) the table and chart list the streets with the lowest
     三星及以上 share; at exactly the cap every street is listed. The Excel export has every street."""
-    monkeypatch.setattr("wuxing.dashboard.views.HOME_STREETS_MAX", cap)
+    monkeypatch.setattr("wuxing.dashboard.queries.HOME_STREETS_MAX", cap)
     client = client_for("leader")
     response = client.get("/")
     shown = [s.name for s in response.context["streets_shown"]]
