@@ -90,7 +90,8 @@ class Secretary(Person):
 
     @task(2)
     def submit(self) -> None:
-        if self.submitted:
+        if self.submitted:  # done: looks at the first page instead (a task without a request would leave
+            self.home()  # the connection idle past the server's keep-alive, which a browser retries unseen)
             return
         pk = self.account["assessment"]
         page = f"/reviews/assessments/{pk}/"
@@ -117,7 +118,8 @@ class StreetStaff(Person):
     @task(2)
     def forward(self) -> None:
         waiting = self.account["submitted"]
-        if not waiting:
+        if not waiting:  # everything forwarded: looks at the list instead (see Secretary.submit)
+            self.assessments()
             return
         pk = waiting.pop()
         self.form_post(
