@@ -24,7 +24,7 @@ from wuxing.competition.forms import (
     WeakForm,
     WeakUpdateForm,
 )
-from wuxing.competition.models import CaseKind, CaseState, WeakBranch
+from wuxing.competition.models import CaseKind, CaseState, MonthlyScore, WeakBranch
 from wuxing.competition.parameters import flags
 from wuxing.core.dates import YEAR_MAX, YEAR_MIN
 from wuxing.core.excel import template_sheets, workbook_response
@@ -34,11 +34,16 @@ from wuxing.core.scoping import get_visible, visible_orgs
 from wuxing.core.views import int_param
 from wuxing.core.workdays import today
 from wuxing.orgs.models import Level
+from wuxing.rules.kept import rating_years
 
 
 def _year(request: HttpRequest) -> int:
+    """The asked year, else the latest year with monthly scores, else the year the first pages show."""
     year = int_param(request, "year", label=_("年度"), min_value=YEAR_MIN, max_value=YEAR_MAX)
-    return year if year is not None else today().year
+    if year is not None:
+        return year
+    latest = MonthlyScore.objects.order_by("-year").values_list("year", flat=True).first()
+    return latest if latest is not None else rating_years()[0]
 
 
 def _can_manage(request: HttpRequest) -> bool:

@@ -99,3 +99,18 @@ def test_parameters_page_saves_with_a_reason(client_for: Any, world: Any) -> Non
     assert parameters_for(YEAR)[0].policy_k == 3
     body = client_for("admin").get("/competition/parameters/2023/").content.decode()
     assert "改为连续三个月" in body and "默认（非官方）" in body
+
+
+def test_without_a_year_the_pages_open_on_the_latest_year_with_monthly_scores(
+    client_for: Any, world: Any, rulebooks: Any, branches: dict[str, Any]
+) -> None:
+    from wuxing.competition.models import MonthlyScore
+
+    client = client_for("admin")
+    # no monthly scores yet: the year the first pages show (the rating year of the shipped rulebooks)
+    assert client.get("/competition/").context["year"] == YEAR
+    put_month(branches, 1, {"ZB001": "90"})
+    assert client.get("/competition/").context["year"] == YEAR
+    MonthlyScore.objects.filter(year=YEAR).update(year=YEAR + 1)  # a later year's evaluation has begun
+    assert client.get("/competition/").context["year"] == YEAR + 1
+    assert client.get("/competition/rankings/").context["year"] == YEAR + 1
