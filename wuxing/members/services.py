@@ -114,7 +114,7 @@ def update_applicant(
     with transaction.atomic():
         locked = _lock(applicant, expected_version)
         changed = [
-            str(Applicant._meta.get_field(k).verbose_name)
+            str(getattr(Applicant._meta.get_field(k), "verbose_name", k))
             for k in APPLICANT_FIELDS
             if getattr(locked, k) != values[k]
         ]

@@ -162,7 +162,8 @@ def test_withdrawing_the_latest_step_takes_the_stage_back_and_it_can_be_recorded
     )
     file = checks.PersonFile.of(a)
     assert file.last_step == 2 and steps.standing(file.last_step) == "入党申请人"
-    assert queries.register(admin).get(pk=a.pk).last_step == 2
+    listed: Any = queries.register(admin).get(pk=a.pk)  # annotated with last_step
+    assert listed.last_step == 2
     log = DecisionLog.objects.get(object_id=str(a.pk), action="members.withdraw_step")
     assert (log.from_state, log.to_state) == ("入党积极分子", "入党申请人") and "会议未开" in log.comment
     page = c.get(f"/members/{a.pk}/").content.decode()
