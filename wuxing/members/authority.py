@@ -32,6 +32,19 @@ APPLICANT = Target("applicant", lambda o, role: {"pk": o.applicant.pk}, SCOPED)
 ACTIVIST = Target("activist", lambda o, role: {"pk": o.activist.pk}, SCOPED)
 PROBATIONER = Target("probationary member", lambda o, role: {"pk": o.probationer.pk}, SCOPED)
 APPLICANT_ID = Target("applicant", lambda o, role: {"applicant_id": o.applicant.pk}, SCOPED)
+LATEST_EVENT = Target(
+    "the latest step event",
+    lambda o, role: {
+        "pk": o.probationer.pk,
+        "event_pk": o.probationer.events.order_by("-done_on", "-step")[0].pk,
+    },
+    SCOPED,
+)
+WITHDRAWABLE_DOCUMENT = Target(
+    "a document nothing rests on",
+    lambda o, role: {"pk": o.probationer.pk, "doc_pk": o.probation_request.pk},
+    SCOPED,
+)
 BRANCH_IN_FORM = Target("branch named in the form", lambda o, role: {}, SCOPED)
 
 
@@ -56,6 +69,27 @@ def applicant_form(o: Any, role: str) -> dict[str, Any]:
         "education": "bachelor",
         "occupation": "教师",
     }
+
+
+def edit_form(o: Any, role: str) -> dict[str, Any]:
+    a = o.applicant
+    a.refresh_from_db()
+    return {
+        "org": str(a.org_id),
+        "name": "测试更正",
+        "id_number": "",
+        "sex": a.sex,
+        "birth_date": f"{a.birth_date:%Y-%m-%d}",
+        "education": a.education,
+        "occupation": "教师",
+        "reason": "姓名录入有误",
+        "lock_version": str(a.lock_version),
+    }
+
+
+def withdraw_form(o: Any, role: str) -> dict[str, Any]:
+    o.probationer.refresh_from_db()
+    return {"reason": "录入有误", "lock_version": str(o.probationer.lock_version)}
 
 
 def step_form(o: Any, role: str) -> dict[str, Any]:
@@ -131,6 +165,15 @@ ROUTES = [
     page("members:person", APPLICANT, get=allow(own=EVERYONE, other=WHOLE_DISTRICT)),
     page("members:person_pdf", APPLICANT, get=allow(own=EVERYONE, other=WHOLE_DISTRICT)),
     page("members:person_reveal", APPLICANT, post=allow(own=RECORDERS, other=ADMIN, changes=None)),
+    page(
+        "members:edit",
+        APPLICANT,
+        get=allow(own=RECORDERS, other=ADMIN),
+        post=allow(own=RECORDERS, other=ADMIN, ok=302, data=edit_form),
+    ),
+    # withdrawing: who recorded the row (the world's rows have no recorder) or the district
+    page("members:withdraw_step", LATEST_EVENT, post=allow(ADMIN, ok=302, data=withdraw_form)),
+    page("members:withdraw_document", WITHDRAWABLE_DOCUMENT, post=allow(ADMIN, ok=302, data=withdraw_form)),
     page("members:step", APPLICANT, post=allow(own=RECORDERS, other=ADMIN, ok=302, data=step_form)),
     page("members:document", ACTIVIST, post=allow(own=RECORDERS, other=ADMIN, ok=302, data=document_form)),
     page("members:extend", PROBATIONER, post=allow(own=REGISTRY, other=ADMIN, ok=302, data=extension_form)),

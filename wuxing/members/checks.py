@@ -61,8 +61,11 @@ class PersonFile:
 
     @classmethod
     def of(cls, applicant: Applicant) -> PersonFile:
-        events = sorted(applicant.events.all(), key=lambda e: (e.done_on, e.step, e.pk or 0))
-        return cls(applicant, events, {d.kind: d for d in applicant.documents.all()})
+        """The live file: withdrawn events and documents (decisions §80) are not read by the rules."""
+        live = [e for e in applicant.events.all() if e.withdrawn_at is None]
+        events = sorted(live, key=lambda e: (e.done_on, e.step, e.pk or 0))
+        docs = {d.kind: d for d in applicant.documents.all() if d.withdrawn_at is None}
+        return cls(applicant, events, docs)
 
     def step_events(self, n: int | None = None) -> list[StepEvent]:
         return [e for e in self.events if e.kind == StepEvent.Kind.STEP and (n is None or e.step == n)]
@@ -401,4 +404,43 @@ def overdue_requests(file: PersonFile, book: Any, today: dt.date) -> list[tuple[
         deadline = period_end(request.dated, book.on(request.dated)[kind.answer_months_param])
         if today > deadline:
             out.append((request, deadline))
+    return out
+
+
+# --- withdrawing (decisions §80): what a later record rests on --------------------------------------------
+
+
+def withdraw_event_problems(file: PersonFile, event: StepEvent) -> list[Violation]:
+    """Only the file's latest event may be withdrawn (later steps never rest on a withdrawn one), and not
+    while a recorded document rests on it (the request its step sends, a notice that follows it)."""
+    if event.withdrawn_at is not None:
+        return [Violation("撤回", "该记录已撤回")]
+    if not file.events or file.events[-1].pk != event.pk:
+        return [Violation("撤回", "只能撤回最后一条步骤记录；请先撤回其后的记录")]
+    if event.kind != StepEvent.Kind.STEP or len(file.step_events(event.step)) > 1:
+        return []  # an extension, or a repeated step whose earlier record still stands
+    step = steps.step(event.step)
+    out = []
+    for key, kind in steps.doc_kinds().items():
+        if key in file.documents and (step.request == key or kind.after_step == event.step):
+            out.append(Violation("撤回", f"“{kind.name}”以该步骤为前提，请先撤回该文书"))
+    return out
+
+
+def withdraw_document_problems(file: PersonFile, doc: Document) -> list[Violation]:
+    """A document may be withdrawn while no later record rests on it: a step that needs it (or that its
+    notice precedes), or the approval that answers the request."""
+    if doc.withdrawn_at is not None:
+        return [Violation("撤回", "该文书已撤回")]
+    kind = steps.doc_kinds().get(doc.kind)
+    if kind is None:
+        return []
+    out = []
+    for s in steps.all_steps().values():
+        if s.n in {e.step for e in file.step_events()} and (
+            doc.kind in (s.needs_request, s.needs_approval) or (kind.before_step and s.n == kind.before_step)
+        ):
+            out.append(Violation("撤回", f"“{s.label}”以该文书为前提，请先撤回该步骤"))
+    if kind.answered_by and kind.answered_by in file.documents:
+        out.append(Violation("撤回", f"“{steps.doc_name(kind.answered_by)}”答复该请示，请先撤回该批复"))
     return out

@@ -34,6 +34,34 @@ class ApplicantForm(forms.Form):
         field.queryset = orgs if orgs is not None else OrgUnit.objects.none()
 
 
+class ApplicantEditForm(ApplicantForm):
+    """Correcting a person's details (decisions §80): the identity number is never sent to the page; left
+    empty it stays as it is."""
+
+    reason = forms.CharField(label=_("修改理由"), max_length=300)
+    lock_version = forms.IntegerField(**VERSION)  # type: ignore[arg-type]
+
+    def __init__(self, *args: Any, masked: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["id_number"]
+        field.required = False
+        field.min_length = None
+        field.validators = []
+        field.label = _("新身份证号（不修改请留空）")
+        field.help_text = _("现为 %(masked)s") % {"masked": masked} if masked else ""
+
+    def clean_id_number(self) -> str:
+        value = str(self.cleaned_data.get("id_number") or "").strip()
+        if value and len(value) != 18:
+            raise forms.ValidationError(_("身份证号应为 18 位"))
+        return value
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(label=_("撤回理由"), max_length=300)
+    lock_version = forms.IntegerField(**VERSION)  # type: ignore[arg-type]
+
+
 class StepForm(forms.Form):
     step = forms.TypedChoiceField(
         label=_("步骤"), coerce=int, choices=[(s.n, s.label) for s in steps.all_steps().values()]

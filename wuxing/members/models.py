@@ -58,7 +58,33 @@ class Applicant(Versioned):
         return self.name
 
 
-class StepEvent(models.Model):
+class Withdrawable(models.Model):
+    """A recorded row that can be withdrawn (撤回) with a reason: kept and shown struck through, but no
+    longer read by the rules or the stage (decisions §80)."""
+
+    withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("撤回人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    withdraw_reason = models.TextField(_("撤回理由"), blank=True, default="")
+
+    class Meta:
+        abstract = True
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+
+LIVE = models.Q(withdrawn_at__isnull=True)
+
+
+class StepEvent(Withdrawable):
     """One recorded step (1–25), or the extension of a probation (kind "extension").
 
     `data` keeps what a step's rule reads (the meeting's counts, the training's days and hours, the
@@ -98,7 +124,7 @@ class StepEvent(models.Model):
         return f"{self.step} {self.done_on}"
 
 
-class Document(models.Model):
+class Document(Withdrawable):
     """A numbered request (请示), approval (批复) or public notice (公示) of one person's file.
 
     Requests go from the organisation to the town/street committee; approvals come back; a notice runs
@@ -120,7 +146,11 @@ class Document(models.Model):
         verbose_name = _("请示、批复与公示")
         verbose_name_plural = _("请示、批复与公示")
         ordering = ["dated", "pk"]
-        constraints = [models.UniqueConstraint(fields=["applicant", "kind"], name="one_document_of_a_kind")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["applicant", "kind"], condition=LIVE, name="one_live_document_of_a_kind"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.number}"

@@ -14,9 +14,11 @@ from wuxing.core.scoping import scope
 from wuxing.core.workdays import today
 from wuxing.members import checks, steps
 from wuxing.members.limits import ParamBook, add_months, birthday
-from wuxing.members.models import COLLEGE_LEVELS, Applicant, Document, Quota, StepEvent
+from wuxing.members.models import COLLEGE_LEVELS, LIVE, Applicant, Document, Quota, StepEvent
 from wuxing.orgs.models import OrgUnit
 
+# the steps still standing (a withdrawn event no longer counts, decisions §80)
+LIVE_STEP = Q(events__kind="step", events__withdrawn_at__isnull=True)
 REMINDER_DAYS = 30  # how far ahead the first page looks
 
 
@@ -28,7 +30,7 @@ def register(
     user: Any, *, org: OrgUnit | None = None, stage: int | None = None, q: str = ""
 ) -> QuerySet[Applicant]:
     """The register: each person with the number of the last step recorded (`last_step`)."""
-    qs = visible_applicants(user).annotate(last_step=Max("events__step", filter=Q(events__kind="step")))
+    qs = visible_applicants(user).annotate(last_step=Max("events__step", filter=LIVE_STEP))
     if org is not None:
         qs = qs.filter(org__path__startswith=org.path)
     if q:
@@ -44,11 +46,11 @@ def files_of(qs: QuerySet[Applicant]) -> list[checks.PersonFile]:
     people = list(qs)
     ids = qs.values("pk")
     events: dict[int, list[checks.EventRow]] = defaultdict(list)
-    rows = StepEvent.objects.filter(applicant_id__in=ids).order_by("done_on", "step", "pk")
+    rows = StepEvent.objects.filter(LIVE, applicant_id__in=ids).order_by("done_on", "step", "pk")
     for aid, *fields in rows.values_list("applicant_id", "pk", "kind", "step", "done_on", "decision", "data"):
         events[aid].append(checks.EventRow(*fields))
     documents: dict[int, dict[str, checks.DocumentRow]] = defaultdict(dict)
-    docs = Document.objects.filter(applicant_id__in=ids)
+    docs = Document.objects.filter(LIVE, applicant_id__in=ids)
     for aid, *fields in docs.values_list("applicant_id", "pk", "kind", "number", "dated", "ends_on"):
         documents[aid][fields[1]] = checks.DocumentRow(*fields)
     return [checks.PersonFile(a, events[a.pk], documents[a.pk]) for a in people]
@@ -79,7 +81,7 @@ def reminders(user: Any, on_day: dt.date | None = None, horizon: int = REMINDER_
     # meeting (12–23: requests waiting, notices, probations)
     active = (
         visible_applicants(user)
-        .annotate(last=Max("events__step", filter=Q(events__kind="step")))
+        .annotate(last=Max("events__step", filter=LIVE_STEP))
         .filter(Q(last__gte=3, last__lte=6) | Q(last__gte=12, last__lte=steps.FULL_MEETING))
     )
     out: list[Reminder] = []
@@ -158,7 +160,7 @@ def structure(user: Any, year: int) -> tuple[list[StructureRow], list[StructureR
     """The year's admissions (支部大会 of step 15 in that year) per organisation, per street and for all
     the user sees, with the structure measures and the quotas."""
     events = (
-        StepEvent.objects.filter(kind="step", step=steps.ADMISSION_MEETING, done_on__year=year)
+        StepEvent.objects.filter(LIVE, kind="step", step=steps.ADMISSION_MEETING, done_on__year=year)
         .filter(applicant__in=visible_applicants(user))
         .select_related("applicant", "applicant__org")
     )

@@ -14,12 +14,13 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from wuxing.core.services import log_decision, real_user, require_perm, save_with_history
 from wuxing.core.workdays import WorkCalendar, today
 from wuxing.members import checks, idcard, steps
 from wuxing.members.limits import ParamBook, check_values
-from wuxing.members.models import Applicant, Document, Quota, RuleVersion, StepEvent
+from wuxing.members.models import LIVE, Applicant, Document, Quota, RuleVersion, StepEvent
 from wuxing.orgs.models import Level, OrgUnit
 
 APPLICANT_FIELDS = (
@@ -82,6 +83,57 @@ def create_applicant(
         save_with_history(applicant, actor, reason or "建立发展党员档案")
         log_decision(applicant, "members.create", actor, to_state="建档", comment=reason)
     return applicant
+
+
+def update_applicant(
+    actor: Any,
+    applicant: Applicant,
+    org: OrgUnit,
+    data: dict[str, Any],
+    reason: str,
+    *,
+    expected_version: int | None = None,
+) -> Applicant:
+    """Correct a person's details (decisions §80): whoever may open a file for the organisation (and for
+    the new one, when it changes), the same checks as at creation, a reason, the version the editor saw."""
+    require_perm(actor, "members.add", applicant.org)
+    if org.pk != applicant.org_id:
+        require_perm(actor, "members.add", org)
+        if org.level != Level.BRANCH:
+            raise ValidationError({"org": "只能在村/社区党组织建立发展党员档案"})
+    if not reason.strip():
+        raise ValidationError({"reason": "请说明修改理由"})
+    values = {k: data.get(k, getattr(applicant, k)) for k in APPLICANT_FIELDS}
+    values["id_number"] = idcard.normalise(str(values["id_number"] or ""))
+    values["name"] = str(values["name"]).strip()
+    errors = validate_person(values)
+    if errors:
+        raise ValidationError(errors)
+    if Applicant.objects.filter(id_number=values["id_number"]).exclude(pk=applicant.pk).exists():
+        raise ValidationError({"id_number": "该身份证号已建档（一人一档）"})
+    with transaction.atomic():
+        locked = _lock(applicant, expected_version)
+        changed = [
+            str(getattr(Applicant._meta.get_field(k), "verbose_name", k))
+            for k in APPLICANT_FIELDS
+            if getattr(locked, k) != values[k]
+        ]
+        if locked.org_id != org.pk:
+            changed.insert(0, "党组织")
+        for k in APPLICANT_FIELDS:
+            setattr(locked, k, values[k])
+        locked.org = org
+        save_with_history(locked, actor, reason.strip())
+        log_decision(
+            locked,
+            "members.edit",
+            actor,
+            to_state="修改信息",
+            comment=f"修改：{'、'.join(changed) or '无变化'}；理由：{reason.strip()}",
+        )
+    for k in (*APPLICANT_FIELDS, "org", "org_id", "lock_version"):
+        setattr(applicant, k, getattr(locked, k))
+    return locked
 
 
 def _check_authority(actor: Any, applicant: Applicant, committee_step: bool) -> None:
@@ -277,12 +329,107 @@ def add_document(
     return Recorded(document=doc, overridden=overridden)
 
 
+# --- 撤回: withdrawing a step event or a document (decisions §80) --------------------------------------------
+
+
+def _may_withdraw(actor: Any, row: StepEvent | Document, applicant: Applicant) -> None:
+    """The district, or who recorded the row while they may still record it."""
+    require_perm(actor, "members.record", applicant)
+    if actor.has_perm("members.manage"):
+        return
+    committee = (
+        steps.step(row.step).by == "committee" or row.kind == StepEvent.Kind.EXTENSION
+        if isinstance(row, StepEvent)
+        else steps.doc_kinds()[row.kind].kind == "approval"
+    )
+    _check_authority(actor, applicant, committee)
+    mine = row.recorded_by_id is not None and row.recorded_by_id == getattr(actor, "pk", None)
+    if not mine:
+        raise PermissionDenied("只有录入人或区委组织部可以撤回")
+
+
+def may_withdraw(actor: Any, row: StepEvent | Document, applicant: Applicant) -> bool:
+    try:
+        _may_withdraw(actor, row, applicant)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def withdraw_event(
+    actor: Any, event: StepEvent, reason: str, *, expected_version: int | None = None
+) -> Recorded:
+    """Mark the file's latest event withdrawn (kept, no longer read); the step can then be recorded anew."""
+    applicant = event.applicant
+    _may_withdraw(actor, event, applicant)
+    if not reason.strip():
+        raise ValidationError("请说明撤回理由")
+    with transaction.atomic():
+        locked = _lock(applicant, expected_version)
+        row = StepEvent.objects.select_for_update().get(pk=event.pk, applicant=locked)
+        file = checks.PersonFile.of(locked)
+        problems = checks.withdraw_event_problems(file, row)
+        if problems:
+            raise _refuse(problems)
+        before = steps.standing(file.last_step)
+        label = steps.step(row.step).label if row.kind == StepEvent.Kind.STEP else "延长预备期"
+        row.withdrawn_at = timezone.now()
+        row.withdrawn_by = real_user(actor)
+        row.withdraw_reason = reason.strip()
+        save_with_history(row, actor, f"撤回：{reason.strip()}")
+        save_with_history(locked, actor, f"撤回{label}")
+        applicant.lock_version = locked.lock_version
+        after = steps.standing(checks.PersonFile.of(locked).last_step)
+        log_decision(
+            locked,
+            "members.withdraw_step",
+            actor,
+            from_state=before,
+            to_state=after,
+            comment=f"撤回{label}（{row.done_on:%Y-%m-%d}）；理由：{reason.strip()}",
+        )
+    return Recorded(event=row)
+
+
+def withdraw_document(
+    actor: Any, doc: Document, reason: str, *, expected_version: int | None = None
+) -> Recorded:
+    """Mark a document withdrawn while no later record rests on it; it can then be recorded anew (a
+    rejected approval withdrawn, the real one recorded)."""
+    applicant = doc.applicant
+    _may_withdraw(actor, doc, applicant)
+    if not reason.strip():
+        raise ValidationError("请说明撤回理由")
+    with transaction.atomic():
+        locked = _lock(applicant, expected_version)
+        row = Document.objects.select_for_update().get(pk=doc.pk, applicant=locked)
+        problems = checks.withdraw_document_problems(checks.PersonFile.of(locked), row)
+        if problems:
+            raise _refuse(problems)
+        name = steps.doc_name(row.kind)
+        row.withdrawn_at = timezone.now()
+        row.withdrawn_by = real_user(actor)
+        row.withdraw_reason = reason.strip()
+        save_with_history(row, actor, f"撤回：{reason.strip()}")
+        save_with_history(locked, actor, f"撤回{name}")
+        applicant.lock_version = locked.lock_version
+        log_decision(
+            locked,
+            "members.withdraw_document",
+            actor,
+            from_state=name,
+            to_state="已撤回",
+            comment=f"撤回{name} {row.number} {row.dated:%Y-%m-%d}；理由：{reason.strip()}",
+        )
+    return Recorded(document=row)
+
+
 # --- 控总量: quotas ---------------------------------------------------------------------------------------
 
 
 def admitted_count(org: OrgUnit, year: int, exclude: Applicant | None = None) -> int:
     qs = StepEvent.objects.filter(
-        applicant__org=org, kind=StepEvent.Kind.STEP, step=steps.ADMISSION_MEETING, done_on__year=year
+        LIVE, applicant__org=org, kind=StepEvent.Kind.STEP, step=steps.ADMISSION_MEETING, done_on__year=year
     )
     if exclude is not None:
         qs = qs.exclude(applicant=exclude)

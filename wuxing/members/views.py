@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
@@ -24,9 +24,18 @@ from wuxing.core.scoping import get_visible, scope, visible_orgs
 from wuxing.core.views import int_param, paginate
 from wuxing.core.workdays import today
 from wuxing.members import checks, idcard, queries, register, services, steps
-from wuxing.members.forms import ApplicantForm, DocumentForm, ExtensionForm, ImportForm, QuotaForm, StepForm
+from wuxing.members.forms import (
+    ApplicantEditForm,
+    ApplicantForm,
+    DocumentForm,
+    ExtensionForm,
+    ImportForm,
+    QuotaForm,
+    StepForm,
+    WithdrawForm,
+)
 from wuxing.members.limits import LIMITS, ParamBook
-from wuxing.members.models import Applicant, Quota, RuleVersion
+from wuxing.members.models import Applicant, Document, Quota, RuleVersion, StepEvent
 from wuxing.orgs.models import Level, OrgUnit
 
 ID_LABEL = "身份证号"
@@ -135,16 +144,54 @@ def _dossier(request: HttpRequest, applicant: Applicant, *, revealed: bool = Fal
     ).select_related("actor")
     last = file.last_step
     next_step = (last or 0) + 1 if (last or 0) < steps.LAST_STEP else None
+    latest = file.events[-1].pk if file.events else None
     rows = []
-    for e in file.events:
+    for e in sorted(applicant.events.all(), key=lambda e: (e.done_on, e.step, e.pk)):
         label = steps.step(e.step).label if e.kind == "step" else _("延长预备期")
-        rows.append({"e": e, "label": label, "stage": steps.step(e.step).stage})
-    docs = [{"key": k, "kind": kind, "doc": file.documents.get(k)} for k, kind in steps.doc_kinds().items()]
+        withdrawable = (
+            e.pk == latest
+            and services.may_withdraw(user, e, applicant)
+            and not checks.withdraw_event_problems(file, e)
+        )
+        rows.append(
+            {
+                "e": e,
+                "label": label,
+                "stage": steps.step(e.step).stage,
+                "withdrawable": withdrawable,
+                "withdraw_url": reverse("members:withdraw_step", args=[applicant.pk, e.pk]),
+            }
+        )
+    docs = []
+    for k, kind in steps.doc_kinds().items():
+        doc = file.documents.get(k)
+        withdrawable = (
+            doc is not None
+            and services.may_withdraw(user, doc, applicant)
+            and not checks.withdraw_document_problems(file, doc)
+        )
+        docs.append(
+            {
+                "key": k,
+                "kind": kind,
+                "doc": doc,
+                "withdrawable": withdrawable,
+                "withdraw_url": reverse("members:withdraw_document", args=[applicant.pk, doc.pk])
+                if doc is not None
+                else "",
+            }
+        )
+    kinds = steps.doc_kinds()
+    withdrawn_docs = [
+        {"kind": kinds.get(d.kind), "doc": d} for d in applicant.documents.all() if d.withdrawn_at is not None
+    ]
     return {
         "a": applicant,
         "file": file,
         "rows": rows,
         "docs": docs,
+        "withdrawn_docs": withdrawn_docs,
+        "can_edit": user.has_perm("members.add", applicant.org),
         "id_shown": applicant.id_number if revealed else idcard.mask_id(applicant.id_number),
         "revealed": revealed,
         "standing": steps.standing(last),
@@ -196,6 +243,84 @@ def person_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     applicant = _applicant(request, pk)
     ctx = _dossier(request, applicant)
     return pdf_response("members/person_pdf.html", ctx, f"全程纪实-{applicant.name}.pdf", request)
+
+
+@require_http_methods(["GET", "POST"])
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a person's details (decisions §80); the identity number stays masked on the page."""
+    applicant = _applicant(request, pk)
+    user = request.user
+    if not user.has_perm("members.add", applicant.org):
+        raise PermissionDenied
+    pks = {*_addable_orgs(user), applicant.org_id}
+    orgs = OrgUnit.objects.filter(pk__in=pks).order_by("path")
+    initial = {k: getattr(applicant, k) for k in services.APPLICANT_FIELDS if k != "id_number"}
+    initial.update(org=applicant.org_id, lock_version=applicant.lock_version)
+    form = ApplicantEditForm(
+        request.POST or None, orgs=orgs, initial=initial, masked=idcard.mask_id(applicant.id_number)
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        data = {k: d[k] for k in services.APPLICANT_FIELDS if k in d}
+        if not data.get("id_number"):
+            data.pop("id_number", None)
+        try:
+            services.update_applicant(
+                user, applicant, d["org"], data, d["reason"], expected_version=_version(form)
+            )
+        except EditConflict as exc:
+            form.add_error(None, exc.messages[0])
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("已修改 %(name)s 的信息。") % {"name": applicant.name})
+            return redirect("members:person", pk=applicant.pk)
+    return render(request, "members/edit.html", {"form": form, "a": applicant})
+
+
+def _withdraw(request: HttpRequest, applicant: Applicant, run: Any) -> HttpResponse:
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请填写撤回理由。"))
+        return redirect("members:person", pk=applicant.pk)
+    try:
+        run(form.cleaned_data["reason"], _version(form))
+    except ValidationError as exc:  # also EditConflict
+        for msg in exc.messages:
+            messages.error(request, msg)
+    else:
+        messages.success(request, _("已撤回。"))
+    return redirect("members:person", pk=applicant.pk)
+
+
+@require_http_methods(["POST"])
+def withdraw_step(request: HttpRequest, pk: int, event_pk: int) -> HttpResponse:
+    applicant = _applicant(request, pk)
+    event = get_object_or_404(StepEvent, pk=event_pk, applicant=applicant)
+    if not services.may_withdraw(request.user, event, applicant):
+        raise PermissionDenied
+    return _withdraw(
+        request,
+        applicant,
+        lambda reason, version: services.withdraw_event(
+            request.user, event, reason, expected_version=version
+        ),
+    )
+
+
+@require_http_methods(["POST"])
+def withdraw_document(request: HttpRequest, pk: int, doc_pk: int) -> HttpResponse:
+    applicant = _applicant(request, pk)
+    doc = get_object_or_404(Document, pk=doc_pk, applicant=applicant)
+    if not services.may_withdraw(request.user, doc, applicant):
+        raise PermissionDenied
+    return _withdraw(
+        request,
+        applicant,
+        lambda reason, version: services.withdraw_document(
+            request.user, doc, reason, expected_version=version
+        ),
+    )
 
 
 def _after_write(request: HttpRequest, applicant: Applicant, form: Any, name: str, run: Any) -> HttpResponse:

@@ -165,6 +165,7 @@ def build() -> tuple[World, dict[str, SimpleNamespace]]:
             applicant=members[("applicant", branch.pk)],
             activist=members[("activist", branch.pk)],
             probationer=members[("probationer", branch.pk)],
+            probation_request=members[("probation_request", branch.pk)],
             event=competition[("event", branch.pk)],
             case=competition[("case", branch.pk)],
             weak=competition[("weak", branch.pk)],
@@ -321,9 +322,10 @@ def _build_boards(actor: Any, world: World) -> dict[Any, Any]:
 
 def _build_members(world: World) -> dict[Any, Any]:
     """发展党员 (wuxing/members/): per village an applicant who has been talked to (next: activist), an
-    activist (next: the request to confirm), and a probationary member admitted on 2023-03-01."""
+    activist (next: the request to confirm), and a probationary member admitted on 2023-03-01 with a
+    request for full membership that nothing rests on yet (may be withdrawn)."""
     from wuxing.members.idcard import make
-    from wuxing.members.models import Applicant, StepEvent
+    from wuxing.members.models import Applicant, Document, StepEvent
 
     out: dict[Any, Any] = {}
     serial = 0
@@ -348,6 +350,10 @@ def _build_members(world: World) -> dict[Any, Any]:
                 day = days.get(n, dt.date(2023, 3, 1) if n >= 15 else dt.date(2022, 6, 1))
                 StepEvent.objects.create(applicant=a, step=n, done_on=day)
             out[(key, org.pk)] = a
+            if key == "probationer":
+                out[("probation_request", org.pk)] = Document.objects.create(
+                    applicant=a, kind="r4", number="测试〔2024〕4号", dated=dt.date(2024, 3, 2)
+                )
     return out
 
 

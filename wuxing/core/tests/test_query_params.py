@@ -174,6 +174,7 @@ PAGES: dict[str, Page] = {
     "members:add": Page("/members/new/"),
     "members:person": Page("/members/{applicant}/"),
     "members:person_pdf": Page("/members/{applicant}/pdf/"),
+    "members:edit": Page("/members/{applicant}/edit/"),
     "members:quotas": Page("/members/quotas/", ("year",)),
     "members:stats": Page("/members/structure/", ("year", "format")),
     "members:rules": Page("/members/rules/"),
@@ -225,6 +226,8 @@ NOT_PAGES = {
     "members:step",
     "members:document",
     "members:extend",
+    "members:withdraw_step",
+    "members:withdraw_document",
     "competition:case_decide",
     "competition:weak_update",
 }

@@ -88,10 +88,18 @@ def db_state() -> dict[str, Any]:
     from wuxing.members.models import Quota
 
     return {
-        "applicants": list(Applicant.objects.order_by("pk").values_list("pk", "lock_version", "id_number")),
-        "events": list(StepEvent.objects.order_by("pk").values_list("pk", "step", "done_on", "overridden")),
-        "documents": list(Document.objects.order_by("pk").values_list("pk", "kind", "dated")),
+        "applicants": list(
+            Applicant.objects.order_by("pk").values_list(
+                "pk", "lock_version", "id_number", "name", "org", "sex", "birth_date", "education"
+            )
+        ),
+        "events": list(
+            StepEvent.objects.order_by("pk").values_list(
+                "pk", "step", "done_on", "overridden", "withdrawn_at"
+            )
+        ),
+        "documents": list(Document.objects.order_by("pk").values_list("pk", "kind", "dated", "withdrawn_at")),
         "quotas": list(Quota.objects.order_by("pk").values_list("pk", "count")),
         "logs": DecisionLog.objects.count(),
-        "history": Applicant.history.count() + StepEvent.history.count(),
+        "history": Applicant.history.count() + StepEvent.history.count() + Document.history.count(),
     }
