@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from wuxing.accounts.models import Role, User
+from wuxing.core.forms import LongSelect
 from wuxing.orgs.models import DispatchedUnit, OrgUnit
 from wuxing.orgs.queries import with_street_and_secretary
 
@@ -34,7 +35,11 @@ class UserFilterForm(forms.Form):
     q = forms.CharField(label=_("搜索"), required=False, help_text=_("用户名或姓名"))
     role = forms.ChoiceField(label=_("角色"), required=False, choices=[("", _("全部")), *Role.choices])
     street = forms.ModelChoiceField(
-        label=_("街道/镇"), required=False, queryset=OrgUnit.objects.none(), empty_label=_("全部")
+        widget=LongSelect,
+        label=_("街道/镇"),
+        required=False,
+        queryset=OrgUnit.objects.none(),
+        empty_label=_("全部"),
     )
     status = forms.ChoiceField(label=_("状态"), required=False, choices=STATUS_CHOICES)
 
@@ -50,6 +55,7 @@ class ScopeFormMixin(forms.Form):
     full_name = forms.CharField(label=_("姓名"), max_length=50, required=False)
     role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
     street = forms.ModelChoiceField(
+        widget=LongSelect,
         label=_("所属街道/镇"),
         required=False,
         queryset=OrgUnit.objects.none(),
@@ -193,7 +199,11 @@ class ReasonForm(forms.Form):
 
 class SecretaryFilterForm(forms.Form):
     street = forms.ModelChoiceField(
-        label=_("街道/镇"), required=False, queryset=OrgUnit.objects.none(), empty_label=_("全部")
+        widget=LongSelect,
+        label=_("街道/镇"),
+        required=False,
+        queryset=OrgUnit.objects.none(),
+        empty_label=_("全部"),
     )
 
     def __init__(self, *args: Any, streets: Any, **kwargs: Any) -> None:

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from wuxing.core.forms import (
     BoundedDateField,
+    LongSelect,
     PlainIntegerField,
     VersionedFormMixin,
     choice_field,
@@ -93,7 +94,11 @@ class StreetForm(VersionedFormMixin, NormalizingMixin, forms.ModelForm):
 class OrgFilterForm(forms.Form):
     q = forms.CharField(label=_("搜索"), required=False)
     street = forms.ModelChoiceField(
-        queryset=OrgUnit.objects.none(), label=_("街道/镇"), required=False, empty_label=_("全部")
+        widget=LongSelect,
+        queryset=OrgUnit.objects.none(),
+        label=_("街道/镇"),
+        required=False,
+        empty_label=_("全部"),
     )
     area_kind = forms.ChoiceField(
         label=_("类型"), required=False, choices=[("", _("全部")), *list(AreaKind.choices)]
