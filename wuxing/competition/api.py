@@ -1,7 +1,9 @@
 """The year's goals and the monthly rankings over the API: the same numbers as the pages, the command and
 the Excel files, scoped to the caller (a street gets its own street and organisations)."""
 
-from typing import Any
+from collections.abc import Sequence
+from itertools import accumulate
+from typing import Any, overload
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
@@ -96,9 +98,40 @@ class RankingOut(Schema):
 @paginate(BoundedPages)
 def rankings(request: HttpRequest, filters: Query[RankingFilters]) -> Any:
     months = [filters.month] if filters.month else None
-    return [
-        {"month": k.period, "org_code": r.org.code, "org_name": r.org.name, "street_code": r.org.street_code,
-         "score": str(r.score), "rank": r.rank, "of": r.of, "street_rank": r.street_rank, "street_of": r.street_of}
-        for k in queries.monthly_rankings(request.auth, filters.year, months)  # type: ignore[attr-defined]
-        for r in k.rows
-    ]  # fmt: skip
+    found = queries.monthly_rankings(request.auth, filters.year, months)  # type: ignore[attr-defined]
+    return RankingItems(found)
+
+
+class RankingItems(Sequence[dict[str, Any]]):
+    """The months' rows one after another, as API items built only for the page asked for (a province's
+    year is 600,000 rows)."""
+
+    def __init__(self, rankings: list[queries.Ranking]) -> None:
+        self.rankings = rankings
+        self.ends = list(accumulate(len(k.rows) for k in rankings))
+
+    def __len__(self) -> int:
+        return self.ends[-1] if self.ends else 0
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if not isinstance(index, slice):
+            return self[index : index + 1 or None][0]
+        start, stop, step = index.indices(len(self))
+        if step != 1:
+            raise ValueError("step")
+        out = []
+        begin = 0
+        for k, end in zip(self.rankings, self.ends, strict=True):
+            if start < end and stop > begin:
+                out += [_item(k, r) for r in k.rows[max(start - begin, 0) : min(stop, end) - begin]]
+            begin = end
+        return out
+
+
+def _item(k: queries.Ranking, r: queries.RankRow) -> dict[str, Any]:
+    return {"month": k.period, "org_code": r.org.code, "org_name": r.org.name, "street_code": r.org.street_code,
+            "score": str(r.score), "rank": r.rank, "of": r.of, "street_rank": r.street_rank, "street_of": r.street_of}  # fmt: skip

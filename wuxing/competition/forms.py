@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from wuxing.competition.models import PolicyBasis, PolicyMode, WeakState
 from wuxing.competition.parameters import DEFAULTS
-from wuxing.core.forms import PlainDecimalField, PlainIntegerField
+from wuxing.core.forms import LongSelect, PlainDecimalField, PlainIntegerField, choice_field
 
 YES_NO = [("1", _("是")), ("0", _("否"))]
 
@@ -114,3 +114,14 @@ class WeakUpdateForm(forms.Form):
     )
     comment = forms.CharField(label=_("说明"), max_length=300)
     lock_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2_000_000_000)
+
+
+class RankingFilterForm(forms.Form):
+    """The rankings pages' filters: a street (of those in the ranking the user sees) and a search."""
+
+    street = forms.ChoiceField(label=_("街道/镇"), required=False, widget=LongSelect)
+    q = forms.CharField(label=_("组织名称或编码"), required=False, max_length=50, strip=True)
+
+    def __init__(self, *args: Any, streets: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choice_field(self, "street").choices = [("", _("全部")), *streets]

@@ -9,12 +9,14 @@ streets — never another street's organisations.
 
 from __future__ import annotations
 
+import operator
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, overload
 
+import numpy as np
 from django.db.models import Count, Q
 
 from wuxing.competition import engine
@@ -169,6 +171,119 @@ class StreetPlace:
     orgs: int
 
 
+SPAN = 1 << 24  # more positions than organisations: a sort key is (TOP − score) × SPAN + code position
+TOP = 1 << 30  # above any score in hundredths (keys stay below 2**54: exact in 64-bit integers)
+
+
+@dataclass
+class Directory:
+    """The organisations in code order: a ranking sorts plain integers (score, then code position)."""
+
+    infos: dict[int, OrgInfo]
+    position: dict[int, int]  # org id → place in code order
+    at: list[OrgInfo]  # place in code order → organisation
+    names: dict[int, tuple[str, str]]  # street index → (code, name)
+    street_of: np.ndarray  # place in code order → street index
+    place_of: np.ndarray  # org id → place in code order, −1 for ids that are not ranked organisations
+
+    @classmethod
+    def of(cls, infos: dict[int, OrgInfo]) -> Directory:
+        at = sorted(infos.values(), key=lambda i: i.code)
+        street_of = np.fromiter((i.si for i in at), dtype=np.int64, count=len(at))
+        place_of = np.full(max(infos, default=0) + 1, -1, dtype=np.int64)
+        place_of[np.fromiter((i.pk for i in at), dtype=np.int64, count=len(at))] = np.arange(len(at))
+        return cls(
+            infos, {info.pk: n for n, info in enumerate(at)}, at, street_names(infos), street_of, place_of
+        )
+
+    def places(self, org_ids: np.ndarray) -> np.ndarray:
+        """Org ids → places in code order (−1 for ids outside the directory)."""
+        inside = (org_ids >= 0) & (org_ids < len(self.place_of))
+        out = np.full(len(org_ids), -1, dtype=np.int64)
+        out[inside] = self.place_of[org_ids[inside]]
+        return out
+
+    def visible(self, seen: set[int] | None) -> np.ndarray | None:
+        """A mask over places in code order of the organisations the user sees (None: all of them)."""
+        if seen is None:
+            return None
+        mask = np.zeros(len(self.at), dtype=bool)
+        wanted = self.places(np.fromiter(seen, dtype=np.int64, count=len(seen)))
+        mask[wanted[wanted >= 0]] = True
+        return mask
+
+
+class RankRows(Sequence[RankRow]):
+    """A period's visible rows, best first, as arrays; a ``RankRow`` is built only when it is read (a page
+    of the list reads a page, an export reads them all: a province's month is 50,000 rows)."""
+
+    __slots__ = ("_at", "_cents", "_n", "_parts", "_places", "_ranks", "_sizes", "_street_ranks")
+
+    def __init__(
+        self, at: list[OrgInfo], places: np.ndarray, cents: np.ndarray, ranks: np.ndarray,
+        street_ranks: np.ndarray, n: int, sizes: list[int],
+        parts: dict[int, tuple[Decimal | None, Decimal | None]] | None = None,
+    ) -> None:  # fmt: skip
+        self._at, self._places, self._cents = at, places, cents
+        self._ranks, self._street_ranks, self._n, self._sizes, self._parts = (
+            ranks,
+            street_ranks,
+            n,
+            sizes,
+            parts,
+        )
+
+    @classmethod
+    def empty(cls) -> RankRows:
+        none = np.zeros(0, dtype=np.int64)
+        return cls([], none, none, none, none, 0, [])
+
+    def __len__(self) -> int:
+        return len(self._places)
+
+    def _rows(self, start: int, stop: int) -> list[RankRow]:
+        at, n, sizes, parts = self._at, self._n, self._sizes, self._parts
+        make = tuple.__new__  # a RankRow without NamedTuple's Python-level __new__
+        out = []
+        for place, cents, rank, street_rank in zip(
+            self._places[start:stop].tolist(), self._cents[start:stop].tolist(),
+            self._ranks[start:stop].tolist(), self._street_ranks[start:stop].tolist(), strict=True,
+        ):  # fmt: skip
+            info = at[place]
+            m, o = (None, None) if parts is None else parts.get(info.pk, (None, None))
+            out.append(make(RankRow, (info, cents, rank, n, street_rank, sizes, m, o)))
+        return out
+
+    @overload
+    def __getitem__(self, index: int) -> RankRow: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[RankRow]: ...
+    def __getitem__(self, index: int | slice) -> RankRow | list[RankRow]:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(len(self))
+            rows = self._rows(start, stop) if step > 0 else self._rows(stop + 1, start + 1)
+            return rows[::step] if step > 0 else rows[::-1][::-step]
+        i = operator.index(index)
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(index)
+        return self._rows(i, i + 1)[0]
+
+    def __iter__(self) -> Iterator[RankRow]:
+        for start in range(0, len(self), 10_000):
+            yield from self._rows(start, start + 10_000)
+
+    def where(self, keep: Callable[[OrgInfo], bool]) -> RankRows:
+        """The rows of the organisations ``keep`` accepts (a street, a name searched), same places."""
+        at = self._at
+        mask = np.fromiter((keep(at[p]) for p in self._places.tolist()), dtype=bool, count=len(self))
+        return RankRows(
+            at, self._places[mask], self._cents[mask], self._ranks[mask], self._street_ranks[mask],
+            self._n, self._sizes, self._parts,
+        )  # fmt: skip
+
+
 @dataclass
 class Ranking:
     """One period's ranking as the user may see it."""
@@ -176,7 +291,7 @@ class Ranking:
     year: int
     period: int  # month 1–12 or quarter 1–4
     basis: str  # "month" or "quarter"
-    rows: list[RankRow] = field(default_factory=list)  # visible rows, best first
+    rows: RankRows = field(default_factory=lambda: RankRows.empty())  # visible rows, best first
     streets: list[StreetPlace] = field(default_factory=list)  # visible streets' places
     ranked: int = 0  # organisations ranked district-wide
 
@@ -196,72 +311,52 @@ def street_names(infos: dict[int, OrgInfo]) -> dict[int, tuple[str, str]]:
     return names
 
 
-SPAN = 1 << 24  # more positions than organisations: a sort key is (TOP − score) × SPAN + code position
-TOP = 1 << 30  # above any score in hundredths
-
-
-@dataclass
-class Directory:
-    """The organisations in code order: a ranking sorts plain integers (score, then code position)."""
-
-    infos: dict[int, OrgInfo]
-    position: dict[int, int]  # org id → place in code order
-    at: list[OrgInfo]  # place in code order → organisation
-    names: dict[int, tuple[str, str]]  # street index → (code, name)
-
-    @classmethod
-    def of(cls, infos: dict[int, OrgInfo]) -> Directory:
-        at = sorted(infos.values(), key=lambda i: i.code)
-        return cls(infos, {info.pk: n for n, info in enumerate(at)}, at, street_names(infos))
-
-    def keys(self, cents: dict[int, int]) -> list[int]:
-        position = self.position
-        return [(TOP - c) * SPAN + position[pk] for pk, c in cents.items() if pk in position]
-
-
 def _rank_period(
-    year: int, period: int, basis: str, keys: list[int], d: Directory, seen: set[int] | None,
+    year: int, period: int, basis: str, org_ids: np.ndarray, cents: np.ndarray, d: Directory,
+    visible: np.ndarray | None, seen_streets: set[int] | None,
     parts: dict[int, tuple[Decimal | None, Decimal | None]] | None = None,
 ) -> Ranking:  # fmt: skip
-    """Dense ranks district-wide and per street in one pass over the sorted keys (integers: score in
-    hundredths, then the organisation's place in code order — engine.dense_rank's rule, §58). Rows are
-    built only for the organisations the user sees."""
-    keys.sort()
-    n = len(keys)
-    rank = 0
-    previous = -1
-    width = max(d.names, default=0) + 1
-    last = [-1] * width  # per street: its last score, current rank, size, sum
-    ranks = [0] * width
-    sizes = [0] * width
-    sums = [0] * width
+    """Dense ranks district-wide and per street (engine.dense_rank's rule, §58: higher score first, ties
+    share a rank, the next score the next rank, within a rank code order), computed on arrays: one sort of
+    integer keys (score in hundredths, then the organisation's place in code order) and running counts. The
+    rows the user sees are kept as arrays and built when read (`RankRows`)."""
+    places = d.places(org_ids)
+    known = places >= 0
+    key = (TOP - cents[known]) * SPAN + places[known]
+    key.sort()
+    n = len(key)
     out = Ranking(year, period, basis, ranked=n)
-    rows = out.rows
-    append = rows.append
-    at = d.at
-    make = tuple.__new__  # a RankRow without NamedTuple's Python-level __new__ (600,000 at province size)
-    for key in keys:
-        score, place = divmod(key, SPAN)
-        if score != previous:
-            rank += 1
-            previous = score
-        info = at[place]
-        si = info.si
-        if last[si] != score:
-            last[si] = score
-            ranks[si] += 1
-        sizes[si] += 1
-        sums[si] += score
-        if seen is None or info.pk in seen:
-            m, o = (None, None) if parts is None else parts.get(info.pk, (None, None))
-            append(make(RankRow, (info, TOP - score, rank, n, ranks[si], sizes, m, o)))
+    if n == 0:
+        return out
+    score = key // SPAN  # TOP − cents: ascending = best first
+    place = key - score * SPAN
+    new_score = np.empty(n, dtype=bool)
+    new_score[0] = True
+    np.not_equal(score[1:], score[:-1], out=new_score[1:])
+    rank = np.cumsum(new_score)
+    si = d.street_of[place]
+    by_street = np.argsort(si, kind="stable")  # per street, still best first and in code order
+    s_si, s_score = si[by_street], score[by_street]
+    first = np.empty(n, dtype=bool)  # the street's first row
+    first[0] = True
+    np.not_equal(s_si[1:], s_si[:-1], out=first[1:])
+    counted = np.cumsum(first | np.concatenate(([True], s_score[1:] != s_score[:-1])))
+    starts = np.flatnonzero(first)
+    start_of = np.repeat(starts, np.diff(np.append(starts, n)))
+    street_rank = np.empty(n, dtype=np.int64)
+    street_rank[by_street] = counted - counted[start_of] + 1
+    width = max(max(d.names, default=0), int(si.max())) + 1
+    sizes = np.bincount(si, minlength=width).tolist()
+    sums = np.add.reduceat(TOP - s_score, starts).tolist()  # hundredths, exact in 64-bit integers
+    shown = np.arange(n) if visible is None else np.flatnonzero(visible[place])
+    out.rows = RankRows(
+        d.at, place[shown], TOP - score[shown], rank[shown], street_rank[shown], n, sizes, parts
+    )
     names = d.names
     means = [
-        (si, names[si][0], engine.q(Decimal(TOP * sizes[si] - total) / sizes[si] / 100))
-        for si, total in enumerate(sums)
-        if sizes[si]
+        (street, names[street][0], engine.q(Decimal(total) / sizes[street] / 100))
+        for street, total in zip(s_si[starts].tolist(), sums, strict=True)
     ]
-    seen_streets = None if seen is None else {d.infos[pk].si for pk in seen if pk in d.infos}
     for r in engine.dense_rank(means):
         if seen_streets is None or r.key in seen_streets:
             code, name = names[r.key]
@@ -269,9 +364,9 @@ def _rank_period(
     return out
 
 
-def monthly_totals(year: int, months: Iterable[int] | None = None) -> dict[int, dict[int, int]]:
-    """month → org id → total in hundredths of a point, for the whole district (one query over the year's
-    scores, read without per-value conversion)."""
+def _score_arrays(year: int, months: Iterable[int] | None = None) -> np.ndarray:
+    """The year's monthly scores as an array of (org id, month, total in hundredths) — one query, read
+    without per-value conversion."""
     from django.db import connection
 
     table = MonthlyScore._meta.db_table
@@ -281,24 +376,42 @@ def monthly_totals(year: int, months: Iterable[int] | None = None) -> dict[int, 
         wanted = [int(m) for m in months]
         sql += f" AND month IN ({', '.join(['%s'] * len(wanted))})" if wanted else " AND 1 = 0"
         params += wanted
-    out: dict[int, dict[int, int]] = defaultdict(dict)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for org_id, month, cents in cursor.fetchall():
-            out[month][org_id] = cents
+        return np.array(cursor.fetchall(), dtype=np.int64).reshape(-1, 3)
+
+
+def monthly_totals(year: int, months: Iterable[int] | None = None) -> dict[int, dict[int, int]]:
+    """month → org id → total in hundredths of a point, for the whole district."""
+    out: dict[int, dict[int, int]] = defaultdict(dict)
+    for org_id, month, cents in _score_arrays(year, months).tolist():
+        out[month][org_id] = cents
     return out
+
+
+def _seen(user: Any, d: Directory) -> tuple[np.ndarray | None, set[int] | None]:
+    seen = visible_ids(user)
+    if seen is None:
+        return None, None
+    return d.visible(seen), {d.infos[pk].si for pk in seen if pk in d.infos}
 
 
 def monthly_rankings(
     user: Any, year: int, months: Iterable[int] | None = None, *, infos: dict[int, OrgInfo] | None = None
 ) -> list[Ranking]:
     """The monthly rankings of the year (or of some months), each narrowed to the user's scope."""
-    totals = monthly_totals(year, months)
+    scores = _score_arrays(year, months)
     if infos is None:
         infos = org_infos()
-    seen = visible_ids(user)
     d = Directory.of(infos)
-    return [_rank_period(year, m, "month", d.keys(totals[m]), d, seen) for m in sorted(totals)]
+    visible, seen_streets = _seen(user, d)
+    by_month = scores[np.argsort(scores[:, 1], kind="stable")]
+    month_list, starts = np.unique(by_month[:, 1], return_index=True)
+    ends = np.append(starts[1:], len(by_month))[: len(starts)]
+    return [
+        _rank_period(year, m, "month", by_month[a:b, 0], by_month[a:b, 2], d, visible, seen_streets)
+        for m, a, b in zip(month_list.tolist(), starts.tolist(), ends.tolist(), strict=True)
+    ]
 
 
 def street_places(user: Any, year: int) -> tuple[list[int], dict[str, str], dict[str, dict[int, int]]]:
@@ -390,7 +503,10 @@ def quarter_ranking(
     if infos is None:
         infos = org_infos(scores)
     d = Directory.of(infos)
-    return _rank_period(year, quarter, "quarter", d.keys(scores), d, visible_ids(user), parts)
+    visible, seen_streets = _seen(user, d)
+    ids = np.fromiter(scores, dtype=np.int64, count=len(scores))
+    hundredths = np.fromiter(scores.values(), dtype=np.int64, count=len(scores))
+    return _rank_period(year, quarter, "quarter", ids, hundredths, d, visible, seen_streets, parts)
 
 
 def visible_events(user: Any) -> Any:

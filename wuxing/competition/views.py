@@ -20,6 +20,7 @@ from wuxing.competition.forms import (
     EventForm,
     MonthlyImportForm,
     ParametersForm,
+    RankingFilterForm,
     ReserveForm,
     WeakForm,
     WeakUpdateForm,
@@ -31,10 +32,12 @@ from wuxing.core.excel import template_sheets, workbook_response
 from wuxing.core.forms import show_conflict
 from wuxing.core.locking import EditConflict
 from wuxing.core.scoping import get_visible, visible_orgs
-from wuxing.core.views import int_param
+from wuxing.core.views import int_param, paginate, querystring_without
 from wuxing.core.workdays import today
 from wuxing.orgs.models import Level
 from wuxing.rules.kept import rating_years
+
+RANKING_PAGE = 100  # rows per page of a ranking (a province's month is 50,000)
 
 
 def _year(request: HttpRequest) -> int:
@@ -129,6 +132,24 @@ def index(request: HttpRequest) -> HttpResponseBase:
 # --------------------------------------------------------------------------- rankings
 
 
+def _filtered(request: HttpRequest, rankings: list[queries.Ranking]) -> RankingFilterForm:
+    """Narrow the rankings' rows to the street and search of the request (the page and its Excel). The
+    places stay those among all ranked organisations."""
+    streets: dict[str, str] = {}
+    for k in rankings:
+        streets.update((s.code, s.name) for s in k.streets)
+    form = RankingFilterForm(request.GET, streets=sorted(streets.items()))
+    if not form.is_valid():
+        return form
+    street, text = form.cleaned_data["street"], form.cleaned_data["q"]
+    for k in rankings:
+        if street:
+            k.rows = k.rows.where(lambda info: info.street_code == street)
+        if text:
+            k.rows = k.rows.where(lambda info: text in info.name or info.code.startswith(text))
+    return form
+
+
 @require_safe
 def rankings(request: HttpRequest) -> HttpResponseBase:
     year = _year(request)
@@ -138,13 +159,17 @@ def rankings(request: HttpRequest) -> HttpResponseBase:
         month = months[-1] if months else None
     if request.GET.get("format") == "xlsx":
         everything = queries.monthly_rankings(request.user, year)
+        _filtered(request, everything)
         return workbook_response(exports.ranking_sheets(everything), f"{year}年度月考评排名.xlsx")
     ranking = queries.monthly_rankings(request.user, year, [month])[0] if month else None
+    form = _filtered(request, [ranking] if ranking else [])
+    page, qs_params = paginate(request, ranking.rows if ranking else [], RANKING_PAGE)
     params, _saved = queries.parameters_for(year)
     return render(
         request,
         "competition/rankings.html",
-        {"year": year, "month": month, "months": months, "ranking": ranking, "params": params,
+        {"year": year, "month": month, "months": months, "ranking": ranking, "params": params, "form": form,
+         "page": page, "qs_params": qs_params, "export_params": querystring_without(request, "page", "format"),
          "checklist": queries.checklist_for(year), "can_score": _can_score(request)},
     )  # fmt: skip
 
@@ -157,13 +182,16 @@ def quarter(request: HttpRequest) -> HttpResponseBase:
         or (today().month - 1) // 3 + 1
     )
     ranking = queries.quarter_ranking(request.user, year, number)
+    form = _filtered(request, [ranking])
     if request.GET.get("format") == "xlsx":
         return workbook_response(exports.ranking_sheets([ranking]), f"{year}年第{number}季度综合排名.xlsx")
+    page, qs_params = paginate(request, ranking.rows, RANKING_PAGE)
     params, _saved = queries.parameters_for(year)
     return render(
         request, "competition/quarter.html",
         {"year": year, "quarter": number, "quarters": (1, 2, 3, 4), "ranking": ranking, "params": params,
-         "flags": flags(params)},
+         "flags": flags(params), "form": form, "page": page, "qs_params": qs_params,
+         "export_params": querystring_without(request, "page", "format")},
     )  # fmt: skip
 
 

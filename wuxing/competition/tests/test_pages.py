@@ -114,3 +114,45 @@ def test_without_a_year_the_pages_open_on_the_latest_year_with_monthly_scores(
     MonthlyScore.objects.filter(year=YEAR).update(year=YEAR + 1)  # a later year's evaluation has begun
     assert client.get("/competition/").context["year"] == YEAR + 1
     assert client.get("/competition/rankings/").context["year"] == YEAR + 1
+
+
+def test_rankings_pages_page_and_filter_keeping_district_places(
+    client_for: Any, scored: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wuxing.competition import views
+
+    monkeypatch.setattr(views, "RANKING_PAGE", 2)
+    client = client_for("admin")
+    first = client.get("/competition/rankings/?year=2023&month=1").content.decode()
+    second = client.get("/competition/rankings/?year=2023&month=1&page=2").content.decode()
+    # 90 西漳涧村, 85 BZ002村 | 80 后万金村, 60 ZB004村
+    assert "第 1/2 页，共 4 条" in first and "西漳涧村" in first and "BZ002村" in first
+    assert "后万金村" not in first and "后万金村" in second and "ZB004村" in second
+    assert "page=2" in first and "month=1" in first
+    street = client.get("/competition/rankings/?year=2023&month=1&street=BZ").content.decode()
+    assert "后万金村" in street and "BZ002村" in street and "西漳涧村" not in street
+    assert "2 / 4" in street and "3 / 4" in street  # district places kept
+    found = client.get("/competition/rankings/?year=2023&month=1&q=ZB004").content.decode()
+    assert "ZB004村" in found and "4 / 4" in found and "西漳涧村" not in found
+    quarter = client.get("/competition/quarters/?year=2023&quarter=1&street=ZB").content.decode()
+    assert "西漳涧村" in quarter and "后万金村" not in quarter
+
+
+def test_rankings_filters_refuse_bad_values_in_chinese(client_for: Any, scored: dict[str, Any]) -> None:
+    client = client_for("street_a")
+    response = client.get("/competition/rankings/?year=2023&month=1&street=BZ&q=" + "村" * 51)
+    body = response.content.decode()
+    assert response.status_code == 200 and 'role="alert"' in body
+    assert "西漳涧村" in body  # the ranking is shown unfiltered, never another street's rows
+    assert "后万金村" not in body
+
+
+def test_the_rankings_export_follows_the_filters(client_for: Any, scored: dict[str, Any]) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    response = client_for("admin").get("/competition/rankings/?year=2023&street=BZ&format=xlsx")
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)["组织排名"]
+    names = {row[3] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert names == {"后万金村", "BZ002村"}

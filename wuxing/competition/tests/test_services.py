@@ -230,3 +230,23 @@ def test_the_rankings_api_is_scoped(world: Any, branches: dict[str, Any], bearer
     assert [(r["org_code"], r["rank"], r["of"]) for r in rows] == [("ZB001", 2, 3), ("ZB004", 3, 3)]
     rows = bearer("admin").get("/api/v1/competition/rankings?year=2023&month=1").json()["items"]
     assert [r["org_code"] for r in rows] == ["BZ001", "ZB001", "ZB004"]
+
+
+def test_the_rankings_api_pages_across_months(world: Any, branches: dict[str, Any], bearer: Any) -> None:
+    put_month(branches, 1, {"ZB001": "90", "ZB004": "70", "BZ001": "95"})
+    put_month(branches, 2, {"ZB001": "60", "ZB004": "70"})
+    put_month(branches, 3, {"ZB001": "80", "ZB004": "80", "BZ001": "75", "BZ002": "99"})
+    client = bearer("admin")
+    whole = client.get("/api/v1/competition/rankings?year=2023&page_size=100").json()
+    assert whole["count"] == 9
+    assert [(r["month"], r["org_code"], r["rank"]) for r in whole["items"]] == [
+        (1, "BZ001", 1), (1, "ZB001", 2), (1, "ZB004", 3), (2, "ZB004", 1), (2, "ZB001", 2),
+        (3, "BZ002", 1), (3, "ZB001", 2), (3, "ZB004", 2), (3, "BZ001", 3),
+    ]  # fmt: skip
+    pages = [
+        client.get(f"/api/v1/competition/rankings?year=2023&page_size=4&page={n}").json()
+        for n in (1, 2, 3, 4)
+    ]
+    assert [p["count"] for p in pages] == [9, 9, 9, 9]
+    assert [r for p in pages for r in p["items"]] == whole["items"]
+    assert pages[3]["items"] == []

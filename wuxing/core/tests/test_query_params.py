@@ -150,8 +150,12 @@ PAGES: dict[str, Page] = {
     "funds:ledger": Page("/funds/ledgers/2023/v1/", ("compare", "format")),
     # 补齐短板
     "competition:index": Page("/competition/", ("year", "format")),
-    "competition:rankings": Page("/competition/rankings/", ("year", "month", "format")),
-    "competition:quarter": Page("/competition/quarters/", ("year", "quarter", "format")),
+    "competition:rankings": Page(
+        "/competition/rankings/", ("year", "month", "format", "street", "q", "page")
+    ),
+    "competition:quarter": Page(
+        "/competition/quarters/", ("year", "quarter", "format", "street", "q", "page")
+    ),
     "competition:monthly_import": Page("/competition/monthly/import/", ("year", "format")),
     "competition:parameters": Page("/competition/parameters/2024/"),
     "competition:checklist": Page("/competition/checklist/2024/"),
