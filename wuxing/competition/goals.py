@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count
-
 from wuxing.competition.parameters import SEED_TEXT
 from wuxing.competition.queries import parameters_for
 from wuxing.orgs.models import Level, OrgUnit
@@ -160,8 +158,7 @@ def evaluate(user: Any, year: int, *, street: OrgUnit | None = None, closest: bo
     source = "命名结果" if named and named >= set(versions) else ("部分命名" if named else "实时评定")
     seen_codes: set[str] = set()
     if fresh:
-        grouped = kept.kept_ratings(user, year, street=street).values_list("street_code", "level")
-        for code, level, n in grouped.annotate(n=Count("pk")).order_by():
+        for code, level, n in kept.level_counts(user, year, street=street):
             counts[code][level] += n
             seen_codes.add(code)
     else:  # kept ratings could not be stored: rate in memory

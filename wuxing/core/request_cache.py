@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextvars
 import copy
 import functools
+import inspect
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -28,13 +29,17 @@ F = TypeVar("F", bound=Callable[..., Any])
 def per_request(func: F) -> F:
     """Cache `func`'s result for the rest of the current read-only request (arguments must be hashable)."""
     name = f"{func.__module__}.{func.__qualname__}"
+    signature = inspect.signature(func)
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         cache = _cache.get()
         if cache is None:
             return func(*args, **kwargs)
-        key = (name, args, tuple(sorted(kwargs.items())))
+        # f(user, year) and f(user, year, street=None) are the same question: one key
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        key = (name, tuple(bound.arguments.items()))
         if key not in cache:
             cache[key] = func(*args, **kwargs)
         return copy.copy(cache[key])

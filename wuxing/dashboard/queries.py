@@ -133,8 +133,7 @@ def kept_levels(user: Any, year: int) -> tuple[list[LevelCounts], LevelCounts] |
     names = dict(OrgUnit.objects.streets().order_by().values_list("code", "name"))
     streets: dict[str, LevelCounts] = {}
     total = LevelCounts("合计")
-    grouped = kept.kept_ratings(user, year).values_list("street_code", "level").annotate(n=Count("pk"))
-    for code, level, n in grouped.order_by():
+    for code, level, n in kept.level_counts(user, year):
         entry = streets.get(code)
         if entry is None:
             entry = streets[code] = LevelCounts(names.get(code, ""), code)

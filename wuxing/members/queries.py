@@ -44,6 +44,8 @@ def register(
 def files_of(qs: QuerySet[Applicant]) -> list[checks.PersonFile]:
     """Each person's file (events and documents, as plain rows) with two more queries in all."""
     people = list(qs)
+    if not people:  # a first page with no one in recruitment: no more queries
+        return []
     ids = qs.values("pk")
     events: dict[int, list[checks.EventRow]] = defaultdict(list)
     rows = StepEvent.objects.filter(LIVE, applicant_id__in=ids).order_by("done_on", "step", "pk")
@@ -76,7 +78,6 @@ def reminders(user: Any, on_day: dt.date | None = None, horizon: int = REMINDER_
     """Due half-year assessments of activists, approvals waiting, probations ending, notices closing."""
     day = on_day or today()
     ahead = day + dt.timedelta(days=horizon)
-    book = ParamBook()
     # only files that can be due: activists (3–6) and from the branch review to the full-membership
     # meeting (12–23: requests waiting, notices, probations)
     active = (
@@ -85,7 +86,11 @@ def reminders(user: Any, on_day: dt.date | None = None, horizon: int = REMINDER_
         .filter(Q(last__gte=3, last__lte=6) | Q(last__gte=12, last__lte=steps.FULL_MEETING))
     )
     out: list[Reminder] = []
-    for file in files_of(active):
+    files = files_of(active)
+    if not files:
+        return out
+    book = ParamBook()
+    for file in files:
         person, last = file.applicant, file.last_step or 0
         params = book.on(day)
         if 3 <= last < 7:

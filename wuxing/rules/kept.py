@@ -92,9 +92,10 @@ def refresh(branches: QuerySet[OrgUnit], year: int, *, whole: bool = False) -> b
     return True
 
 
+@per_request
 def refresh_scope(user: Any, year: int, *, street: OrgUnit | None = None) -> bool:
     """`refresh` for what the user sees (of one street): every kind, the whole-district fast path when
-    it applies."""
+    it applies. Once per page: a first page's star table and its goals panel both ask (§85)."""
     whole = street is None and org_filter(user) is None
     return refresh(scope_branches(user, street=street), year, whole=whole)
 
@@ -249,6 +250,14 @@ def kept_ratings(
     if street is not None:
         qs = qs.filter(org_path__startswith=street.path)
     return qs
+
+
+@per_request
+def level_counts(user: Any, year: int, *, street: OrgUnit | None = None) -> list[tuple[str, int, int]]:
+    """(street code, level, organisations) of the user's kept rows of the year (call `refresh_scope`
+    first): one GROUP BY, once per page (the first page's star table and its goals panel both count)."""
+    grouped = kept_ratings(user, year, street=street).values_list("street_code", "level")
+    return list(grouped.annotate(n=Count("pk")).order_by())
 
 
 def _own_columns(user: Any) -> Q:

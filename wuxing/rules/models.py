@@ -257,7 +257,14 @@ class Rating(models.Model):
         indexes = [
             models.Index(fields=["year", "street_code", "org_code"], name="rating_year_street"),
             models.Index(fields=["year", "level", "street_code", "org_code"], name="rating_year_level"),
-            models.Index(fields=["year", "org_path"], name="rating_year_path"),
+            # a street's kept rows by `org_path LIKE 'prefix%'`: on PostgreSQL a prefix LIKE uses a btree
+            # only with the pattern operator class unless the database's collation is exactly "C"
+            # (C.UTF-8 is not): without it a street's counts scanned the year's rows (decisions §85)
+            models.Index(
+                fields=["year", "org_path"],
+                name="rating_year_path",
+                opclasses=["int2_ops", "varchar_pattern_ops"],
+            ),
             models.Index(fields=["year", "org"], name="rating_stale", condition=models.Q(fresh=False)),
         ]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client, override_settings
 
@@ -124,3 +126,16 @@ def test_must_change_password_redirects_then_clears(client, world):
     user.refresh_from_db()
     assert not user.must_change_password
     assert client.get("/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_permission_the_rules_deny_costs_no_query_and_a_superuser_keeps_every_permission(
+    django_assert_num_queries: Any,
+) -> None:
+    secretary = User.objects.create(username="perm_probe", role=Role.SECRETARY)
+    secretary = User.objects.get(pk=secretary.pk)
+    with django_assert_num_queries(0):  # the permission tables are never read for a rules-based user
+        assert not secretary.has_perm("competition.manage")
+        assert not secretary.has_perm("auth.add_user")
+    root = User.objects.create(username="perm_root", role=Role.DISTRICT_ADMIN, is_superuser=True)
+    assert root.has_perm("auth.add_user") and root.has_perm("competition.manage")

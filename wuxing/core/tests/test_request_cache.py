@@ -52,6 +52,24 @@ def test_the_cache_ends_with_its_request():
     assert calls == [2023, 2024, 2023, 2024]
 
 
+@per_request
+def scoped(year: int, *, street: str | None = None) -> list[Any]:
+    calls.append(year)
+    return [year, street]
+
+
+def test_a_default_given_or_left_out_is_the_same_question():
+    calls.clear()
+
+    def page(request: Any) -> HttpResponse:
+        answers = [scoped(2023), scoped(2023, street=None), scoped(year=2023), scoped(2023, street="ZB")]
+        return HttpResponse(repr(answers))
+
+    response = RequestCacheMiddleware(page)(RequestFactory().get("/"))
+    assert calls == [2023, 2023]  # once without a street, once with one
+    assert response.content == b"[[2023, None], [2023, None], [2023, None], [2023, 'ZB']]"
+
+
 def test_long_select_writes_the_same_options_escaped_with_the_choice_selected():
     widget = LongSelect(choices=[("", "全部"), ("7", "<柏庄镇>"), ("8", "彰北街道")])
     html = widget.render("street", "7", attrs={"id": "id_street"})
