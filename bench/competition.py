@@ -51,11 +51,11 @@ def generate_months(seed: int = 11) -> int:
     ids = list(OrgUnit.objects.filter(level="branch").values_list("pk", flat=True))
     rng = random.Random(seed)
     rows = [
-        (pk, YEAR, month, checklist.pk, "{}", Decimal(rng.randint(5000, 9990)) / 100, "")
+        (pk, YEAR, month, checklist.pk, "{}", Decimal(rng.randint(5000, 9990)) / 100, "", 0)
         for pk in ids
         for month in range(1, 13)
     ]
-    cols = "(org_id, year, month, checklist_id, items, total, scored_by)"
+    cols = "(org_id, year, month, checklist_id, items, total, scored_by, lock_version)"
     with transaction.atomic(), connection.cursor() as cur:
         if connection.vendor == "postgresql":
             with cur.cursor.copy(f"COPY competition_monthlyscore {cols} FROM STDIN") as copy:
@@ -63,8 +63,8 @@ def generate_months(seed: int = 11) -> int:
                     copy.write_row(r)
         else:
             cur.executemany(
-                f"INSERT INTO competition_monthlyscore {cols} VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                [(*r[:5], str(r[5]), r[6]) for r in rows],
+                f"INSERT INTO competition_monthlyscore {cols} VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                [(*r[:5], str(r[5]), *r[6:]) for r in rows],
             )
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":

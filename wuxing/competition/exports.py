@@ -83,3 +83,39 @@ def goal_sheets(report: Any) -> list[Sheet]:
         Sheet("最接近达标的组织", CLOSEST_COLUMNS, closest),
         Sheet("说明", [Column("note", "说明", width=100)], notes),
     ]
+
+
+def observation_rows(event: Any, stops: list[Any], given: dict[tuple[int, str], Any]) -> list[list[Any]]:
+    """One row per observer and visited organisation, in the import's shape (评分人, 组织编码, 组织名称, 得分):
+    the export can be corrected and imported again."""
+    return [
+        [name, s.org.code, s.org.name, given.get((s.org_id, name))] for name in event.observers for s in stops
+    ]
+
+
+def observation_sheets(
+    event: Any, rows: list[dict[str, Any]], given: dict[tuple[int, str], Any]
+) -> list[Sheet]:
+    """An event's scores: the page's table (organisations × observers, the observation score and how many
+    scores it counts) and the same scores one per row, as the import reads them."""
+    from wuxing.competition.services import OBSERVATION_SHEET, observation_columns
+
+    grid_columns = [
+        Column("position", "顺序", width=6),
+        Column("org_code", "组织编码", width=12),
+        Column("org", "组织", width=20),
+        *[Column(f"o{i}", name, width=10) for i, name in enumerate(event.observers)],
+        Column("mean", "观摩得分", width=10),
+        Column("counted", "计入评分数", width=10),
+        Column("given", "评分数", width=8),
+    ]
+    grid = (
+        [r["stop"].position, r["stop"].org.code, r["stop"].org.name, *[v for _i, _n, v in r["cells"]],
+         *(r["mean"] if r["mean"] else (None, None, None))]
+        for r in rows
+    )  # fmt: skip
+    stops = [r["stop"] for r in rows]
+    return [
+        Sheet("观摩得分", grid_columns, grid),
+        Sheet(OBSERVATION_SHEET, observation_columns(), observation_rows(event, stops, given)),
+    ]

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from wuxing.competition.models import PolicyBasis, PolicyMode, WeakState
 from wuxing.competition.parameters import DEFAULTS
-from wuxing.core.forms import LongSelect, PlainDecimalField, PlainIntegerField, choice_field
+from wuxing.core.forms import BoundedDateField, LongSelect, PlainDecimalField, PlainIntegerField, choice_field
 
 YES_NO = [("1", _("是")), ("0", _("否"))]
 
@@ -125,3 +125,84 @@ class RankingFilterForm(forms.Form):
     def __init__(self, *args: Any, streets: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choice_field(self, "street").choices = [("", _("全部")), *streets]
+
+
+def item_field_name(code: str) -> str:
+    return f"item_{code}"
+
+
+class MonthlyScoreForm(forms.Form):
+    """One organisation's month (§81): one field per checklist item, checked as the import checks a row
+    (services.MonthlyChecks: 0–the item's points, at most two decimals, errors naming the item)."""
+
+    scored_by = forms.CharField(label=_("评分人/评分组"), max_length=100, required=False)
+    reason = forms.CharField(
+        label=_("修改原因"),
+        max_length=300,
+        required=False,
+        help_text=_("修改已录入的得分时必填，记入修改记录"),
+    )
+    lock_version = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=0, max_value=2_000_000_000
+    )
+
+    def __init__(self, *args: Any, checklist: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.items = [(i["code"], i["name"], Decimal(str(i["points"]))) for i in checklist.items]
+        fields = {}
+        for code, name, points in self.items:
+            fields[item_field_name(code)] = forms.CharField(
+                label=_("%(name)s（满分 %(points)s）") % {"name": name, "points": points},
+                max_length=20,
+                required=False,
+                widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 6}),
+            )
+        # the items first, in the checklist's order
+        self.fields = {**fields, **self.fields}
+
+    def clean(self) -> dict[str, Any]:
+        from wuxing.competition.services import monthly_points
+        from wuxing.core.excel import RowError
+
+        cleaned: dict[str, Any] = super().clean() or {}
+        for code, name, points in self.items:
+            key = item_field_name(code)
+            if key in self.errors:
+                continue
+            try:
+                cleaned[key] = monthly_points(cleaned.get(key), points, key, name)
+            except RowError as exc:
+                self.add_error(key, exc.message)
+        return cleaned
+
+    def item_values(self) -> dict[str, str]:
+        return {code: str(self.cleaned_data[item_field_name(code)]) for code, _n, _p in self.items}
+
+    def expected_version(self) -> int | None:
+        version: int | None = self.cleaned_data.get("lock_version")
+        return version
+
+
+class EventEditForm(forms.Form):
+    """Correct an event's details and route (§82)."""
+
+    title = forms.CharField(label=_("名称"), max_length=100)
+    held_on = BoundedDateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    orgs = forms.CharField(
+        label=_("观摩路线（组织编码，按顺序，逗号或换行分隔）"), widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )  # fmt: skip
+    observers = forms.CharField(
+        label=_("评分人（每行一人）"), widget=forms.Textarea(attrs={"rows": 4}), max_length=3000
+    )
+    reason = forms.CharField(label=_("修改原因"), max_length=200)
+    drop_scores = forms.BooleanField(
+        label=_("同时删除被移出的组织和评分人的评分"), required=False,
+        help_text=_("不勾选时，移出已有评分的组织或评分人会被拒绝"),
+    )  # fmt: skip
+    lock_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2_000_000_000)
+
+
+class ObservationImportForm(forms.Form):
+    file = forms.FileField(label=_("Excel 文件（.xlsx）"))
+    reason = forms.CharField(label=_("说明"), max_length=200, required=False)

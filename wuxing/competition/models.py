@@ -109,8 +109,9 @@ class Checklist(models.Model):
         return sum((Decimal(str(item["points"])) for item in self.items), Decimal(0))
 
 
-class MonthlyScore(models.Model):
-    """One organisation's 月考评 of one month: the points per checklist item and their total."""
+class MonthlyScore(Versioned):
+    """One organisation's 月考评 of one month: the points per checklist item and their total. Versioned:
+    the one-organisation form is version-checked, and an import counts the version up too (§81)."""
 
     org = models.ForeignKey(
         OrgUnit, verbose_name=_("组织"), on_delete=models.PROTECT, related_name="monthly_scores"

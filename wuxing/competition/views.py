@@ -230,7 +230,8 @@ def monthly_import(request: HttpRequest) -> HttpResponseBase:
     return render(
         request, "competition/monthly_import.html",
         {"year": year, "form": form, "report": report, "checklist": checklist,
-         "eligible": queries.eligible(request.user, year)[:500]},
+         "eligible": queries.eligible(request.user, year)[:500],
+         "entry_month": today().month if today().year == year else 1},
     )  # fmt: skip
 
 
@@ -354,7 +355,7 @@ def observations(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def observation(request: HttpRequest, pk: int) -> HttpResponse:
+def observation(request: HttpRequest, pk: int) -> HttpResponseBase:
     event = get_visible(queries.visible_events(request.user), pk=pk)
     may_score = services._may_organise(request.user, event.organiser)
     seen = queries.visible_ids(request.user)
@@ -392,6 +393,11 @@ def observation(request: HttpRequest, pk: int) -> HttpResponse:
         }
         for s in stops
     ]
+    if request.method == "GET" and request.GET.get("format") == "xlsx":
+        seen_given = {(o, n): s for (o, n), s in given.items() if seen is None or o in seen}
+        return workbook_response(
+            exports.observation_sheets(event, rows, seen_given), f"{event.held_on:%Y%m%d}观摩评分.xlsx"
+        )
     return render(
         request, "competition/observation.html",
         {"event": event, "rows": rows, "may_score": may_score, "error": error, "params": params,

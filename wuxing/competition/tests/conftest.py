@@ -22,6 +22,7 @@ def db_state() -> dict[str, Any]:
         MonthlyScore,
         ObservationEvent,
         ObservationScore,
+        ObservationStop,
         PolicyCase,
         ReserveCandidate,
         WeakBranch,
@@ -31,8 +32,16 @@ def db_state() -> dict[str, Any]:
     return {
         "params": list(CompetitionParameters.objects.order_by("pk").values()),
         "checklists": Checklist.objects.count(),
-        "monthly": list(MonthlyScore.objects.order_by("pk").values_list("pk", "total", "items")),
-        "events": list(ObservationEvent.objects.order_by("pk").values_list("pk", "lock_version")),
+        "monthly": list(
+            MonthlyScore.objects.order_by("pk").values_list(
+                "pk", "total", "items", "scored_by", "lock_version"
+            )
+        ),
+        "monthly_history": MonthlyScore.history.count(),
+        "events": list(
+            ObservationEvent.objects.order_by("pk").values_list("pk", "lock_version", "title", "observers")
+        ),
+        "stops": list(ObservationStop.objects.order_by("pk").values_list("event_id", "org_id", "position")),
         "obs": list(ObservationScore.objects.order_by("pk").values_list("observer", "org_id", "score")),
         "cases": list(PolicyCase.objects.order_by("pk").values_list("pk", "state", "lock_version")),
         "reserve": ReserveCandidate.objects.count(),

@@ -119,7 +119,7 @@ def not_workbooks() -> st.SearchStrategy[bytes]:
 
 
 def counts() -> tuple[int, ...]:
-    from wuxing.competition.models import Checklist, MonthlyScore
+    from wuxing.competition.models import Checklist, MonthlyScore, ObservationEvent, ObservationScore
 
     return (
         OrgUnit.objects.count(),
@@ -132,6 +132,9 @@ def counts() -> tuple[int, ...]:
         StepEvent.objects.count(),
         MonthlyScore.objects.count(),
         Checklist.objects.count(),
+        ObservationScore.objects.count(),
+        ObservationScore.history.count(),
+        sum(ObservationEvent.objects.values_list("lock_version", flat=True)),
     )
 
 
@@ -160,6 +163,11 @@ def importers(world: Any) -> dict[str, tuple[list[str], Callable[[bytes], Import
     from wuxing.competition.queries import checklist_for
 
     monthly_header = [c.header for c in competition_services.monthly_columns(checklist_for(2023))]
+    observation_header = [c.header for c in competition_services.observation_columns()]
+    event = competition_services.create_event(
+        admin, title="观摩", held_on=dt.date(2023, 2, 21), organiser=None, orgs=[world.village_a],
+        observers=["甲", "乙"],
+    )  # fmt: skip
     return {
         "orgs": (org_header, lambda b: org_services.import_orgs(admin, io.BytesIO(b))),
         "people": (person_header, lambda b: org_services.import_people(admin, io.BytesIO(b))),
@@ -168,6 +176,10 @@ def importers(world: Any) -> dict[str, tuple[list[str], Callable[[bytes], Import
         "monthly": (
             monthly_header,
             lambda b: competition_services.import_monthly(admin, io.BytesIO(b), 2023),
+        ),
+        "observation": (
+            observation_header,
+            lambda b: competition_services.import_observation_scores(admin, event, io.BytesIO(b)),
         ),
     }
 
@@ -184,7 +196,7 @@ FUZZ = settings(
 )
 
 
-@pytest.mark.parametrize("kind", ["orgs", "people", "scores", "members", "monthly"])
+@pytest.mark.parametrize("kind", ["orgs", "people", "scores", "members", "monthly", "observation"])
 def test_malformed_workbooks_are_refused_cleanly(world: Any, kind: str) -> None:
     header, run = importers(world)[kind]
 
@@ -196,7 +208,7 @@ def test_malformed_workbooks_are_refused_cleanly(world: Any, kind: str) -> None:
     fuzz()
 
 
-@pytest.mark.parametrize("kind", ["orgs", "people", "scores", "members", "monthly"])
+@pytest.mark.parametrize("kind", ["orgs", "people", "scores", "members", "monthly", "observation"])
 def test_files_that_are_not_workbooks_are_refused_cleanly(world: Any, kind: str) -> None:
     _header, run = importers(world)[kind]
 

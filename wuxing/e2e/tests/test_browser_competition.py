@@ -59,3 +59,27 @@ def test_a_street_sees_its_place_and_warning(
     charts = charts_on(page)
     assert len(charts["trend"]["series"]) == 1  # its own street's places only
     assert_tables_match({"trend": charts["trend"], "goals": charts["goals"]})
+
+
+def test_one_month_entered_from_the_ranking(
+    page: Any, login: Any, live_server: Any, demo_competition: Any
+) -> None:
+    """From a ranking row to its form: an item above its points is refused next to the field, naming the
+    item; a correction without a reason is refused; with one it is saved and the ranking says so."""
+    login(page, "admin", DEMO_PASSWORD)
+    page.goto(f"{live_server.url}/competition/rankings/?year=2023&month=1")
+    page.locator("#org-ranking tbody tr").first.get_by_role("link", name="录入/修改").click()
+    expect(page.locator("#current-score")).to_contain_text("现有得分")
+    form = page.locator("#monthly-entry")
+    first_item = form.locator("input[name^='item_']").first
+    first_item.fill("25.01")
+    form.get_by_role("button", name="保存").click()
+    expect(form.locator(".errorlist").first).to_contain_text("应在 0–25 之间")
+    form = page.locator("#monthly-entry")
+    form.locator("input[name^='item_']").first.fill("20")
+    form.get_by_role("button", name="保存").click()
+    expect(page.locator("#monthly-entry")).to_contain_text("修改已录入的得分请填写修改原因")
+    page.locator("#id_reason").fill("按纸质评分表更正")
+    page.locator("#monthly-entry").get_by_role("button", name="保存").click()
+    expect(page).to_have_url(f"{live_server.url}/competition/rankings/?year=2023&month=1")
+    expect(page.locator("body")).to_contain_text("已保存")
