@@ -123,3 +123,16 @@ def test_a_veto_voids_its_star_and_the_capstone_until_revoked(world, rulebooks, 
     assert (row.level, row.gaps) == (5, [])
     card = text_of(client_for("street_b").get(f"/stars/orgs/{world.village_b.pk}/?year={YEAR}"))
     assert "★★★★★ 5星" in card and "已撤销：经复核，已在本地化解" in card
+
+
+def test_a_long_id_list_rates_the_same_organisations_as_a_short_one(world, rulebooks):
+    """Past 100 ids the list goes to PostgreSQL as one array parameter (§85): the same rows either way,
+    unknown ids ignored."""
+    admin = world.users["admin"]
+    wanted = [world.village_a.pk, world.village_b.pk]
+    padded = wanted + [10_000_000 + n for n in range(150)]  # ids no organisation has
+    short = [(r.org_code, r.level, tuple(r.gaps)) for r in queries.rate(admin, YEAR, org_ids=wanted)]
+    long = [(r.org_code, r.level, tuple(r.gaps)) for r in queries.rate(admin, YEAR, org_ids=padded)]
+    assert long == short and [code for code, *_ in short] == ["BZ001", "ZB001"]
+    assert queries.rate(world.users["street_a"], YEAR, org_ids=padded)[0].org_code == "ZB001"
+    assert len(queries.rate(world.users["street_a"], YEAR, org_ids=padded)) == 1
