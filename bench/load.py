@@ -183,7 +183,7 @@ def _wait(url: str, seconds: float = 60) -> None:
     raise SystemExit(f"server at {url} did not answer")
 
 
-def run(users: int, minutes: float, spawn_rate: float, workers: int, threads: int = 4) -> None:
+def run(users: int, minutes: float, spawn_rate: float, workers: int, threads: int = 2) -> None:
     bin_dir = Path(sys.executable).parent
     var = OUT / "load_var"
     var.mkdir(parents=True, exist_ok=True)
@@ -249,7 +249,7 @@ def run(users: int, minutes: float, spawn_rate: float, workers: int, threads: in
     report(prefix, users, minutes, workers, threads)
 
 
-def report(prefix: Path, users: int, minutes: float, workers: int, threads: int = 4) -> None:
+def report(prefix: Path, users: int, minutes: float, workers: int, threads: int = 2) -> None:
     with open(f"{prefix}_stats.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
     print(f"\n{users} users, {minutes:g} min after the ramp, gunicorn {workers} workers × {threads} threads")
@@ -273,8 +273,8 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--minutes", type=float, default=3)
     parser.add_argument("--spawn-rate", type=float, default=2)
-    parser.add_argument("--workers", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     _ensure_database(os.environ.get("DATABASE_URL", DB_URL))
     if args.what in ("all", "setup"):
