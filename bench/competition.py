@@ -66,15 +66,9 @@ def generate_months(seed: int = 11) -> int:
                 f"INSERT INTO competition_monthlyscore {cols} VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
                 [(*r[:5], str(r[5]), *r[6:]) for r in rows],
             )
-    with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            connection.ensure_connection()
-            autocommit = connection.connection.autocommit
-            connection.connection.autocommit = True
-            cur.execute("VACUUM ANALYZE competition_monthlyscore")
-            connection.connection.autocommit = autocommit
-        else:
-            cur.execute("ANALYZE")
+    from bench.rating import vacuum_analyze
+
+    vacuum_analyze("competition_monthlyscore")
     return len(rows)
 
 

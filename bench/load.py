@@ -140,7 +140,6 @@ def setup(orgs: int, reuse: bool) -> None:
     }
     OUT.mkdir(exist_ok=True)
     USERS_FILE.write_text(json.dumps(data, ensure_ascii=False))
-    from django.db import connection
 
     from wuxing.rules import kept
 
@@ -148,15 +147,7 @@ def setup(orgs: int, reuse: bool) -> None:
     # the tables vacuumed and the planner's statistics taken after that, as autovacuum would have (each
     # set-up rewrites the 50,000 assessments: without VACUUM their dead rows pile up run after run).
     kept.refresh_scope(User.objects.get(username="load_leader00"), rating.YEAR)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            connection.ensure_connection()
-            autocommit = connection.connection.autocommit
-            connection.connection.autocommit = True
-            cursor.execute("VACUUM ANALYZE")
-            connection.connection.autocommit = autocommit
-        else:
-            cursor.execute("ANALYZE")
+    rating.vacuum_analyze()
     print(
         f"load accounts: {len(data['secretaries'])} secretaries, {len(data['streets'])} street staff, "
         f"{len(data['leaders'])} leaders in {time.perf_counter() - t0:.1f} s → {USERS_FILE}",

@@ -216,12 +216,20 @@ def insert(score_rows: list[tuple]) -> None:
                 " (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, '', '2023-12-31 00:00:00')",
                 [(r[0], r[1], r[2], str(r[3]), *r[4:]) for r in score_rows],
             )
+    vacuum_analyze()  # every table, as autovacuum would soon after such inserts
+
+
+def vacuum_analyze(table: str = "") -> None:
+    """VACUUM ANALYZE (PostgreSQL, outside a transaction) or ANALYZE (SQLite) of one table or all: the
+    planner's statistics and the dead rows as autovacuum would leave them after a bulk write."""
+    from django.db import connection
+
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
             connection.ensure_connection()
             autocommit = connection.connection.autocommit
             connection.connection.autocommit = True
-            cur.execute("VACUUM ANALYZE")  # every table, as autovacuum would soon after such inserts
+            cur.execute(f"VACUUM ANALYZE {table}")
             connection.connection.autocommit = autocommit
         else:
             cur.execute("ANALYZE")

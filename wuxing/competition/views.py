@@ -302,6 +302,18 @@ def checklist(request: HttpRequest, year: int) -> HttpResponse:
 # --------------------------------------------------------------------------- observation events
 
 
+def route_orgs(request: HttpRequest, form: Any) -> list[Any] | None:
+    """The route typed in the form's 组织编码 field (one per line, or separated by commas), in order, as
+    organisations the user sees; None (and the error on the field) when a code is unknown to the user."""
+    codes = [c.upper() for c in re.split(r"[\s,，、]+", form.cleaned_data["orgs"]) if c]
+    found = {o.code.upper(): o for o in visible_orgs(request.user).filter(level=Level.BRANCH, code__in=codes)}
+    missing = [c for c in codes if c not in found]
+    if missing:
+        form.add_error("orgs", _("找不到组织（或无权查看）：%(codes)s") % {"codes": "、".join(missing[:10])})
+        return None
+    return [found[c] for c in codes]
+
+
 def _organisers(request: HttpRequest) -> list[tuple[int, str]]:
     user = request.user
     if _can_manage(request):
@@ -326,21 +338,12 @@ def observations(request: HttpRequest) -> HttpResponse:
                 organiser = get_visible(
                     visible_orgs(request.user).filter(level=Level.STREET), pk=data["organiser"]
                 )
-            codes = [c.upper() for c in re.split(r"[\s,，、]+", data["orgs"]) if c]
-            found = {
-                o.code.upper(): o
-                for o in visible_orgs(request.user).filter(level=Level.BRANCH, code__in=codes)
-            }
-            missing = [c for c in codes if c not in found]
-            if missing:
-                form.add_error(
-                    "orgs", _("找不到组织（或无权查看）：%(codes)s") % {"codes": "、".join(missing[:10])}
-                )
-            else:
+            route = route_orgs(request, form)
+            if route is not None:
                 try:
                     event = services.create_event(
                         request.user, title=data["title"], held_on=data["held_on"], organiser=organiser,
-                        orgs=[found[c] for c in codes], observers=data["observers"].splitlines(),
+                        orgs=route, observers=data["observers"].splitlines(),
                     )  # fmt: skip
                 except ValidationError as exc:
                     _errors_to_form(form, exc)

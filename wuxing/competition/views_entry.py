@@ -4,7 +4,6 @@ scoped, writes through services, a stale form answered with the Chinese conflict
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.contrib import messages
@@ -18,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 from wuxing.competition import exports, queries, services
 from wuxing.competition.forms import EventEditForm, MonthlyScoreForm, ObservationImportForm, item_field_name
 from wuxing.competition.models import MonthlyScore, ObservationEvent
-from wuxing.competition.views import _can_manage, _check_year, _errors_to_form
+from wuxing.competition.views import _can_manage, _check_year, _errors_to_form, route_orgs
 from wuxing.core.excel import template_sheets, workbook_response
 from wuxing.core.forms import show_conflict
 from wuxing.core.locking import EditConflict
@@ -107,20 +106,12 @@ def observation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = EventEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        codes = [c.upper() for c in re.split(r"[\s,，、]+", data["orgs"]) if c]
-        found = {
-            o.code.upper(): o for o in visible_orgs(request.user).filter(level=Level.BRANCH, code__in=codes)
-        }
-        missing = [c for c in codes if c not in found]
-        if missing:
-            form.add_error(
-                "orgs", _("找不到组织（或无权查看）：%(codes)s") % {"codes": "、".join(missing[:10])}
-            )
-        else:
+        route = route_orgs(request, form)
+        if route is not None:
             try:
                 services.update_event(
                     request.user, event, title=data["title"], held_on=data["held_on"],
-                    orgs=[found[c] for c in codes], observers=data["observers"].splitlines(),
+                    orgs=route, observers=data["observers"].splitlines(),
                     reason=data["reason"], expected_version=data["lock_version"],
                     drop_scores=data["drop_scores"],
                 )  # fmt: skip
