@@ -397,14 +397,19 @@ def _seen(user: Any, d: Directory) -> tuple[np.ndarray | None, set[int] | None]:
 
 
 def monthly_rankings(
-    user: Any, year: int, months: Iterable[int] | None = None, *, infos: dict[int, OrgInfo] | None = None
-) -> list[Ranking]:
-    """The monthly rankings of the year (or of some months), each narrowed to the user's scope."""
+    user: Any, year: int, months: Iterable[int] | None = None, *, infos: dict[int, OrgInfo] | None = None,
+    only: Iterable[int] | None = None,
+) -> list[Ranking]:  # fmt: skip
+    """The monthly rankings of the year (or of some months), each narrowed to the user's scope, and with
+    ``only`` to those organisations' rows (ranked among all, like every row)."""
     scores = _score_arrays(year, months)
     if infos is None:
         infos = org_infos()
     d = Directory.of(infos)
     visible, seen_streets = _seen(user, d)
+    if only is not None:
+        wanted = d.visible(set(only))
+        visible = wanted if visible is None else visible & wanted
     by_month = scores[np.argsort(scores[:, 1], kind="stable")]
     month_list, starts = np.unique(by_month[:, 1], return_index=True)
     ends = np.append(starts[1:], len(by_month))[: len(starts)]

@@ -31,12 +31,10 @@ def reserve_rows(user: Any, year: int) -> tuple[list[ReserveRow], list[int]]:
     rated = {r.org_id: r for r in rate(user, year, org_ids=ids)} if ids else {}
     infos = org_infos()
     places: dict[int, dict[int, tuple[Decimal, int]]] = {}
-    ranks = monthly_rankings(user, year, infos=infos)
-    wanted = set(ids)
+    ranks = monthly_rankings(user, year, infos=infos, only=ids)  # the candidates' rows only
     for k in ranks:
         for r in k.rows:
-            if r.org.pk in wanted:
-                places.setdefault(r.org.pk, {})[k.period] = (r.score, r.rank)
+            places.setdefault(r.org.pk, {})[k.period] = (r.score, r.rank)
     out = []
     for c in candidates:
         row = rated.get(c.org_id)

@@ -32,7 +32,13 @@ from wuxing.competition.models import (
 from wuxing.competition.parameters import DEFAULTS
 from wuxing.core.dates import YEAR_MAX, YEAR_MIN
 from wuxing.core.excel import CheckedRows, Column, ImportReport, RowError, run_checked_import
-from wuxing.core.locking import CONFLICT_MESSAGE, EditConflict, check_version, integrity_to_validation
+from wuxing.core.locking import (
+    CONFLICT_MESSAGE,
+    check_version,
+    entered_meanwhile,
+    integrity_to_validation,
+)
+from wuxing.core.numbers import NumberError, parse_decimal
 from wuxing.core.services import keep_writers_out, log_decision, real_user, require_perm, save_with_history
 from wuxing.core.text import excerpt
 from wuxing.orgs.models import Level, OrgUnit
@@ -184,19 +190,31 @@ class MonthlyPlan:
     months: set[int] = field(default_factory=set)
 
 
+def _points(raw: Any, maximum: Decimal) -> Decimal:
+    """A score typed or read from Excel, 0–``maximum`` with at most two decimals, through the project's
+    number rule (`core.numbers.parse_decimal`: full-width digits and thousands separators read, no
+    exponent). Raises ValueError with the Chinese reason without the item's name."""
+    try:
+        value = parse_decimal(raw, int_digits=len(str(int(maximum))), places=2)
+    except NumberError as exc:
+        if exc.kind == "places":
+            raise ValueError("最多两位小数") from None
+        if exc.kind == "too_big":
+            raise ValueError(f"应在 0–{maximum} 之间") from None
+        raise ValueError("应为数字" if exc.kind == "form" else f"应为数字，{exc}") from None
+    if not Decimal(0) <= value <= maximum:
+        raise ValueError(f"应在 0–{maximum} 之间")
+    return value.quantize(Decimal("0.01"))
+
+
 def monthly_points(raw: Any, maximum: Decimal, key: str, label: str) -> Decimal:
     text = str(raw if raw is not None else "").strip()
     if not text:
         raise RowError(f"请填写{label}（0–{maximum}）", key)
     try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise RowError(f"{label}应为数字", key) from None
-    if not value.is_finite() or not Decimal(0) <= value <= maximum:
-        raise RowError(f"{label}应在 0–{maximum} 之间", key)
-    if value != value.quantize(Decimal("0.01")):
-        raise RowError(f"{label}最多两位小数", key)
-    return value.quantize(Decimal("0.01"))
+        return _points(raw if isinstance(raw, int | float | Decimal) else text, maximum)
+    except ValueError as exc:
+        raise RowError(f"{label}{exc}", key) from None
 
 
 def checklist_rows(plan: MonthlyPlan) -> list[MonthlyScore]:
@@ -447,14 +465,6 @@ def save_monthly_score(
     return row
 
 
-def entered_meanwhile(row: Any) -> EditConflict:
-    """A row the editor did not see at all (it was entered after the page was opened), as a conflict."""
-    latest = row.history.select_related("history_user").order_by("-history_date", "-history_id").first()
-    user = latest.history_user if latest is not None else None
-    by = (user.get_full_name() or user.username) if user is not None else ""
-    return EditConflict(row, [], by, latest.history_date if latest is not None else None)
-
-
 # --- observation events ---------------------------------------------------------------------------------------
 
 
@@ -521,13 +531,7 @@ def observation_score(raw: Any) -> Decimal | None:
     text = str(raw if raw is not None else "").strip()
     if not text:
         return None
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(f"“{excerpt(text, 20)}”不是数字") from None
-    if not value.is_finite() or not 0 <= value <= 100 or value != value.quantize(Decimal("0.01")):
-        raise ValueError("应为 0–100（最多两位小数）")
-    return value.quantize(Decimal("0.01"))
+    return _points(raw if isinstance(raw, int | float | Decimal) else text, Decimal(100))
 
 
 def _write_observation_scores(

@@ -92,6 +92,12 @@ def check_version(instance: models.Model, expected: int | None) -> None:
     raise EditConflict(current, *_changes_since(current, expected))
 
 
+def entered_meanwhile(current: models.Model) -> EditConflict:
+    """The conflict of a row the editor never saw: it was created after the page was opened (who and when
+    from its history, as for a changed row)."""
+    return EditConflict(current, *_changes_since(current, current.lock_version))  # type: ignore[attr-defined]
+
+
 def _changes_since(current: Any, seen_version: int) -> tuple[list[tuple[str, str, str]], str, Any]:
     """What changed between the version the editor saw and now, read from the change history."""
     from wuxing.core.history import HIDDEN_FIELDS, display_value

@@ -42,13 +42,20 @@ def test_item_bounds_zero_and_full_points_pass_more_or_three_decimals_do_not(
     assert row.lock_version == 0 and row.checklist.version == 1
     before = db_state()
     for value, words in (("25.01", "应在 0–25 之间"), ("12.345", "最多两位小数"), ("-0.01", "应在 0–25"),
-                         ("abc", "应为数字"), ("", "请填写"), ("NaN", "应在 0–25")):  # fmt: skip
+                         ("abc", "应为数字"), ("", "请填写"), ("NaN", "应为数字"), ("1e1", "科学计数法")):  # fmt: skip
         with pytest.raises(ValidationError) as caught:
             _save(world, branches["ZB002"], {**FULL, "zzsh": value})
         assert caught.value.message_dict == {"zzsh": [caught.value.message_dict["zzsh"][0]]}
         message = caught.value.message_dict["zzsh"][0]
         assert "组织生活规范" in message and words in message, (value, message)
     assert db_state() == before
+
+
+def test_points_typed_on_a_phone_keyboard_are_read_like_every_number_of_the_platform(
+    world: Any, branches: dict[str, Any]
+) -> None:
+    row = _save(world, branches["ZB001"], {**FULL, "zzsh": "１２.５", "dbrw": " 20 "})  # full-width digits
+    assert row.items["zzsh"] == "12.50" and row.items["dbrw"] == "20.00"
 
 
 def test_a_street_scores_only_its_own_organisations_taking_part(world: Any, branches: dict[str, Any]) -> None:
@@ -327,11 +334,11 @@ def test_observation_import_is_all_or_nothing_with_places(world: Any, branches: 
     report = services.import_observation_scores(world.users["street_a"], event, _file(rows))
     text = report.messages()
     assert not report.ok and db_state() == before
-    assert text[0] == "第2行 第4列（得分）：得分应为 0–100（最多两位小数）"
-    assert text[1] == "第3行 第4列（得分）：得分应为 0–100（最多两位小数）"
+    assert text[0] == "第2行 第4列（得分）：得分应在 0–100 之间"
+    assert text[1] == "第3行 第4列（得分）：得分最多两位小数"
     assert text[2] == "第4行 第1列（评分人）：“丙”不是本次观摩的评分人"
     assert text[3] == "第5行 第2列（组织编码）：“BZ001”不在本次观摩的路线中"
-    assert "第6行 第4列（得分）" in text[4] and "不是数字" in text[4]
+    assert text[4] == "第6行 第4列（得分）：得分应为数字"
     assert text[5] == "第8行 第2列（组织编码）：与第7行重复（同一评分人同一组织）"
     assert text[6].startswith("第9行 第2列")
     with pytest.raises(PermissionDenied):

@@ -250,3 +250,15 @@ def test_the_rankings_api_pages_across_months(world: Any, branches: dict[str, An
     assert [p["count"] for p in pages] == [9, 9, 9, 9]
     assert [r for p in pages for r in p["items"]] == whole["items"]
     assert pages[3]["items"] == []
+
+
+def test_rankings_narrowed_to_some_organisations_keep_their_places(
+    world: Any, branches: dict[str, Any]
+) -> None:
+    put_month(branches, 1, {"ZB001": "90", "ZB004": "70", "BZ001": "95"})
+    (whole,) = queries.monthly_rankings(world.users["admin"], YEAR)
+    (some,) = queries.monthly_rankings(world.users["admin"], YEAR, only=[branches["ZB004"].pk])
+    assert [(r.org.code, r.rank, r.of, r.street_rank) for r in some.rows] == [("ZB004", 3, 3, 2)]
+    assert [r for r in whole.rows if r.org.code == "ZB004"] == list(some.rows)
+    (street,) = queries.monthly_rankings(world.users["street_a"], YEAR, only=[branches["BZ001"].pk])
+    assert list(street.rows) == []  # never another street's row, whatever is asked
